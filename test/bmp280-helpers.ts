@@ -1,0 +1,65 @@
+/**
+ * Shared set-up for the BMP280 tests: settings with defaults, a simulated chip on a simulated bus,
+ * and `drive`, which moves a ManualClock forward while a driver call is pending (nothing sleeps).
+ */
+import type { Bmp280Settings, OversamplingName } from '../agent/config/types.js';
+import { Bmp280 } from '../drivers/bmp280/bmp280.js';
+import { Bmp280Simulator, type Bmp280SimulatorOptions } from '../drivers/bmp280/simulator.js';
+import { ManualClock } from '../drivers/clock.js';
+import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
+import type { Measurement, Quantity } from '../drivers/sensor.js';
+
+export interface SettingsOverrides extends Partial<Omit<Bmp280Settings, 'oversampling'>> {
+  oversampling?: Partial<Record<'temperature' | 'pressure' | 'humidity', OversamplingName>>;
+}
+
+/** Weather-monitoring preset (section 3.4) unless overridden: forced, ×1/×1/×1, filter off. */
+export function settings(overrides: SettingsOverrides = {}): Bmp280Settings {
+  return {
+    mode: overrides.mode ?? 'forced',
+    oversampling: { temperature: 'x1', pressure: 'x1', humidity: 'x1', ...overrides.oversampling },
+    filter: overrides.filter ?? 'off',
+    standbyMs: overrides.standbyMs ?? 0.5,
+    seaLevelPa: overrides.seaLevelPa ?? 101325,
+  };
+}
+
+/** Resolve `promise` by advancing `clock` in `stepMs` steps (sleepers wake at their exact times). */
+export async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 1, maxSteps = 100_000): Promise<T> {
+  let settled = false;
+  const tracked = promise.finally(() => {
+    settled = true;
+  });
+  tracked.catch(() => undefined);
+  for (let i = 0; !settled; i++) {
+    if (i >= maxSteps) throw new Error(`drive: still pending after ${maxSteps} steps of ${stepMs} ms`);
+    await clock.advance(stepMs);
+  }
+  return tracked;
+}
+
+export interface Rig {
+  clock: ManualClock;
+  bus: SimulatedI2cBus;
+  sim: Bmp280Simulator;
+  sensor: Bmp280;
+}
+
+export function rig(sim: Bmp280SimulatorOptions = {}, overrides: SettingsOverrides = {}, address = 0x76): Rig {
+  const clock = new ManualClock();
+  const bus = new SimulatedI2cBus();
+  const simulator = new Bmp280Simulator(clock, sim);
+  bus.attach(0x76, simulator);
+  const sensor = new Bmp280(bus, clock, { address, settings: settings(overrides) });
+  return { clock, bus, sim: simulator, sensor };
+}
+
+export function valueOf(measurements: Measurement[], quantity: Quantity): number | undefined {
+  return measurements.find((m) => m.quantity === quantity)?.value;
+}
+
+export function near(actual: number | undefined, expected: number, tolerance: number, what: string): void {
+  if (actual === undefined || !(Math.abs(actual - expected) <= tolerance)) {
+    throw new Error(`${what}: expected ${expected} ± ${tolerance}, got ${actual}`);
+  }
+}
