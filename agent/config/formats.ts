@@ -1,0 +1,422 @@
+/**
+ * Custom convict formats. Each one checks a value and, when it is wrong, says what was given and
+ * what is allowed (the style of fivdi/i2c-bus: `Invalid I2C address 0x80`). A format may also
+ * coerce a string (from an environment variable, or a lenient file) into its canonical value:
+ * "0x76" → 118, "degC" → "°C", "/dev/i2c-2" → 2.
+ *
+ * `check` returns every issue instead of throwing, so the loader can report all problems at once;
+ * `registerFormats()` wraps it in the throwing `validate` convict expects.
+ */
+import convict from 'convict';
+
+export interface FormatIssue {
+  /** Sub-key inside an object-valued setting (e.g. `dig_T1` in a calibration), if any. */
+  key?: string;
+  message: string;
+  hint: string;
+}
+
+export interface ConfigFormat {
+  /** What the reference table shows as allowed values. */
+  allowed: string;
+  check(value: unknown): FormatIssue[];
+  coerce?(text: string): unknown;
+}
+
+/** Thrown by the convict-facing `validate` of a format; keeps the structured issues. */
+export class FormatError extends Error {
+  constructor(readonly issues: FormatIssue[]) {
+    super(issues.map((i) => `${i.key ? `${i.key}: ` : ''}${i.message} (${i.hint})`).join('; '));
+    this.name = 'FormatError';
+  }
+}
+
+/** A value as it appears in a message: JSON, shortened. */
+export function show(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The candidate closest to `word` (ignoring case, `_`, `-`, spaces), if it is plausibly a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, '');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = editDistance(norm(word), norm(candidate));
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+const ok: FormatIssue[] = [];
+const issue = (message: string, hint: string, key?: string): FormatIssue[] => [key ? { key, message, hint } : { message, hint }];
+const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One of a fixed list; `aliases` maps accepted spellings (compared case-insensitively) to values. */
+function oneOf<T extends string | number>(what: string, values: readonly T[], aliases: Record<string, T> = {}): ConfigFormat {
+  const list = values.map((v) => show(v)).join(', ');
+  return {
+    allowed: values.map(String).join(' | '),
+    check(value) {
+      if ((values as readonly unknown[]).includes(value)) return ok;
+      const guess = typeof value === 'string' ? closest(value, values.map(String)) : undefined;
+      return issue(`${show(value)} is not a known ${what}`, guess ? `did you mean ${show(guess)}? allowed: ${list}` : `allowed: ${list}`);
+    },
+    coerce(text) {
+      const t = text.trim().toLowerCase();
+      for (const v of values) if (String(v).toLowerCase() === t) return v;
+      for (const [alias, v] of Object.entries(aliases)) if (alias.toLowerCase() === t) return v;
+      return text;
+    },
+  };
+}
+
+function integer(what: string, min: number, max: number, hint: string): ConfigFormat {
+  return {
+    allowed: `integer ${min}–${max}`,
+    check(value) {
+      if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return ok;
+      return issue(`${show(value)} is not a valid ${what}`, `use an integer from ${min} to ${max}; ${hint}`);
+    },
+    coerce: (text) => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : text),
+  };
+}
+
+function number(what: string, min: number, max: number, hint: string): ConfigFormat {
+  return {
+    allowed: `number ${min}–${max}`,
+    check(value) {
+      if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) return ok;
+      return issue(`${show(value)} is not a plausible ${what}`, `use a number from ${min} to ${max}; ${hint}`);
+    },
+    coerce: (text) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text),
+  };
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+/** Named `flag`, not `boolean`: convict's registry is global and `boolean` is its built-in's name. */
+const flag: ConfigFormat = {
+  allowed: 'true | false',
+  check: (value) => (typeof value === 'boolean' ? ok : issue(`${show(value)} is not true or false`, 'use true or false (from the environment also 1/0, yes/no, on/off)')),
+  coerce(text) {
+    const t = text.trim().toLowerCase();
+    return TRUE.includes(t) ? true : FALSE.includes(t) ? false : text;
+  },
+};
+
+const i2cAddress: ConfigFormat = {
+  allowed: '7-bit address 0x03–0x77, as "0x76" or 118',
+  check(value) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0x03 && value <= 0x77) return ok;
+    const given = typeof value === 'number' && Number.isInteger(value) ? hex(value) : show(value);
+    return issue(`${given} is not a 7-bit I2C address`, 'use 0x03–0x77; a BMP280/BME280 answers at 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)');
+  },
+  coerce(text) {
+    const t = text.trim();
+    return /^0x[0-9a-f]+$/i.test(t) ? parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : text;
+  },
+};
+
+const i2cBus: ConfigFormat = {
+  allowed: 'integer 0–1023 (the N of /dev/i2c-N), or null for the board default',
+  check(value) {
+    if (value === null || (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 1023)) return ok;
+    return issue(`${show(value)} is not an I2C bus number`, 'give N of /dev/i2c-N (Raspberry Pi 1, BeagleBone Black 2, Udoo Neo 1), or null for the board default');
+  },
+  coerce(text) {
+    const t = text.trim();
+    if (t === '' || t === 'null' || t === 'default') return null;
+    const m = /^(?:\/dev\/i2c-)?(\d+)$/.exec(t);
+    return m ? Number(m[1]) : text;
+  },
+};
+
+export const TOPIC_PLACEHOLDERS = ['deviceId', 'sensor', 'measurement'] as const;
+export type TopicPlaceholder = (typeof TOPIC_PLACEHOLDERS)[number];
+
+/** Fill `{deviceId}`, `{sensor}`, `{measurement}`; unknown or missing ones are left as written. */
+export function fillTopic(template: string, vars: Partial<Record<TopicPlaceholder, string>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name as TopicPlaceholder] ?? whole);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function topicBasics(value: unknown, what: string): FormatIssue[] {
+  if (typeof value !== 'string') return issue(`${show(value)} is not a ${what}`, 'give a string such as "sensors/{deviceId}/{measurement}"');
+  if (value === '') return issue(`the ${what} is empty`, 'MQTT topics have at least one character');
+  if (value.includes('\u0000')) return issue(`the ${what} contains a NUL character`, 'MQTT forbids U+0000 in topics');
+  if (LONE_SURROGATE.test(value)) return issue(`the ${what} is not valid UTF-8 (lone surrogate)`, 'remove the broken character');
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > 65535) return issue(`the ${what} is ${bytes} bytes long`, 'MQTT topics are at most 65535 UTF-8 bytes');
+  return ok;
+}
+
+const mqttTopic: ConfigFormat = {
+  allowed: 'publish topic, no + or #; placeholders {deviceId} {sensor} {measurement}',
+  check(value) {
+    const basic = topicBasics(value, 'topic');
+    if (basic.length > 0 || typeof value !== 'string') return basic;
+    const problems: FormatIssue[] = [];
+    if (/[+#]/.test(value)) problems.push(...issue(`${show(value)} contains a wildcard (+ or #)`, 'wildcards are for subscriptions; a publish topic names every level exactly'));
+    if (value.startsWith('$')) problems.push(...issue(`${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker ($SYS/...)'));
+    for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
+      if ((TOPIC_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
+      const guess = closest(name!, TOPIC_PLACEHOLDERS);
+      problems.push(...issue(`unknown placeholder {${name}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known: {deviceId}, {sensor}, {measurement}`));
+    }
+    if (/[{}]/.test(value.replace(/\{[^{}]*\}/g, ''))) problems.push(...issue(`unbalanced brace in ${show(value)}`, 'placeholders are written {deviceId}, {sensor}, {measurement}'));
+    return problems;
+  },
+};
+
+/** MQTT 3.1.1 §4.7.1: `+` fills a whole level, `#` is a whole level and the last one. */
+function filterLevelIssues(filter: string): FormatIssue[] {
+  const levels = filter.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i]!;
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
+      return issue(`${show(filter)}: # must be a whole level and the last one`, 'e.g. "sensors/#"');
+    }
+    if (level.includes('+') && level !== '+') return issue(`${show(filter)}: + must be a whole level`, 'e.g. "sensors/+/altitude"');
+  }
+  return ok;
+}
+
+const mqttTopicFilter: ConfigFormat = {
+  allowed: 'topic filter: + as a whole level, # as the last level; $share/group/filter',
+  check(value) {
+    const basic = topicBasics(value, 'topic filter');
+    if (basic.length > 0 || typeof value !== 'string') return basic;
+    if (value.startsWith('$share/')) {
+      const [, group, ...rest] = value.split('/');
+      if (!group || /[+#]/.test(group)) return issue(`${show(value)}: the share group name is empty or has a wildcard`, 'write $share/<group>/<filter>, e.g. "$share/loggers/sensors/#"');
+      if (rest.length === 0 || rest.join('/') === '') return issue(`${show(value)}: nothing to subscribe to after the share group`, 'write $share/<group>/<filter>');
+      return filterLevelIssues(rest.join('/'));
+    }
+    return filterLevelIssues(value);
+  },
+};
+
+const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'];
+
+/** The URL with its password masked, for messages (`mqtt.url` is sensitive). */
+export function redactUrl(text: string): string {
+  return text.replace(/^((?:[a-z][\w+.-]*:\/\/)?[^:/@]*:)[^@/]*@/i, '$1***@');
+}
+
+const mqttUrl: ConfigFormat = {
+  allowed: 'mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL with a host',
+  check(value) {
+    const hint = 'e.g. "mqtt://localhost:1883", "mqtts://broker.example:8883", "ws://host:9001/mqtt"';
+    if (typeof value !== 'string') return issue(`${show(value)} is not a broker URL`, hint);
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return issue(`${show(redactUrl(value))} is not a URL`, `write the scheme and host, ${hint}`);
+    }
+    if (!MQTT_SCHEMES.includes(url.protocol)) {
+      const bare = /^[\w.-]+$/.test(url.protocol.slice(0, -1)) && /^\d*$/.test(url.pathname);
+      return issue(`${show(redactUrl(value))}: scheme ${url.protocol} is not an MQTT transport`, bare ? `add a scheme: "mqtt://${value}"` : `use one of ${MQTT_SCHEMES.join(' ')}; ${hint}`);
+    }
+    if (url.hostname === '') return issue(`${show(redactUrl(value))} has no host`, hint);
+    return ok;
+  },
+};
+
+function topicLevelName(what: string, example: string): ConfigFormat {
+  return {
+    allowed: '1–64 characters, no / + # { } spaces or control characters, not starting with $',
+    check(value) {
+      if (value === null || value === undefined) return issue(`${what} is missing`, `it is required, e.g. ${show(example)}`);
+      if (typeof value !== 'string') return issue(`${show(value)} is not a valid ${what}`, `give a string, e.g. ${show(example)}`);
+      const length = [...value].length;
+      if (length < 1 || length > 64) return issue(`${what} ${show(value)} is ${length} characters long`, `use 1 to 64 characters, e.g. ${show(example)}`);
+      const bad = /[/+#{}\s\p{Cc}]/u.exec(value);
+      if (bad) return issue(`${what} ${show(value)} contains ${show(bad[0])}`, `it becomes one MQTT topic level: no / + # { } spaces or control characters, e.g. ${show(example)}`);
+      if (value.startsWith('$')) return issue(`${what} ${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker');
+      return ok;
+    },
+  };
+}
+
+const clientId: ConfigFormat = {
+  allowed: 'string ≤ 256 bytes; empty = "edge-agent-{deviceId}"; {deviceId} allowed',
+  check(value) {
+    if (typeof value === 'string' && Buffer.byteLength(value) <= 256 && !/\p{Cc}/u.test(value)) return ok;
+    return issue(`${show(value)} is not a usable MQTT client id`, 'give a short string without control characters, or "" for edge-agent-{deviceId}');
+  },
+};
+
+export type UnitAliases = Record<string, string>;
+
+function unit(quantity: string, values: readonly string[], aliases: UnitAliases): ConfigFormat {
+  const base = oneOf(`${quantity} unit`, values, aliases);
+  return {
+    ...base,
+    check(value) {
+      if (values.includes(value as string)) return ok;
+      return issue(`${show(value)} is not a unit of ${quantity}`, `allowed: ${values.join(', ')}${Object.keys(aliases).length ? ` (also ${Object.keys(aliases).join(', ')})` : ''}`);
+    },
+  };
+}
+
+/** Calibration NVM words (BMP280 §3.11.2 table 17; BME280 §4.2.2 table 16) and their types. */
+export const CALIBRATION_WORDS = {
+  dig_T1: 'u16', dig_T2: 's16', dig_T3: 's16',
+  dig_P1: 'u16', dig_P2: 's16', dig_P3: 's16', dig_P4: 's16', dig_P5: 's16',
+  dig_P6: 's16', dig_P7: 's16', dig_P8: 's16', dig_P9: 's16',
+  dig_H1: 'u8', dig_H2: 's16', dig_H3: 'u8', dig_H4: 's12', dig_H5: 's12', dig_H6: 's8',
+} as const;
+const WORD_RANGE = { u16: [0, 65535], s16: [-32768, 32767], u8: [0, 255], s8: [-128, 127], s12: [-2048, 2047] } as const;
+
+const calibration: ConfigFormat = {
+  allowed: 'object of dig_T1…dig_P9 (BMP280) and dig_H1…dig_H6 (BME280) integers',
+  check(value) {
+    if (!isObject(value)) return issue(`${show(value)} is not an object of calibration words`, 'e.g. { "dig_T1": 27504, "dig_T2": 26435 }');
+    const names = Object.keys(CALIBRATION_WORDS);
+    const problems: FormatIssue[] = [];
+    for (const [name, word] of Object.entries(value)) {
+      const kind = CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS];
+      if (!kind) {
+        const guess = closest(name, names);
+        problems.push(...issue(`unknown calibration word '${name}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'words are dig_T1–dig_T3, dig_P1–dig_P9, dig_H1–dig_H6', name));
+        continue;
+      }
+      const [min, max] = WORD_RANGE[kind];
+      if (typeof word !== 'number' || !Number.isInteger(word) || word < min || word > max) {
+        problems.push(...issue(`${show(word)} does not fit ${name} (${kind})`, `use an integer from ${min} to ${max}`, name));
+      } else if (name === 'dig_P1' && word === 0) {
+        problems.push(...issue('dig_P1 is 0', 'pressure compensation divides by dig_P1; a real chip never has 0', name));
+      }
+    }
+    return problems;
+  },
+};
+
+const RAW_LIMITS = { adcT: 0xfffff, adcP: 0xfffff, adcH: 0xffff } as const;
+
+const rawAdc: ConfigFormat = {
+  allowed: 'null, or { adcT, adcP: 20-bit; adcH: 16-bit (default 0x8000 = skipped) }',
+  check(value) {
+    if (value === null) return ok;
+    if (!isObject(value)) return issue(`${show(value)} is not raw ADC values`, 'e.g. { "adcT": 519888, "adcP": 415148 }, or null');
+    const problems: FormatIssue[] = [];
+    for (const [key, word] of Object.entries(value)) {
+      const max = RAW_LIMITS[key as keyof typeof RAW_LIMITS];
+      if (max === undefined) {
+        const guess = closest(key, Object.keys(RAW_LIMITS));
+        problems.push(...issue(`unknown key '${key}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'raw values are adcT, adcP and adcH', key));
+      } else if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > max) {
+        problems.push(...issue(`${show(word)} does not fit ${key}`, `use an integer from 0 to ${max} (${key === 'adcH' ? '16' : '20'}-bit)`, key));
+      }
+    }
+    for (const key of ['adcT', 'adcP'] as const) {
+      if (!(key in value)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
+    }
+    return problems;
+  },
+};
+
+function jsonArray(what: string): ConfigFormat {
+  return {
+    allowed: `array of ${what} objects (environment: JSON)`,
+    check: (value) => (Array.isArray(value) ? ok : issue(`${show(value)} is not an array of ${what} objects`, `write [ { ... }, ... ]${what === 'sensor' ? '' : ', or [] for none'}`)),
+    coerce(text) {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return text;
+      }
+    },
+  };
+}
+
+export const FORMATS = {
+  board: oneOf('board', ['raspberry-pi', 'beaglebone-black', 'udoo-neo', 'generic'], { rpi: 'raspberry-pi', raspberrypi: 'raspberry-pi', bbb: 'beaglebone-black', beaglebone: 'beaglebone-black', udooneo: 'udoo-neo' }),
+  role: oneOf('role', ['publisher', 'subscriber', 'both']),
+  'log-level': oneOf('log level', ['error', 'warn', 'info', 'debug'], { warning: 'warn' }),
+  flag,
+  'device-id': topicLevelName('device id', 'drone01'),
+  'sensor-name': topicLevelName('sensor name', 'altimeter'),
+  'i2c-address': i2cAddress,
+  'i2c-bus': i2cBus,
+  'mqtt-url': mqttUrl,
+  'mqtt-client-id': clientId,
+  'mqtt-topic': mqttTopic,
+  'mqtt-topic-filter': mqttTopicFilter,
+  qos: oneOf('QoS', [0, 1, 2]),
+  'mqtt-protocol-version': oneOf('MQTT protocol version', [4, 5], { '3.1.1': 4, '5.0': 5 }),
+  'keepalive-s': integer('keepalive', 0, 65535, '0 disables keepalive; 60 is usual'),
+  'timeout-ms': integer('timeout', 1, 600000, 'in milliseconds, e.g. 30000'),
+  'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
+  'sensor-list': jsonArray('sensor'),
+  'subscription-list': jsonArray('subscription'),
+  driver: oneOf('driver', ['bmp280'], { bme280: 'bmp280' }),
+  'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
+  'bmp280-mode': oneOf('mode', ['forced', 'normal']),
+  oversampling: oneOf('oversampling', ['skip', 'x1', 'x2', 'x4', 'x8', 'x16']),
+  filter: oneOf('IIR filter', ['off', 'x2', 'x4', 'x8', 'x16']),
+  'standby-ms': oneOf('standby time (ms)', [0.5, 10, 20, 62.5, 125, 250, 500, 1000, 2000, 4000]),
+  'sea-level-pa': {
+    ...number('sea-level pressure', 85000, 110000, 'in Pa (QNH), standard atmosphere 101325'),
+    check(value: unknown): FormatIssue[] {
+      if (typeof value === 'number' && value >= 850 && value <= 1100) return issue(`${value} looks like hPa`, `seaLevelPa is in Pa: write ${Math.round(value * 100)}`);
+      return number('sea-level pressure', 85000, 110000, 'in Pa (QNH), standard atmosphere 101325').check(value);
+    },
+  },
+  'temperature-unit': unit('temperature', ['°C', '°F'], { C: '°C', degC: '°C', celsius: '°C', '℃': '°C', F: '°F', degF: '°F', fahrenheit: '°F', '℉': '°F' }),
+  'pressure-unit': unit('pressure', ['Pa', 'hPa'], { mbar: 'hPa', mb: 'hPa' }),
+  'altitude-unit': unit('altitude', ['m', 'ft'], { metre: 'm', meter: 'm', metres: 'm', meters: 'm', foot: 'ft', feet: 'ft' }),
+  'humidity-unit': unit('humidity', ['%'], { '%RH': '%', pct: '%', percent: '%' }),
+  decimals: { ...integer('number of decimals', 0, 10, 'or null for the unit\'s default'), allowed: 'integer 0–10, or null for the unit\'s default' },
+  'payload-format': oneOf('payload format', ['plain', 'json']),
+  chip: oneOf('simulated chip', ['bmp280', 'bme280']),
+  scenario: oneOf('scenario', ['flight', 'static', 'raw']),
+  'altitude-m': number('ground altitude', -500, 9000, 'metres above sea level'),
+  'hover-ft': number('hover height', 1, 30000, 'feet above ground'),
+  'cycle-s': number('cycle length', 5, 86400, 'seconds for ground → climb → hover → land'),
+  'temperature-c': number('temperature', -40, 85, 'the BMP280 operating range in °C'),
+  'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
+  calibration,
+  'raw-adc': rawAdc,
+} satisfies Record<string, ConfigFormat>;
+
+export type FormatName = keyof typeof FORMATS;
+
+let registered = false;
+
+/** Make the formats known to convict (its registry is global; doing it twice is harmless). */
+export function registerFormats(): void {
+  if (registered) return;
+  for (const [name, format] of Object.entries(FORMATS) as [string, ConfigFormat][]) {
+    const validate = (value: unknown): void => {
+      const issues = format.check(value);
+      if (issues.length > 0) throw new FormatError(issues);
+    };
+    convict.addFormat(format.coerce ? { name, validate, coerce: format.coerce } : { name, validate });
+  }
+  registered = true;
+}

@@ -1,0 +1,340 @@
+/**
+ * Load, check and resolve the configuration: file (or text) < environment < arguments, then board
+ * defaults, client id and per-unit decimals. Every problem is collected before one ConfigError is
+ * thrown. Inputs come in as arguments: this module never reads process.env or process.argv.
+ *
+ * convict does the layering (defaults, `set` of the file's values, its `env` import, coercion of
+ * strings through the formats' `coerce`); the walk here adds what convict does not: strictness
+ * inside array entries, full paths, "did you mean", and one structured problem per mistake.
+ */
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import type { Quantity } from '../../drivers/sensor.js';
+import { BOARD_PROFILES } from './boards.js';
+import { ConfigError, type ConfigProblem } from './config-error.js';
+import { closest, fillTopic, FORMATS, redactUrl, registerFormats, show } from './formats.js';
+import {
+  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, isLeaf, leaves, QUANTITIES, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA,
+  type LoadedTop, type RuleContext, type SchemaNode,
+} from './schema.js';
+import type { AgentConfig, MeasurementConfig, SensorConfig, SimulationConfig, SubscriptionConfig } from './types.js';
+
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { configSchemaDoc, renderConfigReference } from './describe.js';
+
+export interface LoadConfigArgs {
+  /** Broker URL; overrides mqtt.url from the file and EDGE_AGENT_MQTT_URL. */
+  broker?: string;
+  /** true forces i2c.simulated (--simulate); false or absent leaves the file's setting. */
+  simulated?: boolean;
+  /** Overrides log.level. */
+  logLevel?: string;
+}
+
+export interface LoadConfigInput {
+  /** Path of a JSON file; also names the source in messages when `text` is given. */
+  file?: string;
+  /** JSON text (instead of reading `file`). */
+  text?: string;
+  /** Environment variables (EDGE_AGENT_*); pass process.env from the entry point only. */
+  env?: Record<string, string | undefined>;
+  args?: LoadConfigArgs;
+}
+
+export interface ConfigCheck {
+  /** The resolved configuration, or null when there are problems. */
+  config: AgentConfig | null;
+  problems: ConfigProblem[];
+  /** The file, "<text>" or "<defaults>": where the configuration came from. */
+  source: string;
+}
+
+type Problems = ConfigProblem[];
+/** Convict's config object, narrowed to what is used here (its own types are loose). */
+interface Store {
+  get(path: string): unknown;
+  set(path: string, value: unknown): void;
+  load(values: object): void;
+  getProperties(): unknown;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const join = (prefix: string, key: string): string => (prefix ? `${prefix}.${key}` : key);
+
+/** Check the shape against the schema (unknown keys, objects where objects belong); collect leaves. */
+function walk(raw: unknown, node: SchemaNode, display: string, rel: string, out: Array<[string, unknown]>, problems: Problems): boolean {
+  const known = Object.keys(node);
+  if (!isObject(raw)) {
+    problems.push({ path: display || '(top level)', message: `expected an object, got ${show(raw)}`, hint: `keys here: ${known.join(', ')}` });
+    return false;
+  }
+  let clean = true;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!Object.prototype.hasOwnProperty.call(node, key)) {
+      const guess = closest(key, known);
+      problems.push({
+        path: join(display, key),
+        message: `unknown key '${key}'${guess ? ` — did you mean '${guess}'?` : ''}`,
+        hint: `known keys here: ${known.join(', ')}`,
+      });
+      clean = false;
+      continue;
+    }
+    const entry = node[key]!;
+    if (isLeaf(entry)) out.push([join(rel, key), value]);
+    else clean = walk(value, entry, join(display, key), join(rel, key), out, problems) && clean;
+  }
+  return clean;
+}
+
+/** A convict store over `schema` holding the file's values, then the environment's on top. */
+function buildStore(schema: SchemaNode, values: Array<[string, unknown]>, env: Record<string, string>): Store {
+  const store = convict(schema as convict.Schema<Record<string, unknown>>, { env, args: [] }) as unknown as Store;
+  for (const [path, value] of values) store.set(path, value);
+  store.load({}); // convict re-imports the environment on every load: env beats the file
+  return store;
+}
+
+/** Check every leaf's value with its format; `origin` names where a value came from if not the file. */
+function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: (rel: string) => string | undefined, problems: Problems): boolean {
+  let clean = true;
+  for (const [rel, leaf] of leaves(schema)) {
+    const value = store.get(rel);
+    if (value === null && leaf.nullable) continue;
+    const from = origin(rel);
+    const prefix = from ? `from ${from}: ` : '';
+    if (value === null || value === undefined) {
+      const where = leaf.env ? `set "${rel}" in the file or ${leaf.env}` : `set "${rel}"`;
+      problems.push({ path: join(display, rel), message: `${prefix}missing (required)`, hint: `${where} — ${leaf.doc}` });
+      clean = false;
+      continue;
+    }
+    for (const issue of FORMATS[leaf.format].check(value)) {
+      const path = join(display, issue.key ? `${rel}.${issue.key}` : rel);
+      problems.push({ path, message: prefix + issue.message, hint: issue.hint });
+      clean = false;
+    }
+  }
+  return clean;
+}
+
+/** What convict holds for a checked sensor entry: the contract's shape before resolution. */
+type CheckedSensor = Omit<SensorConfig, 'measurements' | 'simulation'> & {
+  measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals'> & { decimals: number | null }>;
+  simulation: Omit<SimulationConfig, 'raw'> & { raw: { adcT: number; adcP: number; adcH?: number } | null };
+};
+
+type LoadedSensor = RuleContext['sensors'][number];
+
+function loadSensor(raw: unknown, display: string, note: string | undefined, problems: Problems): LoadedSensor {
+  const values: Array<[string, unknown]> = [];
+  const shapeOk = walk(raw, SENSOR_SCHEMA, display, '', values, problems);
+  if (!isObject(raw)) return null;
+  const store = buildStore(SENSOR_SCHEMA, values, {});
+  const valuesOk = checkLeaves(store, SENSOR_SCHEMA, display, () => note, problems);
+  const entry = store.getProperties() as CheckedSensor; // trusted where no problem was reported
+  const measurements: Partial<Record<Quantity, MeasurementConfig>> = {};
+  for (const q of QUANTITIES) {
+    const m = entry.measurements[q];
+    measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit] };
+  }
+  const rawAdc = entry.simulation.raw;
+  const simulation: SimulationConfig = {
+    ...entry.simulation,
+    raw: rawAdc === null ? null : { adcT: rawAdc.adcT, adcP: rawAdc.adcP, adcH: rawAdc.adcH ?? 0x8000 },
+  };
+  return { sensor: { ...entry, measurements, simulation }, valid: shapeOk && valuesOk };
+}
+
+function loadSubscription(raw: unknown, display: string, note: string | undefined, problems: Problems): SubscriptionConfig | null {
+  const values: Array<[string, unknown]> = [];
+  const shapeOk = walk(raw, SUBSCRIPTION_SCHEMA, display, '', values, problems);
+  if (!isObject(raw)) return null;
+  const store = buildStore(SUBSCRIPTION_SCHEMA, values, {});
+  const valuesOk = checkLeaves(store, SUBSCRIPTION_SCHEMA, display, () => note, problems);
+  return shapeOk && valuesOk ? (store.getProperties() as SubscriptionConfig) : null;
+}
+
+/** Offset of the first syntax error in `text` (V8 does not always say), or text.length. */
+function syntaxErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const expect = (c: string): void => {
+    ws();
+    if (text[i] !== c) fail();
+    i++;
+  };
+  const string = (): void => {
+    expect('"');
+    for (; text[i] !== '"'; i++) {
+      if (i >= text.length || text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u' && /^[0-9a-fA-F]{4}/.test(text.slice(i + 1, i + 5))) i += 4;
+        else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+    }
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    const sequence = (close: string, item: () => void): void => {
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        item();
+        ws();
+        if (text[i] === close) return void i++;
+        expect(',');
+      }
+    };
+    if (c === '{') sequence('}', () => (string(), expect(':'), value()));
+    else if (c === '[') sequence(']', value);
+    else if (c === '"') string();
+    else {
+      const m = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
+      if (!m) fail();
+      i += m![0].length;
+    }
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+  } catch (at) {
+    if (typeof at === 'number') return at;
+    throw at;
+  }
+  return text.length;
+}
+
+/** JSON.parse with a problem that gives line and column instead of an exception. */
+export function parseJson(text: string, source: string): { value: unknown } | { problem: ConfigProblem } {
+  if (text.trim() === '') return { value: {} };
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    const said = err instanceof Error ? err.message : String(err);
+    const position = /at position (\d+)/.exec(said);
+    const offset = Math.min(position ? Number(position[1]) : syntaxErrorOffset(text), text.length);
+    const before = text.slice(0, offset).split('\n');
+    const [line, column] = [before.length, before[before.length - 1]!.length + 1];
+    const reason = said.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const near = text.slice(offset, offset + 20).split('\n')[0] ?? '';
+    return {
+      problem: {
+        path: `${source}:${line}:${column}`,
+        message: `JSON syntax error at line ${line}, column ${column}: ${reason}`,
+        hint: `${near ? `near ${JSON.stringify(near)}; ` : 'the text ends early; '}JSON wants double quotes, a comma between entries and none after the last, no comments`,
+      },
+    };
+  }
+}
+
+function readSource(input: LoadConfigInput, problems: Problems): { raw: unknown; source: string } {
+  const source = input.text !== undefined ? (input.file ?? '<text>') : (input.file ?? '<defaults>');
+  let text = input.text;
+  if (text === undefined && input.file !== undefined) {
+    try {
+      text = readFileSync(input.file, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : String(err);
+      problems.push({ path: source, message, hint: `check the path (relative paths start at ${process.cwd()}); example configurations are in config/` });
+      return { raw: undefined, source };
+    }
+  }
+  if (text === undefined) return { raw: {}, source };
+  const parsed = parseJson(text, source);
+  if ('problem' in parsed) {
+    problems.push(parsed.problem);
+    return { raw: undefined, source };
+  }
+  return { raw: parsed.value, source };
+}
+
+/** Everything loadConfig does, returning the problems instead of throwing. */
+export function checkConfig(input: LoadConfigInput): ConfigCheck {
+  registerFormats();
+  const problems: Problems = [];
+  const { raw, source } = readSource(input, problems);
+  if (raw === undefined) return { config: null, problems, source };
+
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.env ?? {})) if (value !== undefined) env[name] = value;
+  const values: Array<[string, unknown]> = [];
+  walk(raw, AGENT_SCHEMA, '', '', values, problems);
+  const store = buildStore(AGENT_SCHEMA, values, env);
+
+  const fromArgs = new Map<string, string>();
+  const args = input.args ?? {};
+  const override = (path: string, name: string, value: unknown): void => {
+    if (value === undefined) return;
+    store.set(path, value);
+    fromArgs.set(path, `args.${name}`);
+  };
+  override('mqtt.url', 'broker', args.broker);
+  override('i2c.simulated', 'simulated', args.simulated === true ? true : undefined);
+  override('log.level', 'logLevel', args.logLevel);
+
+  const envOf = new Map(leaves(AGENT_SCHEMA).map(([path, leaf]) => [path, leaf.env]));
+  const origin = (rel: string): string | undefined => {
+    const name = envOf.get(rel);
+    return fromArgs.get(rel) ?? (name !== undefined && env[name] !== undefined ? name : undefined);
+  };
+  checkLeaves(store, AGENT_SCHEMA, '', origin, problems);
+
+  const sensorsRaw = store.get('sensors');
+  const sensors = Array.isArray(sensorsRaw) ? sensorsRaw.map((s, i) => loadSensor(s, `sensors[${i}]`, origin('sensors'), problems)) : [];
+  const subsRaw = store.get('subscriptions');
+  const subscriptions = Array.isArray(subsRaw) ? subsRaw.map((s, i) => loadSubscription(s, `subscriptions[${i}]`, origin('subscriptions'), problems)) : [];
+
+  const top = store.getProperties() as LoadedTop; // trusted where no problem was reported
+  const context: RuleContext = {
+    top,
+    sensors,
+    sensorCount: Array.isArray(sensorsRaw) ? sensorsRaw.length : null,
+    subscriptionCount: Array.isArray(subsRaw) ? subsRaw.length : null,
+    bad: new Set(problems.map((p) => p.path)),
+  };
+  for (const rule of CROSS_FIELD_RULES) problems.push(...rule.check(context));
+  if (problems.length > 0) return { config: null, problems, source };
+
+  const board = BOARD_PROFILES[top.board];
+  const clientId = top.mqtt.clientId === '' ? `edge-agent-${top.deviceId}` : top.mqtt.clientId.replaceAll('{deviceId}', top.deviceId);
+  const config: AgentConfig = {
+    board: top.board,
+    role: top.role,
+    deviceId: top.deviceId,
+    i2c: { bus: top.i2c.bus ?? board.i2c.defaultBus, simulated: top.i2c.simulated },
+    mqtt: { ...top.mqtt, clientId, statusTopic: fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }) },
+    sensors: sensors.map((s) => s!.sensor),
+    subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
+    log: top.log,
+  };
+  return { config, problems, source };
+}
+
+/** Load and resolve the configuration; throws one ConfigError listing every problem. */
+export function loadConfig(input: LoadConfigInput): AgentConfig {
+  const { config, problems, source } = checkConfig(input);
+  if (config === null || problems.length > 0) throw new ConfigError(problems, source);
+  return config;
+}
+
+/** For `check-config` and editors: the problems of a JSON text (empty when it is valid). */
+export function validateConfigText(text: string, env: Record<string, string | undefined> = {}): ConfigProblem[] {
+  return checkConfig({ text, env }).problems;
+}
+
+/** The resolved configuration as JSON for logs, with the broker password masked (mqtt.url is sensitive). */
+export function printableConfig(config: AgentConfig): string {
+  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url) } }, null, 2);
+}
