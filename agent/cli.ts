@@ -1,0 +1,276 @@
+#!/usr/bin/env node
+/**
+ * `edge-agent`: the entry point, and the one place that reads the environment, handles signals
+ * and opens hardware (through hardware.ts). Exit statuses follow sysexits: 64 usage, 69 hardware
+ * unavailable, 78 configuration (systemd's RestartPreventExitStatus=78 stops restart loops on it).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { systemClock } from '../drivers/clock.js';
+import { hex } from '../drivers/i2c/i2c-bus.js';
+import { probe } from '../drivers/probe.js';
+import { Agent } from './agent.js';
+import { ConfigError } from './config/config-error.js';
+import { loadConfig } from './config/load-config.js';
+import type { AgentConfig } from './config/types.js';
+import { runDemo } from './demo.js';
+import { openBus, openHardware } from './hardware.js';
+import { createLogger, type Logger } from './logger.js';
+import { convert, round } from './units.js';
+
+const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, config: 78 } as const;
+
+class UsageError extends Error {}
+
+const COMMANDS: Record<string, { summary: string; usage: string; options: ParseArgsConfig['options'] }> = {
+  run: {
+    summary: 'sample the sensors and publish, and/or react to subscriptions, until stopped',
+    usage: 'edge-agent run --config FILE [--broker URL] [--simulate] [--log-level LEVEL]',
+    options: { config: { type: 'string', short: 'c' }, broker: { type: 'string' }, simulate: { type: 'boolean' }, 'log-level': { type: 'string' } },
+  },
+  'check-config': {
+    summary: 'validate a configuration file and list every problem',
+    usage: 'edge-agent check-config FILE',
+    options: { config: { type: 'string', short: 'c' } },
+  },
+  read: {
+    summary: 'read the sensors and print one JSON object per reading (no broker needed)',
+    usage: 'edge-agent read --config FILE [--count N] [--simulate] [--record FILE]',
+    options: { config: { type: 'string', short: 'c' }, count: { type: 'string', short: 'n' }, simulate: { type: 'boolean' }, record: { type: 'string' }, 'log-level': { type: 'string' } },
+  },
+  probe: {
+    summary: 'scan an I2C bus and name the chips it recognises by their ID registers',
+    usage: 'edge-agent probe [--bus N] [--config FILE] [--simulate]',
+    options: { bus: { type: 'string', short: 'b' }, config: { type: 'string', short: 'c' }, simulate: { type: 'boolean' } },
+  },
+  demo: {
+    summary: 'the classic scenario on simulated hardware: a Pi publishes altitude, a BeagleBone Black and a Udoo Neo receive it',
+    usage: 'edge-agent demo [--broker URL] [--duration SECONDS]',
+    options: { broker: { type: 'string' }, duration: { type: 'string', short: 'd' } },
+  },
+};
+
+function mainHelp(): string {
+  const lines = ['usage: edge-agent COMMAND [OPTIONS]', '', 'commands:'];
+  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(13)} ${command.summary}`);
+  lines.push('', "Run 'edge-agent COMMAND --help' for a command's options.", 'Environment: EDGE_AGENT_* variables override config keys (see README).');
+  return lines.join('\n');
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(command: string, argv: string[]): { values: Values; positionals: string[] } {
+  const spec = COMMANDS[command]!;
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nusage: ${spec.usage}`);
+  }
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number ≥ 0, got '${value}'`);
+  return n;
+}
+
+function configFrom(values: Values, positionals: string[], command: string): AgentConfig {
+  const file = (values.config as string | undefined) ?? positionals[0];
+  if (!file) throw new UsageError(`a configuration file is needed\nusage: ${COMMANDS[command]!.usage}`);
+  const logLevel = values['log-level'] as string | undefined;
+  return loadConfig({
+    file,
+    env: process.env,
+    args: {
+      ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
+      ...(values.simulate ? { simulated: true } : {}),
+      ...(logLevel !== undefined ? { logLevel } : {}),
+    },
+  });
+}
+
+function loggerFor(level: AgentConfig['log']['level']): Logger {
+  const journal = Boolean(process.env.JOURNAL_STREAM);
+  return createLogger({ level, journal, ...(journal ? {} : { now: () => Date.now() }) });
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('run', argv);
+  if (values.help) return help('run');
+  const config = configFrom(values, positionals, 'run');
+  const logger = loggerFor(config.log.level);
+  const agent = new Agent({ config, logger });
+  let signalled = false;
+  const stop = (signal: string): void => {
+    if (signalled) return;
+    signalled = true;
+    logger.info('signal received', { signal });
+    void agent.stop().then(() => process.exit(EXIT.ok));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  await agent.start();
+  return new Promise<number>(() => undefined); // runs until a signal
+}
+
+async function read(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('read', argv);
+  if (values.help) return help('read');
+  const config = configFrom(values, positionals, 'read');
+  const count = positiveInt(values.count as string | undefined, 'count', 1);
+  const logger = loggerFor(config.log.level);
+  const record = values.record as string | undefined;
+  const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
+  let failures = 0;
+  try {
+    for (const { config: sensorConfig, sensor } of hardware.sensors) {
+      await sensor.init();
+      logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });
+    }
+    const interval = Math.min(...hardware.sensors.map((s) => s.config.intervalMs));
+    for (let i = 0; i < count; i++) {
+      if (i > 0) await systemClock.sleep(interval);
+      for (const { config: sensorConfig, sensor } of hardware.sensors) {
+        try {
+          const ts = new Date().toISOString();
+          for (const m of await sensor.read()) {
+            const mc = sensorConfig.measurements[m.quantity];
+            if (!mc?.enabled) continue;
+            const value = round(convert(m.quantity, m.value, mc.unit), mc.decimals);
+            process.stdout.write(JSON.stringify({ sensor: sensorConfig.name, measurement: m.quantity, value, unit: mc.unit, ts }) + '\n');
+          }
+        } catch (error) {
+          failures++;
+          logger.error('read failed', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
+  } finally {
+    for (const { sensor } of hardware.sensors) await sensor.halt().catch(() => undefined);
+    await hardware.close();
+    if (record) logger.info('transcript written', { file: record });
+  }
+  return failures > 0 ? EXIT.failure : EXIT.ok;
+}
+
+async function probeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('probe', argv);
+  if (values.help) return help('probe');
+  let config: AgentConfig;
+  if (values.config !== undefined || positionals[0] !== undefined) {
+    config = configFrom(values, positionals, 'probe');
+  } else {
+    // No config: the simulated bus gets the classic altimeter at 0x76; a real bus is just opened.
+    config = loadConfig({ text: JSON.stringify(PROBE_DEFAULT), env: {}, args: values.simulate ? { simulated: true } : {} });
+  }
+  if (values.bus !== undefined) config = { ...config, i2c: { ...config.i2c, bus: positiveInt(values.bus as string, 'bus', 1) } };
+  const bus = await openBus(config, systemClock);
+  try {
+    const found = await probe(bus);
+    const where = config.i2c.simulated ? 'simulated bus' : `/dev/i2c-${config.i2c.bus}`;
+    if (found.length === 0) process.stdout.write(`no known chip found on ${where}\n`);
+    for (const chip of found) {
+      process.stdout.write(`${where} ${hex(chip.address)}: ${chip.chip} (id ${hex(chip.id)})${chip.supported ? '' : ' — not supported yet'}\n`);
+    }
+  } finally {
+    await bus.close();
+  }
+  return EXIT.ok;
+}
+
+const PROBE_DEFAULT = {
+  board: 'generic',
+  role: 'publisher',
+  deviceId: 'probe',
+  sensors: [{ name: 'altimeter', driver: 'bmp280', address: '0x76' }],
+};
+
+async function checkConfig(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('check-config', argv);
+  if (values.help) return help('check-config');
+  const config = configFrom(values, positionals, 'check-config');
+  process.stdout.write(`${(values.config as string | undefined) ?? positionals[0]}: valid (${config.board}, ${config.role}, device ${config.deviceId}, ${config.sensors.length} sensor(s), ${config.subscriptions.length} subscription(s))\n`);
+  return EXIT.ok;
+}
+
+async function demo(argv: string[]): Promise<number> {
+  const { values } = parse('demo', argv);
+  if (values.help) return help('demo');
+  const durationS = values.duration === undefined ? undefined : positiveInt(values.duration as string, 'duration', 0);
+  await runDemo({
+    ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
+    ...(durationS !== undefined ? { durationS } : {}),
+  });
+  return EXIT.ok;
+}
+
+function help(command: string): number {
+  const spec = COMMANDS[command]!;
+  process.stdout.write(`${spec.summary}\n\nusage: ${spec.usage}\n`);
+  return EXIT.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await run(rest);
+      case 'read':
+        return await read(rest);
+      case 'probe':
+        return await probeCommand(rest);
+      case 'check-config':
+        return await checkConfig(rest);
+      case 'demo':
+        return await demo(rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(`${version()}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(mainHelp() + '\n');
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command '${command}'\n\n${mainHelp()}`);
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.config;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`edge-agent: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`edge-agent: ${message}\n`);
+    return isUnavailable(error) ? EXIT.unavailable : EXIT.failure;
+  }
+}
+
+/** Missing hardware (no /dev/i2c-N, addon not built): a restart later may find it. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'EACCES' || code === 'ERR_HARDWARE_UNAVAILABLE';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`edge-agent: ${String(error)}\n`);
+    process.exitCode = EXIT.failure;
+  },
+);

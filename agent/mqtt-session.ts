@@ -1,0 +1,149 @@
+/**
+ * The agent's one broker session (mqtt.js 5). It owns the availability protocol: a retained
+ * `online` on the status topic on every (re)connect, and a retained `offline` last will that the
+ * broker publishes if the agent dies without saying goodbye.
+ */
+import mqtt from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { MqttConfig, Qos, SubscriptionConfig } from './config/types.js';
+import type { Logger } from './logger.js';
+
+export type MessageHandler = (topic: string, payload: Buffer) => void;
+
+export interface PublishOptions {
+  qos: Qos;
+  retain: boolean;
+}
+
+export const ONLINE = 'online';
+export const OFFLINE = 'offline';
+
+/** A broker URL with any password removed, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+export function clientOptions(config: MqttConfig): IClientOptions {
+  return {
+    clientId: config.clientId,
+    keepalive: config.keepaliveS,
+    clean: config.clean,
+    protocolVersion: config.protocolVersion,
+    connectTimeout: config.connectTimeoutMs,
+    reconnectPeriod: config.reconnectPeriodMs,
+    will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+  };
+}
+
+export class MqttSession {
+  private client: MqttClient | undefined;
+  private readonly handlers: MessageHandler[] = [];
+  private subscriptions: SubscriptionConfig[] = [];
+  private lastError = '';
+  private firstConnect: Promise<void> | undefined;
+  connects = 0;
+
+  constructor(
+    private readonly config: MqttConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /**
+   * Start connecting. Resolves at once: the agent samples whether or not the broker is there;
+   * `ready()` waits for the first connection.
+   */
+  start(): void {
+    const url = redactUrl(this.config.url);
+    this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: this.config.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' });
+    const client = mqtt.connect(this.config.url, clientOptions(this.config));
+    this.client = client;
+    this.firstConnect = new Promise((resolve) => client.once('connect', () => resolve()));
+
+    client.on('connect', (connack) => {
+      this.connects++;
+      this.lastError = '';
+      this.logger.info('connected', { url, sessionPresent: connack.sessionPresent });
+      client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
+        if (error) this.logger.warn('could not publish online status', { error: error.message });
+      });
+      // A broker that kept our session has our subscriptions; otherwise (re)subscribe.
+      if (this.subscriptions.length > 0 && !connack.sessionPresent) void this.sendSubscribe(this.subscriptions);
+    });
+    client.on('reconnect', () => this.logger.debug('reconnecting', { url }));
+    client.on('offline', () => this.logger.warn('broker unreachable, will retry', { url, retryMs: this.config.reconnectPeriodMs }));
+    client.on('error', (error) => {
+      // mqtt.js repeats the same error on every retry; say it once until something changes.
+      if (error.message === this.lastError) return;
+      this.lastError = error.message;
+      this.logger.error('broker connection error', { url, error: error.message });
+    });
+    client.on('message', (topic, payload) => {
+      for (const handler of this.handlers) handler(topic, payload);
+    });
+  }
+
+  ready(): Promise<void> {
+    if (!this.firstConnect) throw new Error('session not started');
+    return this.firstConnect;
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  /** Resolves when the broker has acknowledged (QoS ≥ 1) or the packet is written (QoS 0). */
+  async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    await this.requireClient().publishAsync(topic, payload, options);
+  }
+
+  async subscribe(subscriptions: SubscriptionConfig[]): Promise<void> {
+    this.subscriptions = [...this.subscriptions, ...subscriptions];
+    if (this.connected) await this.sendSubscribe(subscriptions);
+  }
+
+  private async sendSubscribe(subscriptions: SubscriptionConfig[]): Promise<void> {
+    const map = Object.fromEntries(subscriptions.map((s) => [s.topic, { qos: s.qos }]));
+    try {
+      const grants = await this.requireClient().subscribeAsync(map);
+      for (const grant of grants) {
+        // 128 (0x80) is the broker's refusal, e.g. an ACL denial.
+        if (grant.qos === 128) this.logger.error('subscription refused by the broker', { topic: grant.topic });
+        else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
+      }
+    } catch (error) {
+      this.logger.error('subscribe failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /** Say `offline` ourselves (a clean stop is not a failure, but consumers should know), then close. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) {
+      const offline = client.publishAsync(this.config.statusTopic, OFFLINE, { qos: 1, retain: true });
+      await Promise.race([offline.catch(() => undefined), delay(timeoutMs)]);
+    }
+    await Promise.race([client.endAsync(), delay(timeoutMs)]);
+    if (client.connected || !client.disconnected) client.end(true);
+    this.logger.info('disconnected');
+  }
+
+  private requireClient(): MqttClient {
+    if (!this.client) throw new Error('session not started');
+    return this.client;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

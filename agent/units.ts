@@ -1,0 +1,46 @@
+/**
+ * From the canonical units drivers report (°C, Pa, %, m) to the unit a measurement is configured
+ * to publish in, and rounding to its configured decimals.
+ */
+import type { Quantity } from '../drivers/sensor.js';
+import type { Unit } from './config/types.js';
+
+const FEET_PER_METRE = 1 / 0.3048; // the international foot is exactly 0.3048 m
+
+const CONVERT: Record<Unit, (canonical: number) => number> = {
+  '°C': (c) => c,
+  '°F': (c) => (c * 9) / 5 + 32,
+  Pa: (pa) => pa,
+  hPa: (pa) => pa / 100,
+  m: (m) => m,
+  ft: (m) => m * FEET_PER_METRE,
+  '%': (pct) => pct,
+};
+
+const QUANTITY_OF_UNIT: Record<Unit, Quantity> = {
+  '°C': 'temperature',
+  '°F': 'temperature',
+  Pa: 'pressure',
+  hPa: 'pressure',
+  m: 'altitude',
+  ft: 'altitude',
+  '%': 'humidity',
+};
+
+export function convert(quantity: Quantity, canonical: number, unit: Unit): number {
+  if (QUANTITY_OF_UNIT[unit] !== quantity) {
+    throw new RangeError(`unit ${unit} does not measure ${quantity}`);
+  }
+  return CONVERT[unit](canonical);
+}
+
+/** Round half away from zero at `decimals` places, without binary artefacts like 1.005 → 1. */
+export function round(value: number, decimals: number): number {
+  const text = String(Math.abs(value));
+  // Shift the decimal point in the text, not by multiplying: 1.005 × 100 is 100.49999…
+  const magnitude = text.includes('e')
+    ? Number(Math.abs(value).toFixed(decimals))
+    : Number(`${Math.round(Number(`${text}e${decimals}`))}e-${decimals}`);
+  const rounded = magnitude * Math.sign(value);
+  return Object.is(rounded, -0) ? 0 : rounded;
+}

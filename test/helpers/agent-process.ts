@@ -1,0 +1,63 @@
+/** Runs the built CLI (`dist/agent/cli.js`) as a separate process, as a user or systemd would. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const CLI = resolve('dist/agent/cli.js');
+
+export interface AgentProcess {
+  child: ChildProcess;
+  output(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+export function startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  const waiters: Array<() => void> = [];
+  const onData = (d: Buffer): void => {
+    output += d.toString();
+    for (const w of waiters) w();
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    waitFor: (pattern, timeoutMs = 10_000) =>
+      new Promise((resolvePromise, reject) => {
+        const check = (): boolean => {
+          const match = output.match(pattern);
+          if (match) resolvePromise(match[0]);
+          return Boolean(match);
+        };
+        if (check()) return;
+        const timer = setTimeout(() => reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+        waiters.push(() => {
+          if (check()) clearTimeout(timer);
+        });
+      }),
+  };
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function writeTempConfig(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-config-'));
+  const file = join(dir, 'agent.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}

@@ -1,0 +1,118 @@
+/**
+ * A real Mosquitto for one test: its own config file, a free port on 127.0.0.1, no persistence
+ * unless asked. Tests never use the machine's broker on 1883.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function findBinary(name: string): string {
+  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  throw new Error(`${name} not found: install it (apt-get install -y mosquitto mosquitto-clients)`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export interface Mosquitto {
+  port: number;
+  url: string;
+  dir: string;
+  /** What the broker logged (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+  /** Start again on the same port with the same config (for outage tests). */
+  restart(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** Extra mosquitto.conf lines for this listener (TLS, passwords, ACL…). */
+  config?: string[];
+  persistence?: boolean;
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  const binary = findBinary('mosquitto');
+  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      'per_listener_settings false',
+      `listener ${port} 127.0.0.1`,
+      ...(options.config ?? ['allow_anonymous true']),
+      `persistence ${options.persistence ? 'true' : 'false'}`,
+      `persistence_location ${dir}/`,
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      'log_type notice',
+      '',
+    ].join('\n'),
+  );
+  let child: ChildProcess | undefined;
+  let output = '';
+
+  const launch = async (): Promise<void> => {
+    const proc = spawn(binary, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = proc;
+    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    for (let i = 0; i < 200; i++) {
+      if (proc.exitCode !== null) throw new Error(`mosquitto exited with ${proc.exitCode}:\n${output}`);
+      if (await accepts(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`mosquitto did not listen on ${port} within 5 s:\n${output}`);
+  };
+
+  const halt = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await launch();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    dir,
+    log: () => output,
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    stop: async () => {
+      await halt();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { encodePayload } from '../agent/payload.js';
+import type { Reading } from '../agent/reading.js';
+import { renderTopic, topicMatches } from '../agent/topic.js';
+import { convert, round } from '../agent/units.js';
+
+const reading: Reading = { sensor: 'altimeter', measurement: 'altitude', value: 100, unit: 'ft', ts: Date.UTC(2026, 10, 24, 10), seq: 42 };
+
+describe('units', () => {
+  it('converts from the canonical units', () => {
+    assert.equal(round(convert('altitude', 30.48, 'ft'), 6), 100);
+    assert.equal(convert('pressure', 101325, 'hPa'), 1013.25);
+    assert.equal(convert('temperature', 100, '°F'), 212);
+    assert.equal(convert('temperature', -40, '°F'), -40);
+    assert.equal(convert('humidity', 55.5, '%'), 55.5);
+  });
+
+  it('refuses a unit of another quantity', () => {
+    assert.throws(() => convert('pressure', 1, 'ft'), /unit ft does not measure pressure/);
+  });
+
+  it('rounds half away from zero without binary artefacts and without -0', () => {
+    assert.equal(round(1.005, 2), 1.01);
+    assert.equal(round(-1.005, 2), -1.01);
+    assert.equal(round(99.96, 0), 100);
+    assert.equal(round(-0.004, 2), 0);
+    assert.ok(!Object.is(round(-0.004, 2), -0));
+  });
+});
+
+describe('topics', () => {
+  it('renders the default template to the classic topic', () => {
+    assert.equal(renderTopic('sensors/{deviceId}/{measurement}', { deviceId: 'drone01', measurement: 'altitude' }), 'sensors/drone01/altitude');
+    assert.equal(renderTopic('{deviceId}/{sensor}/{measurement}', { deviceId: 'd', sensor: 's', measurement: 'm' }), 'd/s/m');
+  });
+
+  it('names a placeholder it cannot fill', () => {
+    assert.throws(() => renderTopic('sensors/{deviceId}/{sensor}', { deviceId: 'd' }), /needs \{sensor\}/);
+  });
+
+  it('matches filters with + and # as MQTT does', () => {
+    assert.ok(topicMatches('sensors/drone01/altitude', 'sensors/drone01/altitude'));
+    assert.ok(topicMatches('sensors/+/altitude', 'sensors/drone01/altitude'));
+    assert.ok(topicMatches('sensors/#', 'sensors/drone01/altitude'));
+    assert.ok(topicMatches('sensors/drone01/#', 'sensors/drone01'), '# also matches the parent level');
+    assert.ok(topicMatches('$share/fleet/sensors/+/altitude', 'sensors/drone01/altitude'));
+    assert.ok(!topicMatches('sensors/+', 'sensors/drone01/altitude'));
+    assert.ok(!topicMatches('sensors/+/altitude', 'sensors/drone01/pressure'));
+    assert.ok(!topicMatches('#', '$SYS/broker/uptime'), 'wildcards do not match $ topics');
+  });
+});
+
+describe('payloads', () => {
+  it('plain is the number as text', () => {
+    assert.equal(encodePayload(reading, 'plain'), '100');
+    assert.equal(encodePayload({ ...reading, value: 1009.64 }, 'plain'), '1009.64');
+  });
+
+  it('json carries value, unit, UTC time and sequence', () => {
+    assert.deepEqual(JSON.parse(encodePayload(reading, 'json')), { value: 100, unit: 'ft', ts: '2026-11-24T10:00:00.000Z', seq: 42 });
+  });
+});

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock, type Clock } from '../drivers/clock.js';
+import { Scheduler, type Tick } from '../agent/scheduler.js';
+
+function recorder(clock: Clock, workMs: (tick: Tick) => number) {
+  const ticks: Tick[] = [];
+  return {
+    ticks,
+    run: async (tick: Tick) => {
+      ticks.push(tick);
+      const ms = workMs(tick);
+      if (ms > 0) await clock.sleep(ms);
+    },
+  };
+}
+
+/** stop() waits for runs in flight; a manual clock has to move for them to finish. */
+async function stopAll(scheduler: Scheduler, clock: ManualClock): Promise<void> {
+  let done = false;
+  const stopping = scheduler.stop().then(() => {
+    done = true;
+  });
+  for (let i = 0; i < 1000 && !done; i++) await clock.advance(10);
+  await stopping;
+}
+
+describe('Scheduler', () => {
+  it('keeps ticks on start + k × interval even when every run takes time (a chained timer would drift)', async () => {
+    const clock = new ManualClock(1000);
+    const scheduler = new Scheduler(clock);
+    const task = recorder(clock, () => 30);
+    scheduler.start({ name: 'altimeter', intervalMs: 100, run: task.run });
+    await clock.advance(1000);
+    await stopAll(scheduler, clock);
+    assert.deepEqual(
+      task.ticks.map((t) => t.dueAt),
+      Array.from({ length: 11 }, (_, k) => 1000 + k * 100),
+    );
+    assert.ok(task.ticks.every((t) => t.startedAt === t.dueAt));
+  });
+
+  it('does not accumulate late wake-ups: each tick is late by the same 3 ms, never more', async () => {
+    const manual = new ManualClock(0);
+    // A clock whose every sleep oversleeps by 3 ms, as timers on a busy board do.
+    const late: Clock = { now: () => manual.now(), wallNow: () => manual.wallNow(), sleep: (ms, signal) => manual.sleep(ms + 3, signal) };
+    const scheduler = new Scheduler(late);
+    const task = recorder(late, () => 0);
+    scheduler.start({ name: 'altimeter', intervalMs: 100, run: task.run });
+    await manual.advance(10_000);
+    await stopAll(scheduler, manual);
+    const last = task.ticks.at(-1)!;
+    assert.equal(task.ticks.length, 100);
+    assert.equal(last.dueAt, 9900);
+    assert.equal(last.startedAt, 9903, 'lateness stays 3 ms after 100 ticks');
+  });
+
+  it('skips and counts the ticks a run overran instead of piling them up', async () => {
+    const clock = new ManualClock(0);
+    const skips: number[] = [];
+    const scheduler = new Scheduler(clock, { onSkip: (_task, skipped) => skips.push(skipped) });
+    const task = recorder(clock, (tick) => (tick.index === 2 ? 250 : 10));
+    scheduler.start({ name: 'altimeter', intervalMs: 100, run: task.run });
+    await clock.advance(800);
+    await stopAll(scheduler, clock);
+    assert.deepEqual(task.ticks.map((t) => t.index), [0, 1, 2, 5, 6, 7, 8]);
+    assert.deepEqual(skips, [2]);
+    assert.equal(task.ticks[3]!.startedAt, 500, 'resumes on the grid, not at the end of the overrun');
+    assert.equal(scheduler.stats('altimeter')?.skipped, 2);
+  });
+
+  it('keeps the next tick when a run ends exactly on it', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler(clock);
+    const task = recorder(clock, () => 100);
+    scheduler.start({ name: 's', intervalMs: 100, run: task.run });
+    await clock.advance(450);
+    await stopAll(scheduler, clock);
+    assert.deepEqual(task.ticks.map((t) => t.index), [0, 1, 2, 3, 4]);
+    assert.equal(scheduler.stats('s')?.skipped, 0);
+  });
+
+  it('runs tasks with their own intervals independently', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler(clock);
+    const fast = recorder(clock, () => 0);
+    const slow = recorder(clock, () => 0);
+    scheduler.start({ name: 'fast', intervalMs: 50, run: fast.run });
+    scheduler.start({ name: 'slow', intervalMs: 200, run: slow.run });
+    await clock.advance(1000);
+    await stopAll(scheduler, clock);
+    assert.equal(fast.ticks.length, 21);
+    assert.equal(slow.ticks.length, 6);
+  });
+
+  it('counts a failing run and carries on', async () => {
+    const clock = new ManualClock(0);
+    const errors: unknown[] = [];
+    const scheduler = new Scheduler(clock, { onError: (_t, e) => errors.push(e) });
+    let runs = 0;
+    scheduler.start({
+      name: 'flaky',
+      intervalMs: 100,
+      run: async (tick) => {
+        runs++;
+        if (tick.index % 2 === 0) throw new Error(`EIO on tick ${tick.index}`);
+      },
+    });
+    await clock.advance(500);
+    await stopAll(scheduler, clock);
+    assert.equal(runs, 6);
+    assert.equal(errors.length, 3);
+    assert.equal(scheduler.stats('flaky')?.failures, 3);
+  });
+
+  it('stop() waits for the run in flight and schedules nothing after it', async () => {
+    const clock = new ManualClock(0);
+    const scheduler = new Scheduler(clock);
+    const task = recorder(clock, () => 50);
+    scheduler.start({ name: 's', intervalMs: 100, run: task.run });
+    await clock.advance(120); // tick 1 is in its 50 ms run
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await clock.advance(10);
+    assert.equal(stopped, false, 'still waiting for the read in flight');
+    await clock.advance(40);
+    await stopping;
+    assert.equal(stopped, true);
+    await clock.advance(1000);
+    assert.equal(task.ticks.length, 2);
+  });
+
+  it('rejects a zero interval and a duplicate task name', () => {
+    const scheduler = new Scheduler(new ManualClock());
+    assert.throws(() => scheduler.start({ name: 'a', intervalMs: 0, run: async () => {} }), /interval must be > 0/);
+    scheduler.start({ name: 'a', intervalMs: 10, run: async () => {} });
+    assert.throws(() => scheduler.start({ name: 'a', intervalMs: 10, run: async () => {} }), /already scheduled/);
+    void scheduler.stop();
+  });
+});
