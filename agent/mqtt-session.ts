@@ -5,6 +5,7 @@
  */
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
+import { redactUrl } from './config/formats.js';
 import type { MqttConfig, Qos, SubscriptionConfig } from './config/types.js';
 import type { Logger } from './logger.js';
 
@@ -17,17 +18,6 @@ export interface PublishOptions {
 
 export const ONLINE = 'online';
 export const OFFLINE = 'offline';
-
-/** A broker URL with any password removed, for logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString().replace(/\/$/, '');
-  } catch {
-    return '(unparseable url)';
-  }
-}
 
 export function clientOptions(config: MqttConfig): IClientOptions {
   return {

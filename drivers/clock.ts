@@ -72,16 +72,22 @@ export class ManualClock implements Clock {
         reject(signal.reason);
         return;
       }
-      const sleeper: Sleeper = { at: this.time + Math.max(0, ms), order: this.counter++, resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
+      // The abort listener goes when the sleep ends either way: a loop that sleeps on one
+      // long-lived signal must not pile up listeners (Node warns at 11).
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      const sleeper: Sleeper = {
+        at: this.time + Math.max(0, ms),
+        order: this.counter++,
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+      };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -18,8 +18,15 @@ describe('BMP280 compensation: datasheet worked example (section 3.12)', () => {
     near(temperatureC(519888, cal), 25.08, 0.005, 'T');
   });
 
-  it('gives p = 100653.27 Pa for adc_P = 415148', () => {
+  it('gives p = 100653.27 Pa for adc_P = 415148 (within 0.1 Pa)', () => {
     near(pressurePa(415148, tFine(519888, cal), cal), 100653.27, 0.1, 'p');
+  });
+
+  it('follows the code of 8.1 (integer t_fine, 100653.258 Pa), not the table of 3.12 (unrounded t_fine)', () => {
+    // The table's 100653.27 comes out only with t_fine = 128422.287…; the datasheet's C code casts
+    // t_fine to BMP280_S32_t first. The README explains why we follow the code.
+    near(pressurePa(415148, tFine(519888, cal), cal), 100653.258, 0.001, 'p with t_fine = 128422');
+    near(pressurePa(415148, 128422.287, cal), 100653.267, 0.001, 'p with t_fine unrounded');
   });
 
   it('gives an altitude of about 56.1 m against the standard 101325 Pa', () => {

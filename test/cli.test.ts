@@ -21,7 +21,7 @@ const lines = (stdout: string): Line[] =>
     .map((l) => JSON.parse(l) as Line);
 
 describe('edge-agent CLI', () => {
-  it('read replays the datasheet worked example: 25.08 °C and 100653.27 Pa', () => {
+  it('read replays the datasheet worked example: 25.08 °C and 100653.27 Pa (±0.1 Pa)', () => {
     const result = runCli(['read', '--config', 'config/datasheet-example.json']);
     assert.equal(result.status, 0, result.stderr);
     const out = lines(result.stdout);
