@@ -8,6 +8,8 @@ import type { AgentConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
+import { healthReport } from './health.js';
+import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
@@ -29,7 +31,7 @@ export class Agent {
   private readonly clock: Clock;
   private hardware: Hardware | undefined;
   private session: MqttSession | undefined;
-  private publisher: Publisher | undefined;
+  private outbox: Outbox | undefined;
   private subscriber: Subscriber | undefined;
   private scheduler: Scheduler | undefined;
   private readonly samplers: Sampler[] = [];
@@ -45,8 +47,8 @@ export class Agent {
     return this.samplers;
   }
 
-  get publishing(): Publisher | undefined {
-    return this.publisher;
+  get delivery(): Outbox | undefined {
+    return this.outbox;
   }
 
   async start(): Promise<void> {
@@ -58,13 +60,19 @@ export class Agent {
       this.hardware = this.options.hardware ?? (await openHardware(config, this.clock));
     }
 
-    this.session = new MqttSession(config.mqtt, logger.child('mqtt'));
-    this.publisher = new Publisher(this.session, config.deviceId, logger.child('publish'));
+    const startedAt = this.clock.now();
+    const session = new MqttSession(config.mqtt, logger.child('mqtt'));
+    this.session = session;
 
     if (this.hardware) {
-      const sink = this.readingSink(this.publisher);
+      const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
+      this.outbox = outbox;
+      const lastSeqs = outbox.open();
+      session.onConnect(() => outbox.pump());
+      const sink = this.readingSink(new Publisher(config.deviceId), outbox);
       for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
         const sampler = new Sampler(sensorConfig, sensor, this.clock, sink, logger.child('sensor'));
+        sampler.resumeAfter(lastSeqs[sensorConfig.name] ?? 0);
         this.samplers.push(sampler);
         // A sensor that fails to come up is retried by its sampler on every tick.
         await sampler.init().catch((error: unknown) =>
@@ -84,6 +92,27 @@ export class Agent {
       onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
     });
     for (const sampler of this.samplers) this.scheduler.start(sampler);
+    if (config.health.intervalS > 0) {
+      this.scheduler.start({
+        name: 'health',
+        intervalMs: config.health.intervalS * 1000,
+        run: async () => {
+          if (!session.connected) return; // retained: the next one after reconnecting says it all
+          const report = healthReport({
+            deviceId: config.deviceId,
+            startedAt,
+            now: this.clock.now(),
+            wallNow: this.clock.wallNow(),
+            connected: session.connected,
+            reconnects: session.reconnects,
+            outbox: this.outbox,
+            sensors: this.samplers,
+            lastError: session.lastError || [...this.samplers].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
+          });
+          await session.publish(config.health.topic, JSON.stringify(report), { qos: 1, retain: true }).catch(() => undefined);
+        },
+      });
+    }
   }
 
   /** Resolves when the broker session is up. */
@@ -97,7 +126,7 @@ export class Agent {
     return this.stopping;
   }
 
-  private readingSink(publisher: Publisher): ReadingSink {
+  private readingSink(publisher: Publisher, outbox: Outbox): ReadingSink {
     const logReadings = this.options.logReadings ?? false;
     const logger = this.logger.child('sample');
     return (readings) => {
@@ -105,7 +134,7 @@ export class Agent {
         const first = readings[0]!.reading;
         logger.info(`${first.sensor}: ${readings.map(({ reading: r }) => `${r.measurement} ${r.value} ${r.unit}`).join(', ')}`, { seq: first.seq });
       }
-      for (const { reading, measurement } of readings) publisher.publish(reading, measurement);
+      outbox.submit(publisher.messages(readings));
     };
   }
 
@@ -114,9 +143,10 @@ export class Agent {
     const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
     this.logger.info('stopping');
     await this.scheduler?.stop();
-    if (this.publisher && !(await this.publisher.drain(left() / 2))) {
-      this.logger.warn('stopped with publishes not acknowledged', { inFlight: this.publisher.stats.inFlight });
+    if (this.outbox && !(await this.outbox.drain(left() / 2))) {
+      this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }
+    this.outbox?.close();
     await this.session?.stop(left() / 2);
     for (const { sensor } of this.hardware?.sensors ?? []) await sensor.halt().catch(() => undefined);
     await this.hardware?.close();

@@ -4,7 +4,10 @@
  * drone01, and a BeagleBone Black and a Udoo Neo printing what they receive, labelled by board.
  * The agents are the real ones, built from the example configs in config/.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent } from './agent.js';
 import { loadConfig } from './config/load-config.js';
@@ -55,8 +58,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const url = options.broker ?? embedded!.url;
   write(`edge-agent demo: broker ${embedded ? `embedded (aedes) at ${url}` : url}; simulated hardware. Ctrl-C to stop.\n`);
 
+  // The demo's queues are its own, and gone when it ends: nothing is left in the user's state directory.
+  const stateDir = mkdtempSync(join(tmpdir(), 'edge-agent-demo-'));
   const agents = BOARDS.map((board) => {
-    const config = loadConfig({ file: configPath(board), env: {}, args: { broker: url, simulated: true } });
+    const env = { EDGE_AGENT_QUEUE_DIR: join(stateDir, board) };
+    const config = loadConfig({ file: configPath(board), env, args: { broker: url, simulated: true } });
     const label = `${board} ${config.deviceId}`.padEnd(24);
     const logger = createLogger({ level: 'info', sink: { write }, prefix: `[${label}] ` });
     return new Agent({ config, logger, logReadings: true });
@@ -78,4 +84,5 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   write('edge-agent demo: stopping\n');
   for (const agent of agents) await agent.stop();
   await embedded?.close();
+  rmSync(stateDir, { recursive: true, force: true });
 }

@@ -26,16 +26,37 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     clean: config.clean,
     protocolVersion: config.protocolVersion,
     connectTimeout: config.connectTimeoutMs,
-    reconnectPeriod: config.reconnectPeriodMs,
+    // Reconnects are ours (exponential backoff with jitter, below): mqtt.js's timer has one period.
+    reconnectPeriod: 0,
+    // Nothing is published while disconnected (the outbox holds it on disk), so mqtt.js's in-memory
+    // offline queue stays empty; QoS 0 must not be queued there either.
+    queueQoSZero: false,
     will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
   };
+}
+
+/**
+ * The wait before reconnect attempt `attempt` (0-based): doubling from `baseMs` up to `capMs`, then
+ * "equal jitter" (half fixed, half random) so a fleet that lost the same broker does not return in
+ * one thundering herd, while no wait is ever shorter than half the schedule.
+ */
+export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 export class MqttSession {
   private client: MqttClient | undefined;
   private readonly handlers: MessageHandler[] = [];
+  private readonly connectHandlers: Array<() => void> = [];
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private attempts = 0;
+  private stopping = false;
   private subscriptions: SubscriptionConfig[] = [];
-  private lastError = '';
+  /** The error last logged, to log a repeated one once; cleared on connect. */
+  private repeatedError = '';
+  /** The last broker error seen, kept for the health report. */
+  lastError = '';
   private firstConnect: Promise<void> | undefined;
   connects = 0;
 
@@ -61,25 +82,48 @@ export class MqttSession {
 
     client.on('connect', (connack) => {
       this.connects++;
-      this.lastError = '';
+      this.repeatedError = '';
       this.logger.info('connected', { url, sessionPresent: connack.sessionPresent });
       client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
         if (error) this.logger.warn('could not publish online status', { error: error.message });
       });
       // A broker that kept our session has our subscriptions; otherwise (re)subscribe.
       if (this.subscriptions.length > 0 && !connack.sessionPresent) void this.sendSubscribe(this.subscriptions);
+      this.attempts = 0;
+      for (const handler of this.connectHandlers) handler();
     });
-    client.on('reconnect', () => this.logger.debug('reconnecting', { url }));
-    client.on('offline', () => this.logger.warn('broker unreachable, will retry', { url, retryMs: this.config.reconnectPeriodMs }));
+    client.on('close', () => this.scheduleReconnect(client, url));
     client.on('error', (error) => {
       // mqtt.js repeats the same error on every retry; say it once until something changes.
-      if (error.message === this.lastError) return;
       this.lastError = error.message;
+      if (error.message === this.repeatedError) return;
+      this.repeatedError = error.message;
       this.logger.error('broker connection error', { url, error: error.message });
     });
     client.on('message', (topic, payload) => {
       for (const handler of this.handlers) handler(topic, payload);
     });
+  }
+
+  private scheduleReconnect(client: MqttClient, url: string): void {
+    if (this.stopping || this.reconnectTimer || this.config.reconnectPeriodMs === 0) return;
+    const wait = backoffMs(this.attempts++, this.config.reconnectPeriodMs, this.config.reconnectMaxMs);
+    if (this.attempts === 1) this.logger.warn('broker unreachable, will retry', { url, retryMs: wait });
+    else this.logger.debug('reconnecting later', { url, attempt: this.attempts, retryMs: wait });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopping) client.reconnect();
+    }, wait);
+  }
+
+  /** Called after every successful (re)connect, once `online` has been queued. */
+  onConnect(handler: () => void): void {
+    this.connectHandlers.push(handler);
+  }
+
+  /** Connections made over the session's life (the first included). */
+  get reconnects(): number {
+    return Math.max(0, this.connects - 1);
   }
 
   ready(): Promise<void> {
@@ -117,6 +161,8 @@ export class MqttSession {
 
   /** Say `offline` ourselves (a clean stop is not a failure, but consumers should know), then close. */
   async stop(timeoutMs = 2000): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;
     if (client.connected) {

@@ -45,6 +45,11 @@ export class Sampler implements PeriodicTask {
     this.intervalMs = config.intervalMs;
   }
 
+  /** Continue numbering after `seq` (the last number this sensor used before a restart). */
+  resumeAfter(seq: number): void {
+    if (seq > this.seq) this.seq = seq;
+  }
+
   async init(): Promise<void> {
     await this.sensor.init();
     this.initialised = true;

@@ -4,6 +4,9 @@
  * retained flags and the availability protocol.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
@@ -13,6 +16,7 @@ const HUNDRED_FEET_M = 30.48;
 
 function droneConfig(deviceId: string): unknown {
   return {
+    queue: { dir: mkdtempSync(join(tmpdir(), `edge-agent-queue-${deviceId}-`)) },
     board: 'raspberry-pi',
     role: 'publisher',
     deviceId,

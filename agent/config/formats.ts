@@ -402,6 +402,18 @@ export const FORMATS = {
   'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
   calibration,
   'raw-adc': rawAdc,
+  'state-dir': {
+    allowed: 'absolute or relative directory path, or "" for the default',
+    check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),
+  },
+  'queue-sync': oneOf('sync policy', ['always', 'interval']),
+  'sync-interval-ms': integer('sync interval', 10, 60000, 'milliseconds between fdatasync calls, e.g. 1000'),
+  'queue-bytes': integer('size', 65536, 2 ** 40, 'in bytes, e.g. 67108864 for 64 MiB'),
+  'segment-bytes': integer('segment size', 4096, 64 * 2 ** 20, 'in bytes, e.g. 1048576 for 1 MiB'),
+  'age-s': integer('age', 0, 10 * 365 * 86400, 'in seconds; 0 = no limit'),
+  window: integer('window', 1, 10000, 'messages in flight at once, e.g. 100'),
+  'qos0-policy': oneOf('QoS 0 policy', ['buffer', 'drop']),
+  'health-interval-s': integer('health interval', 0, 86400, 'seconds between health reports; 0 = off'),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

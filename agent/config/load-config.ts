@@ -8,6 +8,8 @@
  * inside array entries, full paths, "did you mean", and one structured problem per mistake.
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
 import type { Quantity } from '../../drivers/sensor.js';
 import { BOARD_PROFILES } from './boards.js';
@@ -317,9 +319,24 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     mqtt: { ...top.mqtt, clientId, statusTopic: fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }) },
     sensors: sensors.map((s) => s!.sensor),
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
+    queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },
+    health: { ...top.health, topic: fillTopic(top.health.topic, { deviceId: top.deviceId }) },
     log: top.log,
   };
   return { config, problems, source };
+}
+
+/**
+ * Where the disk queue lives when the config does not say: systemd's StateDirectory= (it sets
+ * $STATE_DIRECTORY), else the XDG state directory of the user running the agent, one per device so
+ * that agents sharing a user (the demo, tests) never share a queue.
+ */
+export function queueDir(configured: string, deviceId: string, env: Record<string, string | undefined>): string {
+  if (configured !== '') return resolve(configured);
+  const state = env.STATE_DIRECTORY?.split(':')[0];
+  if (state) return joinPath(state, 'queue');
+  const xdg = env.XDG_STATE_HOME || joinPath(env.HOME || homedir(), '.local', 'state');
+  return joinPath(xdg, 'edge-agent', deviceId, 'queue');
 }
 
 /** Load and resolve the configuration; throws one ConfigError listing every problem. */

@@ -8,7 +8,7 @@
 import type { Quantity } from '../../drivers/sensor.js';
 import type { ConfigProblem } from './config-error.js';
 import { fillTopic, type FormatName } from './formats.js';
-import type { Bmp280Settings, Board, LogLevel, MqttConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
+import type { Bmp280Settings, Board, HealthConfig, LogLevel, MqttConfig, QueueConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
 
 export interface SchemaLeaf {
   doc: string;
@@ -92,11 +92,47 @@ export const AGENT_SCHEMA = {
       env: `${ENV}MQTT_CONNECT_TIMEOUT_MS`,
     },
     reconnectPeriodMs: {
-      doc: 'Wait between reconnection attempts, ms (0 = do not reconnect).',
+      doc: 'First wait before reconnecting, ms; it doubles on each failed attempt up to reconnectMaxMs, with random jitter (0 = do not reconnect).',
       format: 'reconnect-ms',
       default: 1000,
       env: `${ENV}MQTT_RECONNECT_PERIOD_MS`,
     },
+    reconnectMaxMs: {
+      doc: 'Longest wait between reconnection attempts, ms.',
+      format: 'reconnect-ms',
+      default: 60000,
+      env: `${ENV}MQTT_RECONNECT_MAX_MS`,
+    },
+  },
+  queue: {
+    enabled: {
+      doc: 'Keep every reading on disk until the broker acknowledges it (store and forward). Off: readings that cannot be sent at once are dropped and counted.',
+      format: 'flag',
+      default: true,
+      env: `${ENV}QUEUE_ENABLED`,
+    },
+    dir: {
+      doc: 'Directory of the disk queue; "" = $STATE_DIRECTORY/queue under systemd, else $XDG_STATE_HOME/edge-agent/{deviceId}/queue (~/.local/state/...).',
+      format: 'state-dir',
+      default: '',
+      env: `${ENV}QUEUE_DIR`,
+    },
+    sync: {
+      doc: 'always: fdatasync each sample before it is sent (a power cut loses nothing acknowledged by the disk); interval: every syncIntervalMs (a power cut can lose that much).',
+      format: 'queue-sync',
+      default: 'interval',
+      env: `${ENV}QUEUE_SYNC`,
+    },
+    syncIntervalMs: { doc: 'With sync "interval": ms between fdatasync calls.', format: 'sync-interval-ms', default: 1000, env: `${ENV}QUEUE_SYNC_INTERVAL_MS` },
+    maxBytes: { doc: 'Largest size of the queue on disk; when full the oldest readings are dropped (counted, logged).', format: 'queue-bytes', default: 64 * 2 ** 20, env: `${ENV}QUEUE_MAX_BYTES` },
+    segmentBytes: { doc: 'Size of one segment file; whole segments are deleted once delivered.', format: 'segment-bytes', default: 2 ** 20, env: `${ENV}QUEUE_SEGMENT_BYTES` },
+    maxAgeS: { doc: 'Readings older than this are dropped instead of sent (0 = no limit).', format: 'age-s', default: 7 * 86400, env: `${ENV}QUEUE_MAX_AGE_S` },
+    window: { doc: 'Messages published and not yet acknowledged at once.', format: 'window', default: 100, env: `${ENV}QUEUE_WINDOW` },
+    qos0: { doc: 'QoS 0 readings while the broker is away or a backlog waits: buffer them on disk too, or drop and count them.', format: 'qos0-policy', default: 'buffer', env: `${ENV}QUEUE_QOS0` },
+  },
+  health: {
+    intervalS: { doc: 'Seconds between health reports (retained JSON); 0 = off.', format: 'health-interval-s', default: 60, env: `${ENV}HEALTH_INTERVAL_S` },
+    topic: { doc: 'Health topic; {deviceId} is the only placeholder here.', format: 'mqtt-topic', default: 'sensors/{deviceId}/health', env: `${ENV}HEALTH_TOPIC` },
   },
   sensors: {
     doc: 'Sensors to read and publish (each entry: see the sensor table). From the environment: a JSON array.',
@@ -234,6 +270,8 @@ export interface LoadedTop {
   deviceId: string;
   i2c: { bus: number | null; simulated: boolean };
   mqtt: MqttConfig;
+  queue: QueueConfig;
+  health: HealthConfig;
   log: { level: LogLevel };
 }
 

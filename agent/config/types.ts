@@ -90,6 +90,26 @@ export interface MqttConfig {
   statusTopic: string;
   connectTimeoutMs: number;
   reconnectPeriodMs: number;
+  reconnectMaxMs: number;
+}
+
+export interface QueueConfig {
+  enabled: boolean;
+  /** Resolved: never empty after loading. */
+  dir: string;
+  sync: 'always' | 'interval';
+  syncIntervalMs: number;
+  maxBytes: number;
+  segmentBytes: number;
+  maxAgeS: number;
+  window: number;
+  qos0: 'buffer' | 'drop';
+}
+
+export interface HealthConfig {
+  intervalS: number;
+  /** Resolved for the device. */
+  topic: string;
 }
 
 export interface AgentConfig {
@@ -100,5 +120,7 @@ export interface AgentConfig {
   mqtt: MqttConfig;
   sensors: SensorConfig[];
   subscriptions: SubscriptionConfig[];
+  queue: QueueConfig;
+  health: HealthConfig;
   log: { level: LogLevel };
 }

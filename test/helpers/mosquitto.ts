@@ -3,7 +3,7 @@
  * unless asked. Tests never use the machine's broker on 1883.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,9 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** Start again on the same port with the same config (for outage tests). */
   restart(): Promise<void>;
+  /** Stop the broker (an outage) without removing its directory; `resume` starts it again. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export interface MosquittoOptions {
@@ -57,6 +60,9 @@ export interface MosquittoOptions {
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const binary = findBinary('mosquitto');
   const dir = mkdtempSync(join(tmpdir(), 'edge-agent-mosquitto-'));
+  // Started as root, mosquitto drops to its own user: it must be able to write its database here,
+  // or a restart silently forgets every persistent session (and the test would blame the agent).
+  if (options.persistence) chmodSync(dir, 0o777);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(
@@ -110,6 +116,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       await halt();
       await launch();
     },
+    pause: halt,
+    resume: launch,
     stop: async () => {
       await halt();
       rmSync(dir, { recursive: true, force: true });

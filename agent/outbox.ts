@@ -1,0 +1,295 @@
+/**
+ * Store and forward. Every QoS ≥ 1 message is appended to the disk log before it is published and
+ * consumed only when the broker has acknowledged it; the log is replayed oldest first after an outage
+ * or a restart, so delivery is at least once and in order. A bounded window of messages is in flight
+ * at a time: mqtt.js's own offline queue is never used (nothing is published while disconnected), so
+ * the heap holds the window, not the backlog.
+ *
+ * QoS 0 messages skip the disk while the broker is there and nothing is waiting; otherwise they
+ * follow `qos0` ("buffer": into the log like the rest; "drop": counted and dropped).
+ *
+ * With no log (queue disabled) a message that cannot be published now is dropped and counted.
+ */
+import type { Clock } from '../drivers/clock.js';
+import type { Qos, QueueConfig } from './config/types.js';
+import type { Logger } from './logger.js';
+import { SegmentLog } from './queue/segment-log.js';
+
+export interface OutgoingMessage {
+  topic: string;
+  payload: string;
+  qos: Qos;
+  retain: boolean;
+  /** Sample time, epoch ms: for the age limit, and kept through replay. */
+  ts: number;
+  sensor: string;
+  seq: number;
+}
+
+/** What the outbox needs of a broker session. */
+export interface BrokerLink {
+  readonly connected: boolean;
+  publish(topic: string, payload: string, options: { qos: Qos; retain: boolean }): Promise<void>;
+}
+
+export interface OutboxStats {
+  submitted: number;
+  /** Handed to the broker session (replays count again). */
+  sent: number;
+  /** Acknowledged by the broker (QoS ≥ 1), or written to it (QoS 0). */
+  acknowledged: number;
+  dropped: { queueFull: number; expired: number; offline: number };
+}
+
+interface QueueMeta {
+  /** Last sequence number submitted per sensor, so numbering continues across restarts. */
+  seqs: Record<string, number>;
+  /** Log head when this was written: records after it may carry later sequence numbers. */
+  head: number;
+}
+
+/** Compact on disk: the keys are written once per record on an SD card. */
+interface StoredMessage {
+  t: string;
+  p: string;
+  q: Qos;
+  r: 0 | 1;
+  ts: number;
+  s: string;
+  n: number;
+}
+
+function encode(m: OutgoingMessage): Buffer {
+  const stored: StoredMessage = { t: m.topic, p: m.payload, q: m.qos, r: m.retain ? 1 : 0, ts: m.ts, s: m.sensor, n: m.seq };
+  return Buffer.from(JSON.stringify(stored));
+}
+
+function decode(data: Buffer): OutgoingMessage {
+  const s = JSON.parse(data.toString('utf8')) as StoredMessage;
+  return { topic: s.t, payload: s.p, qos: s.q, retain: s.r === 1, ts: s.ts, sensor: s.s, seq: s.n };
+}
+
+export class Outbox {
+  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0 } };
+  private readonly log: SegmentLog<QueueMeta> | undefined;
+  private readonly seqs: Record<string, number> = {};
+  private sendIndex = 0;
+  /** Index → the token of its latest send; a settled older send of the same index is ignored. */
+  private readonly inFlight = new Map<number, object>();
+  private readonly acked = new Set<number>();
+  /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
+  private readonly recent = new Map<number, OutgoingMessage>();
+  private readonly direct = new Set<Promise<void>>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private dropping = false;
+  private closed = false;
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly config: QueueConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    if (config.enabled) {
+      this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
+    }
+  }
+
+  /** Open the log; returns the last sequence number per sensor found there (numbering resumes after it). */
+  open(): Record<string, number> {
+    if (!this.log) return {};
+    const report = this.log.open();
+    if (report.tornBytes > 0) {
+      this.logger.warn('queue: cut a torn record left by a power cut or crash', { bytes: report.tornBytes, dir: this.config.dir });
+    }
+    Object.assign(this.seqs, this.log.meta?.seqs ?? {});
+    // Records appended after the cursor was last written carry later numbers: read just those.
+    for (let from = Math.max(this.log.meta?.head ?? 0, this.log.tail); from < this.log.head; ) {
+      const batch = this.log.read(from, 1000);
+      if (batch.length === 0) break;
+      for (const { data } of batch) this.noteSeq(decode(data));
+      from = batch.at(-1)!.index + 1;
+    }
+    this.sendIndex = this.log.tail;
+    if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
+    if (this.config.sync === 'interval') {
+      this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
+      this.syncTimer.unref();
+    }
+    return { ...this.seqs };
+  }
+
+  /** Readings waiting on disk (not yet acknowledged). */
+  get backlog(): number {
+    return this.log?.pending ?? 0;
+  }
+
+  get queueBytes(): number {
+    return this.log?.bytes ?? 0;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size + this.direct.size;
+  }
+
+  /** All messages of one sample together: one append burst and, with sync "always", one fdatasync. */
+  submit(messages: OutgoingMessage[]): void {
+    if (this.closed) return;
+    let appended = false;
+    for (const message of messages) {
+      this.stats.submitted++;
+      this.noteSeq(message);
+      const waiting = this.log !== undefined && this.log.pending > 0;
+      if (this.link.connected && (message.qos === 0 || !this.log) && !waiting) {
+        this.sendDirect(message);
+      } else if (!this.log || (message.qos === 0 && this.config.qos0 === 'drop')) {
+        this.stats.dropped.offline++;
+      } else {
+        const index = this.log.append(encode(message));
+        this.recent.set(index, message);
+        appended = true;
+      }
+    }
+    if (!this.log || !appended) return;
+    this.trimRecent();
+    this.reportDrops();
+    if (this.config.sync === 'always') this.log.sync(this.meta());
+    this.pump();
+  }
+
+  /** Send what the window allows; called after submits, acknowledgements and (re)connects. */
+  pump(): void {
+    const log = this.log;
+    if (!log || this.closed || !this.link.connected) return;
+    if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
+    while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
+      const room = this.config.window - this.inFlight.size;
+      const batch = this.readFrom(this.sendIndex, room);
+      if (batch.length === 0) break;
+      for (const { index, message } of batch) {
+        this.sendIndex = index + 1;
+        if (this.config.maxAgeS > 0 && this.clock.wallNow() - message.ts > this.config.maxAgeS * 1000) {
+          this.stats.dropped.expired++;
+          this.settled(index);
+          continue;
+        }
+        this.sendLogged(index, message);
+      }
+    }
+  }
+
+  /** Wait (bounded) until nothing is in flight; true if everything sent was acknowledged. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = this.clock.now() + timeoutMs;
+    while (this.inFlightCount > 0 && this.clock.now() < until) await this.clock.sleep(Math.min(20, until - this.clock.now()));
+    return this.inFlightCount === 0;
+  }
+
+  /** Make what is on disk durable and remember where we are. */
+  sync(): void {
+    this.log?.sync(this.meta());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.log?.close(this.meta());
+  }
+
+  private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
+    const cached = this.recent.get(from);
+    if (cached) {
+      const out: Array<{ index: number; message: OutgoingMessage }> = [];
+      for (let i = from; out.length < max; i++) {
+        const message = this.recent.get(i);
+        if (!message) break;
+        out.push({ index: i, message });
+      }
+      return out;
+    }
+    return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decode(data) }));
+  }
+
+  private sendLogged(index: number, message: OutgoingMessage): void {
+    const token = {};
+    this.inFlight.set(index, token);
+    this.stats.sent++;
+    this.link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }).then(
+      () => {
+        if (this.inFlight.get(index) === token) this.inFlight.delete(index);
+        this.stats.acknowledged++;
+        this.settled(index);
+        this.pump();
+      },
+      (error: unknown) => {
+        if (this.inFlight.get(index) !== token) return;
+        this.inFlight.delete(index);
+        // Connection lost with this message unacknowledged: send it again, and everything after it,
+        // so the order at the subscriber holds (duplicates are the price of at-least-once).
+        if (index < this.sendIndex && !this.acked.has(index)) this.sendIndex = Math.max(index, this.log!.tail);
+        this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        this.pump();
+      },
+    );
+  }
+
+  private sendDirect(message: OutgoingMessage): void {
+    this.stats.sent++;
+    const sent = this.link
+      .publish(message.topic, message.payload, { qos: message.qos, retain: message.retain })
+      .then(
+        () => {
+          this.stats.acknowledged++;
+        },
+        (error: unknown) => {
+          this.stats.dropped.offline++;
+          this.logger.debug('publish failed', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        },
+      )
+      .finally(() => this.direct.delete(sent));
+    this.direct.add(sent);
+  }
+
+  /** A logged message is done with (acknowledged or expired): consume the log up to the first gap. */
+  private settled(index: number): void {
+    const log = this.log!;
+    this.acked.add(index);
+    this.recent.delete(index);
+    let tail = log.tail;
+    while (this.acked.delete(tail)) tail++;
+    log.consume(tail);
+    for (const i of this.acked) if (i < tail) this.acked.delete(i);
+    if (this.dropping && log.pending === 0) {
+      this.dropping = false;
+      this.logger.info('queue drained', { droppedWhileFull: this.stats.dropped.queueFull });
+    }
+  }
+
+  private trimRecent(): void {
+    const limit = this.config.window * 4;
+    for (const index of this.recent.keys()) {
+      if (this.recent.size <= limit && index >= this.log!.tail) break;
+      this.recent.delete(index);
+    }
+  }
+
+  /** Cap reached: say so once per episode; the episode ends when the backlog has drained. */
+  private reportDrops(): void {
+    const dropped = this.log!.dropped;
+    if (dropped === this.stats.dropped.queueFull) return;
+    if (!this.dropping) {
+      this.dropping = true;
+      this.logger.warn('queue full: dropping the oldest readings until the broker is back', { maxBytes: this.config.maxBytes, dir: this.config.dir });
+    }
+    this.stats.dropped.queueFull = dropped;
+  }
+
+  private noteSeq(message: OutgoingMessage): void {
+    if ((this.seqs[message.sensor] ?? 0) < message.seq) this.seqs[message.sensor] = message.seq;
+  }
+
+  private meta(): QueueMeta {
+    return { seqs: { ...this.seqs }, head: this.log?.head ?? 0 };
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * A durable FIFO of byte records on disk: an append-only log cut into segment files, and a cursor
+ * that says which records have been consumed. Written for SD cards: appends are sequential, nothing
+ * is rewritten in place, a consumed segment is deleted whole, and fsync is a policy (every write, or
+ * every N ms) rather than a reflex.
+ *
+ * Layout of `dir`:
+ *   00000000000000000042.seg   records from index 42 on, each framed [u32 length][u32 crc32][bytes]
+ *   cursor                     JSON { next, meta }: the first unconsumed index, and the owner's
+ *                              small state (written atomically: temp file, fsync, rename)
+ *
+ * A torn tail (power cut mid-append) fails its length or CRC check on open; the file is cut back
+ * to the last whole record and the loss is reported, never a reason to refuse to start.
+ */
+import {
+  closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
+  renameSync, statSync, unlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib'; // Node ≥ 20.15
+
+const HEADER = 8;
+const SUFFIX = '.seg';
+const CURSOR = 'cursor';
+/** A record larger than this is a corrupt length field, not a reading. */
+const MAX_RECORD = 1 << 20;
+
+export interface SegmentLogOptions {
+  /** Start a new segment file when the current one reaches this size. */
+  segmentBytes: number;
+  /** Drop the oldest segments while the log is larger than this (never the one being written). */
+  maxBytes: number;
+}
+
+export interface OpenReport {
+  /** Records found on disk and not yet consumed. */
+  pending: number;
+  /** Bytes cut from torn or corrupt segment tails. */
+  tornBytes: number;
+}
+
+interface Segment {
+  first: number;
+  count: number;
+  bytes: number;
+  path: string;
+  /**
+   * Byte offset of each record: known for the segment being written (appends add to it) and
+   * computed for the one being read; dropped otherwise, so a long outage costs disk, not heap.
+   */
+  offsets: number[] | undefined;
+}
+
+export interface LogRecord {
+  index: number;
+  data: Buffer;
+}
+
+function segmentName(first: number): string {
+  return String(first).padStart(20, '0') + SUFFIX;
+}
+
+export class SegmentLog<Meta = unknown> {
+  private readonly segments: Segment[] = [];
+  private fd: number | undefined;
+  private nextIndex = 0;
+  private consumed = 0;
+  private dirtySinceSync = false;
+  /** The segment `read` last used: it keeps its offsets. */
+  private reading: Segment | undefined;
+  meta: Meta | undefined;
+  report: OpenReport = { pending: 0, tornBytes: 0 };
+  /** Records dropped because the log was over `maxBytes`, over its life. */
+  dropped = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly options: SegmentLogOptions,
+  ) {}
+
+  /** Scan the directory, cut torn tails, and open the last segment for appends. */
+  open(): OpenReport {
+    mkdirSync(this.dir, { recursive: true });
+    const cursor = this.readCursor();
+    this.consumed = cursor.next;
+    this.meta = cursor.meta;
+    let tornBytes = 0;
+    const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).sort();
+    for (const name of names) {
+      const first = Number(name.slice(0, -SUFFIX.length));
+      const path = join(this.dir, name);
+      const { count, validBytes, fileBytes } = scanSegment(path);
+      if (validBytes < fileBytes) {
+        tornBytes += fileBytes - validBytes;
+        const fd = openSync(path, 'r+');
+        ftruncateSync(fd, validBytes);
+        fsyncSync(fd);
+        closeSync(fd);
+      }
+      // A segment that ends where the next begins is whole; records past the next one's start
+      // would be duplicates of an interrupted roll-over and are not possible with this writer.
+      if (count === 0 && validBytes === 0) {
+        unlinkSync(path);
+        continue;
+      }
+      this.segments.push({ first, count, bytes: validBytes, path, offsets: undefined });
+    }
+    const last = this.segments.at(-1);
+    this.nextIndex = last ? last.first + last.count : this.consumed;
+    if (this.consumed > this.nextIndex) this.consumed = this.nextIndex; // cursor ahead of a cut tail
+    const oldest = this.segments[0];
+    if (oldest && this.consumed < oldest.first) this.consumed = oldest.first;
+    this.removeConsumedSegments();
+    this.report = { pending: this.nextIndex - this.consumed, tornBytes };
+    return this.report;
+  }
+
+  get pending(): number {
+    return this.nextIndex - this.consumed;
+  }
+
+  get bytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.bytes, 0);
+  }
+
+  /** Index the next append gets. */
+  get head(): number {
+    return this.nextIndex;
+  }
+
+  /** The first index not yet consumed. */
+  get tail(): number {
+    return this.consumed;
+  }
+
+  /** Append one record (written to the OS at once; durable after `sync`). Returns its index. */
+  append(data: Buffer): number {
+    if (data.length > MAX_RECORD) throw new RangeError(`record of ${data.length} bytes exceeds ${MAX_RECORD}`);
+    let segment = this.segments.at(-1);
+    if (!segment || this.fd === undefined || segment.bytes >= this.options.segmentBytes) segment = this.roll();
+    const frame = Buffer.allocUnsafe(HEADER + data.length);
+    frame.writeUInt32LE(data.length, 0);
+    frame.writeUInt32LE(crc32(data), 4);
+    data.copy(frame, HEADER);
+    writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
+    segment.offsets?.push(segment.bytes);
+    segment.bytes += frame.length;
+    segment.count++;
+    this.dirtySinceSync = true;
+    const index = this.nextIndex++;
+    this.enforceMaxBytes();
+    return index;
+  }
+
+  /** Up to `max` records from `from` on (from ≥ tail), in order. */
+  read(from: number, max: number): LogRecord[] {
+    const out: LogRecord[] = [];
+    let index = Math.max(from, this.consumed);
+    while (out.length < max && index < this.nextIndex) {
+      const segment = this.segments.find((s) => index >= s.first && index < s.first + s.count);
+      if (!segment) break;
+      if (this.reading !== segment) {
+        if (this.reading && this.reading !== this.segments.at(-1)) this.reading.offsets = undefined;
+        this.reading = segment;
+      }
+      segment.offsets ??= recordOffsets(segment.path, segment.count);
+      const offsets = segment.offsets;
+      const fd = openSync(segment.path, 'r');
+      try {
+        for (; out.length < max && index < segment.first + segment.count; index++) {
+          const at = offsets[index - segment.first]!;
+          const header = Buffer.alloc(HEADER);
+          readSync(fd, header, 0, HEADER, at);
+          const length = header.readUInt32LE(0);
+          const data = Buffer.alloc(length);
+          readSync(fd, data, 0, length, at + HEADER);
+          out.push({ index, data });
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return out;
+  }
+
+  /** Everything before `index` is consumed; whole consumed segments are deleted at the next `sync`. */
+  consume(index: number): void {
+    if (index > this.consumed) this.consumed = Math.min(index, this.nextIndex);
+  }
+
+  /**
+   * Make appends durable (fdatasync) and persist the cursor; then delete consumed segments. The
+   * cursor is written before any file is deleted, so a crash in between leaves records that are
+   * re-delivered, never a cursor pointing into a deleted file.
+   */
+  sync(meta?: Meta): void {
+    if (meta !== undefined) this.meta = meta;
+    if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
+    this.dirtySinceSync = false;
+    this.writeCursor();
+    this.removeConsumedSegments();
+  }
+
+  close(meta?: Meta): void {
+    this.sync(meta);
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private roll(): Segment {
+    const last = this.segments.at(-1);
+    if (this.fd !== undefined) {
+      if (this.dirtySinceSync) fdatasyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+      if (last && last !== this.reading) last.offsets = undefined;
+    }
+    // Reopen the last segment after a restart if it still has room; otherwise start a new one.
+    if (last && last.bytes < this.options.segmentBytes) {
+      this.fd = openSync(last.path, 'r+');
+      last.offsets ??= recordOffsets(last.path, last.count);
+      return last;
+    }
+    const segment: Segment = { first: this.nextIndex, count: 0, bytes: 0, path: join(this.dir, segmentName(this.nextIndex)), offsets: [] };
+    this.fd = openSync(segment.path, 'w');
+    this.segments.push(segment);
+    return segment;
+  }
+
+  private enforceMaxBytes(): void {
+    while (this.segments.length > 1 && this.bytes > this.options.maxBytes) {
+      const oldest = this.segments.shift()!;
+      const end = oldest.first + oldest.count;
+      if (end > this.consumed) {
+        this.dropped += end - Math.max(this.consumed, oldest.first);
+        this.consumed = end;
+      }
+      if (this.reading === oldest) this.reading = undefined;
+      unlinkSync(oldest.path);
+    }
+  }
+
+  private removeConsumedSegments(): void {
+    while (this.segments.length > 1 && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
+      const done = this.segments.shift()!;
+      if (this.reading === done) this.reading = undefined;
+      unlinkSync(done.path);
+    }
+  }
+
+  private readCursor(): { next: number; meta: Meta | undefined } {
+    try {
+      const parsed = JSON.parse(readFileSync(join(this.dir, CURSOR), 'utf8')) as { next?: unknown; meta?: Meta };
+      return { next: typeof parsed.next === 'number' && parsed.next >= 0 ? parsed.next : 0, meta: parsed.meta };
+    } catch {
+      return { next: 0, meta: undefined }; // none yet, or torn: segments still hold every record
+    }
+  }
+
+  private writeCursor(): void {
+    const path = join(this.dir, CURSOR);
+    const temp = `${path}.tmp`;
+    writeFileSync(temp, JSON.stringify({ next: this.consumed, meta: this.meta }));
+    const fd = openSync(temp, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(temp, path);
+  }
+}
+
+/** Count the whole records of a segment file and where the valid part ends. */
+function scanSegment(path: string): { count: number; validBytes: number; fileBytes: number } {
+  const buffer = readFileSync(path);
+  let offset = 0;
+  let count = 0;
+  while (offset + HEADER <= buffer.length) {
+    const length = buffer.readUInt32LE(offset);
+    if (length > MAX_RECORD || offset + HEADER + length > buffer.length) break;
+    const data = buffer.subarray(offset + HEADER, offset + HEADER + length);
+    if (crc32(data) !== buffer.readUInt32LE(offset + 4)) break;
+    offset += HEADER + length;
+    count++;
+  }
+  return { count, validBytes: offset, fileBytes: statSync(path).size };
+}
+
+function recordOffsets(path: string, count: number): number[] {
+  const buffer = readFileSync(path);
+  const offsets: number[] = [];
+  let offset = 0;
+  while (offsets.length < count && offset + HEADER <= buffer.length) {
+    offsets.push(offset);
+    offset += HEADER + buffer.readUInt32LE(offset);
+  }
+  return offsets;
+}

@@ -1,0 +1,286 @@
+/**
+ * The disk queue and the outbox on top of it, without a broker: a fake link whose acknowledgements
+ * the test releases by hand, so ordering, the window, replay and loss accounting are checked exactly.
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import type { QueueConfig } from '../agent/config/types.js';
+import { memoryLogger } from '../agent/logger.js';
+import { backoffMs } from '../agent/mqtt-session.js';
+import { Outbox, type BrokerLink, type OutgoingMessage } from '../agent/outbox.js';
+import { SegmentLog } from '../agent/queue/segment-log.js';
+import { ManualClock } from '../drivers/clock.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-queue-test-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const record = (n: number): Buffer => Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(40) }));
+const numbers = (records: Array<{ data: Buffer }>): number[] => records.map((r) => (JSON.parse(r.data.toString()) as { n: number }).n);
+
+describe('SegmentLog', () => {
+  it('reads back what was appended, in order, across segment files and a reopen', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
+    log.open();
+    for (let i = 0; i < 50; i++) assert.equal(log.append(record(i)), i);
+    assert.ok(readdirSync(dir).filter((f) => f.endsWith('.seg')).length > 1, 'rolled over to several segments');
+    assert.deepEqual(numbers(log.read(0, 100)), [...Array(50).keys()]);
+    log.consume(20);
+    log.close();
+
+    const again = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
+    assert.deepEqual(again.open(), { pending: 30, tornBytes: 0 });
+    assert.deepEqual(numbers(again.read(0, 5)), [20, 21, 22, 23, 24], 'starts at the persisted cursor');
+    assert.equal(again.append(record(50)), 50, 'indices continue');
+    assert.deepEqual(numbers(again.read(48, 10)), [48, 49, 50]);
+  });
+
+  it('deletes a segment only once all of it is consumed and the cursor is on disk', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 256, maxBytes: 1 << 20 });
+    log.open();
+    for (let i = 0; i < 30; i++) log.append(record(i));
+    const before = readdirSync(dir).filter((f) => f.endsWith('.seg')).length;
+    log.consume(29);
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.seg')).length, before, 'nothing deleted before sync');
+    log.sync();
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.seg')).length, 1, 'only the segment holding record 29 is left');
+    assert.deepEqual(numbers(log.read(0, 10)), [29]);
+  });
+
+  it('cuts a torn last record (power cut mid-append) and starts anyway', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
+    log.open();
+    for (let i = 0; i < 5; i++) log.append(record(i));
+    log.close();
+    const [segment] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    const size = statSync(join(dir, segment!)).size;
+    // Half a frame: a length that promises more bytes than follow.
+    appendFileSync(join(dir, segment!), Buffer.from([60, 0, 0, 0, 1, 2, 3, 4, 5]));
+
+    const again = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
+    assert.deepEqual(again.open(), { pending: 5, tornBytes: 9 });
+    assert.equal(statSync(join(dir, segment!)).size, size, 'the file is cut back to the last whole record');
+    assert.equal(again.append(record(5)), 5);
+    assert.deepEqual(numbers(again.read(0, 10)), [0, 1, 2, 3, 4, 5]);
+  });
+
+  it('detects a flipped bit by its CRC and keeps the records before it', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
+    log.open();
+    for (let i = 0; i < 3; i++) log.append(record(i));
+    log.close();
+    const [segment] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
+    const path = join(dir, segment!);
+    const frame = 8 + record(0).length;
+    // Corrupt one payload byte of the third record.
+    const buffer = readFileSync(path);
+    buffer[2 * frame + 12]! ^= 0x01;
+    writeFileSync(path, buffer);
+    const again = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
+    assert.deepEqual(again.open(), { pending: 2, tornBytes: frame });
+    assert.deepEqual(numbers(again.read(0, 10)), [0, 1]);
+  });
+
+  it('drops the oldest segments when over maxBytes, and counts what was not yet consumed', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 2048 });
+    log.open();
+    for (let i = 0; i < 200; i++) log.append(record(i));
+    assert.ok(log.bytes <= 2048 + 512, `stays near the cap: ${log.bytes} bytes`);
+    assert.equal(log.dropped, log.tail, 'every record before the tail was dropped, none consumed');
+    assert.equal(log.pending + log.dropped, 200, 'each record is either still queued or counted as dropped');
+    const rest = numbers(log.read(0, 1000));
+    assert.equal(rest.at(-1), 199, 'the newest are kept');
+    assert.deepEqual(rest, rest.map((_, i) => rest[0]! + i), 'what is kept is contiguous');
+  });
+});
+
+/** A link whose publishes wait until the test acknowledges (or fails) them. */
+class FakeLink implements BrokerLink {
+  connected = true;
+  readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void }> = [];
+
+  publish(topic: string, payload: string, options: { qos: 0 | 1 | 2 }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.sent.push({ topic, payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')) });
+    });
+  }
+
+  async ackAll(): Promise<void> {
+    for (const s of this.sent.splice(0)) s.ack();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function queueConfig(dir: string, overrides: Partial<QueueConfig> = {}): QueueConfig {
+  return { enabled: true, dir, sync: 'interval', syncIntervalMs: 60_000, maxBytes: 1 << 20, segmentBytes: 4096, maxAgeS: 0, window: 4, qos0: 'buffer', ...overrides };
+}
+
+function message(seq: number, qos: 0 | 1 = 1, ts = Date.UTC(2026, 10, 24, 10)): OutgoingMessage {
+  return { topic: 'sensors/d/altitude', payload: String(seq), qos, retain: false, ts, sensor: 'altimeter', seq };
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Outbox', () => {
+  it('keeps at most `window` messages in flight and sends the rest in order as acknowledgements come', async () => {
+    const link = new FakeLink();
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => message(n)));
+    assert.deepEqual(link.sent.map((s) => s.payload), ['1', '2', '3', '4'], 'the window');
+    const delivered: string[] = [];
+    while (link.sent.length > 0) {
+      delivered.push(...link.sent.map((s) => s.payload));
+      await link.ackAll();
+    }
+    assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    assert.equal(outbox.backlog, 0);
+    assert.equal(outbox.stats.acknowledged, 10);
+    outbox.close();
+  });
+
+  it('holds everything on disk while offline and replays it oldest first on reconnect', async () => {
+    const link = new FakeLink();
+    link.connected = false;
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    for (let n = 1; n <= 12; n++) outbox.submit([message(n), message(n, 0)]);
+    assert.equal(link.sent.length, 0, 'nothing goes to mqtt.js while disconnected');
+    assert.equal(outbox.backlog, 24, 'QoS 1 and (policy "buffer") QoS 0 are queued');
+    link.connected = true;
+    outbox.pump();
+    const delivered: string[] = [];
+    while (link.sent.length > 0) {
+      delivered.push(...link.sent.map((s) => `${s.qos}:${s.payload}`));
+      await link.ackAll();
+    }
+    assert.deepEqual(delivered, Array.from({ length: 12 }, (_, i) => [`1:${i + 1}`, `0:${i + 1}`]).flat());
+    assert.equal(outbox.backlog, 0);
+    outbox.close();
+  });
+
+  it('resends from the first unacknowledged message when the connection drops mid-window', async () => {
+    const link = new FakeLink();
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([1, 2, 3, 4, 5, 6].map((n) => message(n)));
+    const [first, second, ...others] = link.sent.splice(0);
+    first!.ack();
+    link.connected = false;
+    second!.fail();
+    for (const o of others) o.fail();
+    await settle();
+    assert.equal(link.sent.length, 0, 'no resend while offline');
+    link.connected = true;
+    outbox.pump();
+    const delivered: string[] = [];
+    while (link.sent.length > 0) {
+      delivered.push(...link.sent.map((s) => s.payload));
+      await link.ackAll();
+    }
+    assert.deepEqual(delivered, ['2', '3', '4', '5', '6'], 'in order, from the first unacknowledged one');
+    outbox.close();
+  });
+
+  it('survives a restart: unacknowledged messages are sent again, and sequence numbers resume', async () => {
+    const dir = tempDir();
+    const link = new FakeLink();
+    link.connected = false;
+    const first = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    first.open();
+    for (let n = 1; n <= 7; n++) first.submit([message(n)]);
+    // No close(): a crash. The records were written to the OS; the cursor was never synced.
+
+    const second = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    assert.deepEqual(second.open(), { altimeter: 7 }, 'the sampler continues at 8');
+    assert.equal(second.backlog, 7);
+    link.connected = true;
+    second.pump();
+    const delivered: string[] = [];
+    while (link.sent.length > 0) {
+      delivered.push(...link.sent.map((s) => s.payload));
+      await link.ackAll();
+    }
+    assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7']);
+    second.close();
+  });
+
+  it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {
+    const link = new FakeLink();
+    link.connected = false;
+    const outbox = new Outbox(link, queueConfig(tempDir(), { qos0: 'drop' }), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([message(1, 0), message(1, 1)]);
+    assert.equal(outbox.stats.dropped.offline, 1);
+    assert.equal(outbox.backlog, 1);
+    outbox.close();
+  });
+
+  it('drops readings older than maxAgeS instead of sending them, and counts them', async () => {
+    const clock = new ManualClock();
+    const link = new FakeLink();
+    link.connected = false;
+    const outbox = new Outbox(link, queueConfig(tempDir(), { maxAgeS: 60 }), clock, memoryLogger());
+    outbox.open();
+    outbox.submit([message(1, 1, clock.wallNow())]);
+    await clock.advance(61_000);
+    outbox.submit([message(2, 1, clock.wallNow())]);
+    link.connected = true;
+    outbox.pump();
+    assert.deepEqual(link.sent.map((s) => s.payload), ['2']);
+    assert.equal(outbox.stats.dropped.expired, 1);
+    await link.ackAll();
+    assert.equal(outbox.backlog, 0);
+    outbox.close();
+  });
+
+  it('with the queue disabled, what cannot be sent now is dropped and counted, never held in memory', () => {
+    const link = new FakeLink();
+    link.connected = false;
+    const outbox = new Outbox(link, queueConfig(tempDir(), { enabled: false }), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([message(1), message(2)]);
+    assert.equal(outbox.stats.dropped.offline, 2);
+    link.connected = true;
+    outbox.submit([message(3)]);
+    assert.deepEqual(link.sent.map((s) => s.payload), ['3']);
+  });
+
+  it('logs the queue-full episode once, with the count on the stats', () => {
+    const link = new FakeLink();
+    link.connected = false;
+    const logger = memoryLogger();
+    const outbox = new Outbox(link, queueConfig(tempDir(), { maxBytes: 65536, segmentBytes: 4096 }), new ManualClock(), logger);
+    outbox.open();
+    for (let n = 1; n <= 3000; n++) outbox.submit([message(n)]);
+    assert.ok(outbox.stats.dropped.queueFull > 0, 'oldest dropped');
+    assert.equal(outbox.stats.dropped.queueFull + outbox.backlog, 3000, 'each reading is queued or counted');
+    assert.equal(logger.lines.filter((l) => l.includes('queue full')).length, 1, logger.lines.join('\n'));
+    outbox.close();
+  });
+});
+
+describe('reconnect backoff', () => {
+  it('doubles from the base up to the cap, with at most half of each wait random', () => {
+    const low = (): number => 0;
+    const high = (): number => 1;
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((a) => backoffMs(a, 1000, 60_000, high)), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+    assert.deepEqual([0, 1, 2, 7].map((a) => backoffMs(a, 1000, 60_000, low)), [500, 1000, 2000, 30000]);
+    assert.equal(backoffMs(1000, 1000, 60_000, high), 60000, 'no overflow after many attempts');
+  });
+});
+

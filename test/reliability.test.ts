@@ -1,0 +1,150 @@
+/**
+ * Store and forward under fault injection, end to end: the agent as its own process, a real
+ * Mosquitto (with persistence, so a subscriber's session survives the broker's restarts) that the
+ * test stops and starts, and a persistent-session mosquitto_sub as the subscriber. Delivery is at
+ * least once, so duplicates are allowed; gaps and reordering are not.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
+import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function fastConfig(deviceId: string, queueDir: string): string {
+  return writeTempConfig({
+    board: 'raspberry-pi',
+    role: 'publisher',
+    deviceId,
+    i2c: { simulated: true },
+    mqtt: { keepaliveS: 2, reconnectPeriodMs: 100, reconnectMaxMs: 400 },
+    queue: { dir: queueDir, sync: 'interval', syncIntervalMs: 200 },
+    health: { intervalS: 1 },
+    sensors: [
+      {
+        name: 'altimeter',
+        driver: 'bmp280',
+        address: '0x76',
+        intervalMs: 50,
+        settings: { oversampling: { temperature: 'x1', pressure: 'x4' } },
+        measurements: {
+          pressure: { format: 'json', qos: 1 },
+          altitude: { enabled: false },
+          temperature: { enabled: false },
+        },
+        simulation: { chip: 'bmp280', scenario: 'static' },
+      },
+    ],
+  });
+}
+
+/** A persistent-session QoS 1 subscriber that stays up across broker outages (mosquitto_sub reconnects). */
+class Subscriber {
+  readonly seqs: number[] = [];
+  private readonly child: ChildProcess;
+  private buffer = '';
+
+  constructor(port: number, clientId: string, topic: string) {
+    this.child = spawn(findBinary('mosquitto_sub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-c', '-i', clientId, '-t', topic, '-F', '%p'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d: Buffer) => {
+      this.buffer += d.toString();
+      const lines = this.buffer.split('\n');
+      this.buffer = lines.pop() ?? '';
+      for (const line of lines) if (line) this.seqs.push((JSON.parse(line) as { seq: number }).seq);
+    });
+  }
+
+  get highest(): number {
+    return this.seqs.reduce((a, b) => Math.max(a, b), 0);
+  }
+
+  async waitForHighest(seq: number, timeoutMs = 30_000): Promise<void> {
+    for (let waited = 0; this.highest < seq; waited += 50) {
+      if (waited > timeoutMs) throw new Error(`subscriber saw up to seq ${this.highest}, waited for ${seq}`);
+      await sleep(50);
+    }
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
+/** Every number from 1 to the highest arrived, and first arrivals are in order. */
+function assertCompleteAndOrdered(seqs: number[]): void {
+  const firsts: number[] = [];
+  const seen = new Set<number>();
+  for (const s of seqs) {
+    if (!seen.has(s)) firsts.push(s);
+    seen.add(s);
+  }
+  const highest = Math.max(...firsts);
+  const missing = [];
+  for (let n = 1; n <= highest; n++) if (!seen.has(n)) missing.push(n);
+  assert.deepEqual(missing, [], `missing sequence numbers (received ${seqs.length}, highest ${highest})`);
+  assert.deepEqual(firsts, [...firsts].sort((a, b) => a - b), 'first arrivals in order');
+}
+
+describe('store and forward against a real Mosquitto', () => {
+  let broker: Mosquitto;
+  before(async () => {
+    broker = await startMosquitto({ persistence: true });
+  });
+  after(async () => {
+    await broker?.stop();
+  });
+
+  it('loses nothing and keeps the order while the broker is stopped and restarted several times', async () => {
+    const subscriber = new Subscriber(broker.port, 'rel-sub-1', 'sensors/rel01/pressure');
+    await sleep(300);
+    const agent = startAgent(['run', '--config', fastConfig('rel01', mkdtempSync(join(tmpdir(), 'edge-agent-rel-'))), '--broker', broker.url]);
+    try {
+      await subscriber.waitForHighest(5);
+      for (let outage = 0; outage < 3; outage++) {
+        await broker.pause();
+        await sleep(800); // the agent keeps sampling into its disk queue
+        await broker.resume();
+        await sleep(400);
+      }
+      await agent.waitFor(/reconnect|connected/);
+      const target = subscriber.highest + 10;
+      await subscriber.waitForHighest(target);
+      assertCompleteAndOrdered(subscriber.seqs);
+      assert.ok(subscriber.highest >= 60, `sampling went on through the outages (highest seq ${subscriber.highest})`);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      subscriber.stop();
+    }
+  });
+
+  it('delivers what it queued during an outage after being SIGKILLed and started again', async () => {
+    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const config = fastConfig('rel02', queueDir);
+    const subscriber = new Subscriber(broker.port, 'rel-sub-2', 'sensors/rel02/pressure');
+    await sleep(300);
+    let agent: AgentProcess = startAgent(['run', '--config', config, '--broker', broker.url]);
+    try {
+      await subscriber.waitForHighest(5);
+      await broker.pause();
+      const before = subscriber.highest;
+      await sleep(1000);
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      agent = startAgent(['run', '--config', config, '--broker', broker.url]);
+      await agent.waitFor(/backlog from before the restart will be sent first/);
+      await sleep(300);
+      await broker.resume();
+      await subscriber.waitForHighest(before + 40);
+      assertCompleteAndOrdered(subscriber.seqs);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      subscriber.stop();
+    }
+  });
+});
