@@ -12,17 +12,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { watch } from './helpers/mqtt-watch.js';
+import type { HealthReport } from '../agent/health.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function fastConfig(deviceId: string, queueDir: string): string {
+function fastConfig(deviceId: string, queueDir: string, queue: Record<string, unknown> = {}): string {
   return writeTempConfig({
     board: 'raspberry-pi',
     role: 'publisher',
     deviceId,
     i2c: { simulated: true },
     mqtt: { keepaliveS: 2, reconnectPeriodMs: 100, reconnectMaxMs: 400 },
-    queue: { dir: queueDir, sync: 'interval', syncIntervalMs: 200 },
+    queue: { dir: queueDir, sync: 'interval', syncIntervalMs: 200, ...queue },
     health: { intervalS: 1 },
     sensors: [
       {
@@ -147,4 +149,35 @@ describe('store and forward against a real Mosquitto', () => {
       subscriber.stop();
     }
   });
+
+  it('drops the oldest readings when the queue is full, keeps running, and says so on the health topic', async () => {
+    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const agent = startAgent(['run', '--config', fastConfig('rel03', queueDir, { maxBytes: 16384, segmentBytes: 2048 }), '--broker', broker.url]);
+    try {
+      await agent.waitFor(/connected/);
+      await broker.pause();
+      await agent.waitFor(/queue full: dropping the oldest readings/, 30_000);
+      await broker.resume();
+      await agent.waitFor(/queue drained/, 30_000);
+      // The first report after reconnecting may be taken mid-replay; a later one has the backlog sent.
+      const health = await waitForHealth(broker.port, 'sensors/rel03/health', (h) => h.connected && h.readings.buffered === 0);
+      assert.ok(health.readings.dropped.queueFull > 0, JSON.stringify(health));
+      assert.ok(health.readings.acknowledged > 0);
+      assert.equal(agent.child.exitCode, null, 'still running');
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    }
+  });
 });
+
+async function waitForHealth(port: number, topic: string, accept: (h: HealthReport) => boolean): Promise<HealthReport> {
+  let last = '';
+  for (let i = 0; i < 40; i++) {
+    const [message] = await watch({ port, topics: [topic], count: 1, timeoutS: 2 }).catch(() => []);
+    last = message?.payload ?? '';
+    if (message?.retained && accept(JSON.parse(message.payload) as HealthReport)) return JSON.parse(message.payload) as HealthReport;
+    await sleep(200);
+  }
+  throw new Error(`no health report on ${topic} passed the check; last: ${last}`);
+}
