@@ -50,6 +50,9 @@ export class FakeGpioKernel {
   /** Every attribute store, in order: what a kernel trace would show ("export 588", "gpio588/direction high"). */
   readonly writes: string[] = [];
 
+  /** Lines a kernel driver holds (an LED, a hog): export gives EBUSY. */
+  readonly heldByDriver = new Set<number>();
+
   constructor(readonly root: string, readonly chips: readonly FakeChip[], options: { withGpioClass?: boolean } = {}) {
     this.classDir = join(root, 'class', 'gpio');
     // Empty, not removed: in the namespace test the root is a tmpfs mount point.
@@ -142,7 +145,7 @@ export class FakeGpioKernel {
   /** Pre-export a line the way BeagleBoard.org's cape-universal helper does at boot. */
   export(n: number): void {
     if (!this.chips.some((c) => n >= c.base && n < c.base + c.ngpio)) throw sysError('EINVAL', `export ${n}: no chip holds it`);
-    if (this.lines.has(n)) throw sysError('EBUSY', `export ${n}: already exported`);
+    if (this.lines.has(n) || this.heldByDriver.has(n)) throw sysError('EBUSY', `export ${n}: line busy`);
     const dir = join(this.classDir, `gpio${n}`);
     mkdirSync(dir);
     for (const [file, content] of [['direction', 'in'], ['value', '0'], ['edge', 'none'], ['active_low', '0']] as const) {
