@@ -15,7 +15,7 @@
  * - onoff's own path is fixed at /sys/class/gpio, so the sysfs root here is only where the chips
  *   are read; anything but /sys would translate numbers for one tree and export in another.
  */
-import { constants } from 'node:fs';
+import fs, { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
@@ -51,6 +51,11 @@ export interface OnoffGpioOptions {
   /** Problems that are not the caller's call to handle (an interrupt error), with the pin. */
   onError?: (error: GpioError) => void;
 }
+
+/** onoff's fixed path (onoff.js GPIO_ROOT_PATH). */
+const SYSFS_GPIO = '/sys/class/gpio';
+/** Through the fs object, like onoff's own sysfs writes. */
+const writeFileSync = (path: string, data: string): void => fs.writeFileSync(path, data);
 
 const codeOf = (error: unknown): string | undefined => {
   const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -125,10 +130,20 @@ class OnoffBackend implements GpioBackend {
     if (held) {
       throw new GpioError(`pin "${pin}" is already in use${held.pin === pin ? '' : ` as "${held.pin}" (the same line, sysfs gpio${line.number})`}: each pin can be claimed once`, pin, { code: 'EBUSY' });
     }
+    const exportedBefore = existsSync(`${SYSFS_GPIO}/gpio${line.number}`);
     let gpio: OnoffGpio;
     try {
       gpio = open(line);
     } catch (error) {
+      // onoff exports first and configures after; when configuring fails it keeps no handle, so
+      // release a line we exported ourselves, or it would stay exported after the agent exits.
+      if (!exportedBefore && existsSync(`${SYSFS_GPIO}/gpio${line.number}`)) {
+        try {
+          writeFileSync(`${SYSFS_GPIO}/unexport`, String(line.number));
+        } catch {
+          // the claim error below is the one worth reporting
+        }
+      }
       throw claimError(line, error);
     }
     this.claims.set(line.number, { pin, gpio, release: () => undefined });

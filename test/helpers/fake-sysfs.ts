@@ -52,6 +52,8 @@ export class FakeGpioKernel {
 
   /** Lines a kernel driver holds (an LED, a hog): export gives EBUSY. */
   readonly heldByDriver = new Set<number>();
+  /** Lines whose direction cannot be set (an input-only line): a direction store gives EIO. */
+  readonly fixedDirection = new Set<number>();
 
   constructor(readonly root: string, readonly chips: readonly FakeChip[], options: { withGpioClass?: boolean } = {}) {
     this.classDir = join(root, 'class', 'gpio');
@@ -121,6 +123,7 @@ export class FakeGpioKernel {
     const line = this.line(n);
     const logical = (physical: boolean): string => ((physical !== line.activeLow) ? '1\n' : '0\n');
     if (attr[2] === 'direction') {
+      if (this.fixedDirection.has(n)) throw sysError('EIO', `gpio${n}/direction: fixed`);
       if (text === 'high' || text === 'low' || text === 'out') {
         line.direction = 'out';
         line.physical = text === 'high';

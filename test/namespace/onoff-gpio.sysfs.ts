@@ -105,6 +105,14 @@ describe('onoff backend: what reaches sysfs', () => {
     await h.backend.close();
   });
 
+  it('configuring fails after the export: the line is unexported again, and the error names it', async () => {
+    const h = await harness('raspberry-pi', PI5_KERNEL_66_CHIPS, { a: '17', b: '27', c: '22', unknown: '40' });
+    h.kernel.fixedDirection.add(598);
+    await assert.rejects(h.backend.output('27', { activeLow: false, initial: false }), (e: unknown) => e instanceof GpioError && e.code === 'EIO' && /gpio598/.test(e.message));
+    assert.deepEqual(h.kernel.writes, ['export 598', 'gpio598/active_low 0', 'gpio598/direction low', 'unexport 598']);
+    assert.deepEqual(h.kernel.exported(), []);
+  });
+
   it('no /sys/class/gpio (kernel without CONFIG_GPIO_SYSFS): createOnoffGpio fails saying so', async () => {
     kernel = new FakeGpioKernel('/sys', [], { withGpioClass: false });
     await assert.rejects(createOnoffGpio('raspberry-pi'), /CONFIG_GPIO_SYSFS/);
