@@ -31,6 +31,7 @@ export interface OnoffGpio {
   write(value: 0 | 1): Promise<void>;
   watch(callback: (err: Error | null | undefined, value: 0 | 1) => void): void;
   unwatch(callback?: (err: Error | null | undefined, value: 0 | 1) => void): void;
+  setEdge(edge: 'none' | 'rising' | 'falling' | 'both'): void;
   unexport(): void;
 }
 
@@ -152,7 +153,7 @@ class OnoffBackend implements GpioBackend {
 
   async output(pin: PinName, options: OutputOptions): Promise<OutputPin> {
     const physicalHigh = options.initial !== options.activeLow;
-    const { gpio } = this.claim(pin, (line) => new this.Gpio(line.number, physicalHigh ? 'high' : 'low', 'none', { activeLow: options.activeLow }));
+    const { gpio } = this.claim(pin, (line) => new this.Gpio(line.number, physicalHigh ? 'high' : 'low', undefined, { activeLow: options.activeLow }));
     return {
       pin,
       write: async (active) => {
@@ -167,8 +168,9 @@ class OnoffBackend implements GpioBackend {
   }
 
   async input(pin: PinName, options: InputOptions): Promise<InputPin> {
-    // Always "both" in sysfs: the debouncer needs every change, and filters the edge itself.
-    const { line, gpio } = this.claim(pin, (l) => new this.Gpio(l.number, 'in', 'both', { activeLow: options.activeLow }));
+    // No edge at claim time: a line that cannot interrupt has no `edge` file (onoff #77), and onoff
+    // would wait for one; the edge is set when someone watches.
+    const { line, gpio } = this.claim(pin, (l) => new this.Gpio(l.number, 'in', undefined, { activeLow: options.activeLow }));
     const listeners = new Set<(active: boolean) => void>();
     let debouncer: EdgeDebouncer | undefined;
     const onInterrupt = (err: Error | null | undefined, value: 0 | 1): void => {
@@ -207,12 +209,18 @@ class OnoffBackend implements GpioBackend {
             onError: (error) => this.onError?.(new GpioError(`cannot read pin "${pin}": ${messageOf(error)}`, pin, { code: codeOf(error), cause: error })),
           });
           try {
+            if (!existsSync(`${SYSFS_GPIO}/gpio${line.number}/edge`)) {
+              throw new GpioError(`pin "${pin}" cannot be watched: sysfs gpio${line.number} has no edge file, so this line cannot raise interrupts (onoff #77); read it instead, or pick a pin that supports interrupts`, pin, { code: 'ENOTSUP' });
+            }
+            // Always "both" in sysfs: the debouncer needs every change, and filters the edge itself.
+            gpio.setEdge('both');
             gpio.watch(onInterrupt);
           } catch (error) {
             listeners.delete(listener);
             debouncer.stop();
             debouncer = undefined;
-            throw new GpioError(`cannot watch pin "${pin}" for edges: epoll refused its value file (${messageOf(error)}); the kernel gives edge interrupts only on sysfs GPIO files of lines that support interrupts`, pin, { code: codeOf(error), cause: error });
+            if (error instanceof GpioError) throw error;
+            throw new GpioError(`cannot watch pin "${pin}" for edges: setting sysfs gpio${line.number}/edge or polling its value file failed (${messageOf(error)}); only sysfs GPIO files of lines that support interrupts can be watched`, pin, { code: codeOf(error), cause: error });
           }
         }
         return () => {

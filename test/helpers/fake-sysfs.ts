@@ -52,6 +52,8 @@ export class FakeGpioKernel {
 
   /** Lines a kernel driver holds (an LED, a hog): export gives EBUSY. */
   readonly heldByDriver = new Set<number>();
+  /** Lines that cannot raise interrupts: exported without an `edge` file (onoff #77). */
+  readonly withoutEdge = new Set<number>();
   /** Lines whose direction cannot be set (an input-only line): a direction store gives EIO. */
   readonly fixedDirection = new Set<number>();
 
@@ -138,6 +140,7 @@ export class FakeGpioKernel {
       realWriteFileSync(this.path(n, 'active_low'), line.activeLow ? '1\n' : '0\n');
       realWriteFileSync(this.path(n, 'value'), logical(line.physical));
     } else {
+      if (this.withoutEdge.has(n)) throw sysError('EACCES', `gpio${n}/edge does not exist and sysfs files cannot be created`);
       if (!['none', 'rising', 'falling', 'both'].includes(text)) throw sysError('EINVAL', `gpio${n}/edge: "${text}"`);
       line.edge = text as Line['edge'];
       realWriteFileSync(this.path(n, 'edge'), `${text}\n`);
@@ -152,7 +155,7 @@ export class FakeGpioKernel {
     const dir = join(this.classDir, `gpio${n}`);
     mkdirSync(dir);
     for (const [file, content] of [['direction', 'in'], ['value', '0'], ['edge', 'none'], ['active_low', '0']] as const) {
-      realWriteFileSync(join(dir, file), `${content}\n`);
+      if (file !== 'edge' || !this.withoutEdge.has(n)) realWriteFileSync(join(dir, file), `${content}\n`);
     }
     this.lines.set(n, { direction: 'in', activeLow: false, edge: 'none', physical: false });
   }

@@ -70,11 +70,24 @@ describe('onoff backend: what reaches sysfs', () => {
     assert.deepEqual(h.kernel.writes.slice(3), ['unexport 588']);
   });
 
-  it('an input is exported with its active_low, as an input, with edge "both" for the debouncer', async () => {
+  it('an input is exported with its active_low as an input; watching sets edge "both" for the debouncer', async () => {
     const h = await harness('raspberry-pi', PI4_KERNEL_66_CHIPS, { a: '17', b: '27', c: '22', unknown: '40' });
-    await h.backend.input('27', { activeLow: true, edge: 'falling', debounceMs: 5 });
-    assert.deepEqual(h.kernel.writes, ['export 539', 'gpio539/active_low 1', 'gpio539/direction in', 'gpio539/edge both']);
+    const input = await h.backend.input('27', { activeLow: true, edge: 'falling', debounceMs: 5 });
+    assert.deepEqual(h.kernel.writes, ['export 539', 'gpio539/active_low 1', 'gpio539/direction in']);
+    input.watch(() => undefined);
+    assert.deepEqual(h.kernel.writes.slice(3), ['gpio539/edge both']);
     await h.backend.close();
+  });
+
+  it('a line that cannot interrupt (no edge file): claimed and read as an input; watch says why it cannot', async () => {
+    const h = await harness('raspberry-pi', PI4_KERNEL_66_CHIPS, { a: '17', b: '27', c: '22', unknown: '40' });
+    h.kernel.withoutEdge.add(529);
+    const input = await h.backend.input('17', { activeLow: false, edge: 'both', debounceMs: 0 });
+    await h.kernel.setInputLevel(529, true);
+    assert.equal(await input.read(), true);
+    assert.throws(() => input.watch(() => undefined), (e: unknown) => e instanceof GpioError && e.code === 'ENOTSUP' && /no edge file/.test(e.message));
+    await h.backend.close();
+    assert.deepEqual(h.kernel.exported(), []);
   });
 
   it('a pin already exported at boot (BeagleBoard.org cape-universal) is taken over and configured', async () => {
