@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readGpioChips, resolveLine, sysfsLineNumber } from '../drivers/gpio/chip-base.js';
+import { checkBoardChips, readGpioChips, resolveLine, sysfsLineNumber } from '../drivers/gpio/chip-base.js';
 import { GpioError } from '../drivers/gpio/gpio.js';
 import { findPin, knownPins, pinNote, pinProblem, type GpioBoard } from '../drivers/gpio/pins.js';
 import { FakeGpioKernel, type FakeChip } from './helpers/fake-sysfs.js';
@@ -68,12 +68,32 @@ describe('BeagleBone Black: each bank found by its controller address', () => {
 
 describe('Udoo Neo: i.MX6SX banks by controller address', () => {
   it('static bases (32 × (bank − 1)): the numbers UDOO prints', async () => {
-    assert.deepEqual(await numbers('udoo-neo', UDOO_NEO_CHIPS, ['106', '25', '180', '203'.replace('203', '124')]), [106, 25, 180, 124]);
+    assert.deepEqual(await numbers('udoo-neo', UDOO_NEO_CHIPS, ['106', '25', '180', '124']), [106, 25, 180, 124]);
   });
   it('dynamic bases: "106" is still GPIO4 line 10', async () => {
     const dynamic = UDOO_NEO_CHIPS.map((c, i) => ({ ...c, base: 512 + 32 * ((i + 3) % 7) }));
     const gpio4 = dynamic[3]!.base;
     assert.deepEqual(await numbers('udoo-neo', dynamic, ['106']), [gpio4 + 10]);
+  });
+});
+
+describe('checkBoardChips: a board setting that does not match the chips fails at start', () => {
+  it('a Udoo Neo tree with board raspberry-pi: ENODEV naming what was looked for and found', async () => {
+    const chips = await readGpioChips(tree(UDOO_NEO_CHIPS));
+    assert.throws(() => checkBoardChips('raspberry-pi', chips), (e: unknown) => {
+      assert.ok(e instanceof GpioError);
+      assert.equal(e.code, 'ENODEV');
+      assert.match(e.message, /board is "raspberry-pi" but none of its GPIO controllers/);
+      assert.match(e.message, /found gpiochip0 "209c000.gpio"/);
+      return true;
+    });
+  });
+  it('matching trees pass, also a BBB with one bank missing; generic always passes', async () => {
+    checkBoardChips('raspberry-pi', await readGpioChips(tree(PI5_KERNEL_66_CHIPS)));
+    checkBoardChips('beaglebone-black', await readGpioChips(tree(BBB_MAINLINE_DYNAMIC_CHIPS.slice(1))));
+    checkBoardChips('udoo-neo', await readGpioChips(tree(UDOO_NEO_CHIPS)));
+    checkBoardChips('generic', []);
+    assert.throws(() => checkBoardChips('beaglebone-black', []), /found no gpiochip at all/);
   });
 });
 

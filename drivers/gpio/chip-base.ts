@@ -14,7 +14,7 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GpioError } from './gpio.js';
 import type { ControllerMatch } from './pin-table.js';
-import { findPin, pinIssue, type GpioBoard, type PinEntry } from './pins.js';
+import { findPin, pinIssue, pinTable, type GpioBoard, type PinEntry } from './pins.js';
 
 export interface GpioChip {
   /** `gpiochip512` */
@@ -116,6 +116,22 @@ export function resolveLine(board: GpioBoard, pin: string, chips: readonly GpioC
     throw new GpioError(`pin "${pin}" is line ${entry.offset} but ${chip.name} ("${chip.label}") has only ${chip.ngpio} lines`, pin, { code: 'ENODEV' });
   }
   return { pin, number: chip.base + entry.offset, chip, entry };
+}
+
+/**
+ * Fail early when none of the board's GPIO controllers is among the chips (the board setting does
+ * not match this board, or its GPIO driver is not loaded). One missing bank is left to the pins on it.
+ */
+export function checkBoardChips(board: GpioBoard, chips: readonly GpioChip[]): void {
+  const table = pinTable(board);
+  if (!table) return;
+  const controllers = [...new Set(table.pins.map((p) => p.controller))];
+  if (controllers.some((controller) => chips.some((chip) => chipMatches(chip, controller)))) return;
+  throw new GpioError(
+    `board is "${board}" but none of its GPIO controllers is in sysfs (looked for ${controllers.map((c) => c.describe).slice(0, 2).join(', ')}${controllers.length > 2 ? ', …' : ''}; found ${describeChips(chips)}). ` +
+      'Check the board setting, or use board "generic" with the kernel numbers',
+    '', { code: 'ENODEV' },
+  );
 }
 
 /** Read the chips under `sysfsRoot` and translate one pin. */

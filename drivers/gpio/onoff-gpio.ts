@@ -19,7 +19,7 @@ import fs, { constants, existsSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
-import { readGpioChips, resolveLine, type GpioChip, type SysfsLine } from './chip-base.js';
+import { checkBoardChips, readGpioChips, resolveLine, type GpioChip, type SysfsLine } from './chip-base.js';
 import { EdgeDebouncer } from './edge-debouncer.js';
 import { GpioError, type GpioBackend, type InputOptions, type InputPin, type OutputOptions, type OutputPin, type PinName } from './gpio.js';
 import type { GpioBoard } from './pins.js';
@@ -98,12 +98,18 @@ function claimError(line: SysfsLine, error: unknown): GpioError {
   return new GpioError(`cannot claim ${at}: ${messageOf(error)} — ${hint}`, line.pin, { code, cause: error });
 }
 
+/**
+ * The onoff backend for `board`: reads the GPIO chips now (so a kernel without sysfs GPIO, or a
+ * board setting that does not match the chips, fails at start), checks that `export` is writable,
+ * then loads onoff. Pins are claimed, translated and exported one by one as `output`/`input` ask.
+ */
 export async function createOnoffGpio(board: GpioBoard, options: OnoffGpioOptions = {}): Promise<GpioBackend> {
   const sysfsRoot = resolve(options.sysfsRoot ?? '/sys');
   if (sysfsRoot !== '/sys') {
     throw new GpioError(`onoff always uses /sys/class/gpio, so the sysfs root must be /sys (got ${sysfsRoot}); tests mount a fake tree over /sys in a private mount namespace`, '');
   }
   const chips = await readGpioChips(sysfsRoot);
+  checkBoardChips(board, chips);
   try {
     await access('/sys/class/gpio/export', constants.W_OK);
   } catch (error) {

@@ -131,6 +131,12 @@ describe('onoff backend: what reaches sysfs', () => {
     await assert.rejects(createOnoffGpio('raspberry-pi'), /CONFIG_GPIO_SYSFS/);
   });
 
+  it('the board setting does not match the chips: createOnoffGpio fails at start, before any export', async () => {
+    kernel = new FakeGpioKernel('/sys', PI5_KERNEL_66_CHIPS);
+    await assert.rejects(createOnoffGpio('beaglebone-black'), /board is "beaglebone-black" but none of its GPIO controllers/);
+    assert.deepEqual(kernel.writes, []);
+  });
+
   it('a sysfs root other than /sys is refused: onoff would export in /sys anyway', async () => {
     await assert.rejects(createOnoffGpio('generic', { sysfsRoot: '/tmp/elsewhere' }), /onoff always uses \/sys\/class\/gpio/);
   });
