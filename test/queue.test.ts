@@ -123,6 +123,16 @@ class FakeLink implements BrokerLink {
     for (const s of this.sent.splice(0)) s.ack();
     await new Promise((r) => setImmediate(r));
   }
+
+  /** Acknowledge window after window until nothing more is sent; what went out, in order. */
+  async deliverAll(show: (s: { qos: number; payload: string }) => string = (s) => s.payload): Promise<string[]> {
+    const delivered: string[] = [];
+    while (this.sent.length > 0) {
+      delivered.push(...this.sent.map(show));
+      await this.ackAll();
+    }
+    return delivered;
+  }
 }
 
 function queueConfig(dir: string, overrides: Partial<QueueConfig> = {}): QueueConfig {
@@ -142,11 +152,7 @@ describe('Outbox', () => {
     outbox.open();
     outbox.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => message(n)));
     assert.deepEqual(link.sent.map((s) => s.payload), ['1', '2', '3', '4'], 'the window');
-    const delivered: string[] = [];
-    while (link.sent.length > 0) {
-      delivered.push(...link.sent.map((s) => s.payload));
-      await link.ackAll();
-    }
+    const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
     assert.equal(outbox.backlog, 0);
     assert.equal(outbox.stats.acknowledged, 10);
@@ -163,11 +169,7 @@ describe('Outbox', () => {
     assert.equal(outbox.backlog, 24, 'QoS 1 and (policy "buffer") QoS 0 are queued');
     link.connected = true;
     outbox.pump();
-    const delivered: string[] = [];
-    while (link.sent.length > 0) {
-      delivered.push(...link.sent.map((s) => `${s.qos}:${s.payload}`));
-      await link.ackAll();
-    }
+    const delivered = await link.deliverAll((s) => `${s.qos}:${s.payload}`);
     assert.deepEqual(delivered, Array.from({ length: 12 }, (_, i) => [`1:${i + 1}`, `0:${i + 1}`]).flat());
     assert.equal(outbox.backlog, 0);
     outbox.close();
@@ -187,11 +189,7 @@ describe('Outbox', () => {
     assert.equal(link.sent.length, 0, 'no resend while offline');
     link.connected = true;
     outbox.pump();
-    const delivered: string[] = [];
-    while (link.sent.length > 0) {
-      delivered.push(...link.sent.map((s) => s.payload));
-      await link.ackAll();
-    }
+    const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['2', '3', '4', '5', '6'], 'in order, from the first unacknowledged one');
     outbox.close();
   });
@@ -210,11 +208,7 @@ describe('Outbox', () => {
     assert.equal(second.backlog, 7);
     link.connected = true;
     second.pump();
-    const delivered: string[] = [];
-    while (link.sent.length > 0) {
-      delivered.push(...link.sent.map((s) => s.payload));
-      await link.ackAll();
-    }
+    const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7']);
     second.close();
   });
