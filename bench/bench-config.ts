@@ -1,0 +1,61 @@
+/**
+ * Agent configurations for the benchmark, validated by the real loader. The loader (rightly) allows
+ * two BMP280s per bus; the 20-sensor load clones one validated sensor entry under 20 names, which
+ * is what a board with several buses or muxes would hand the agent.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../agent/config/load-config.js';
+import type { AgentConfig, SensorConfig } from '../agent/config/types.js';
+import type { Quantity } from '../drivers/sensor.js';
+
+export interface BenchConfigOptions {
+  deviceId: string;
+  url: string;
+  intervalMs: number;
+  /** Quantities per sensor, one entry per sensor. */
+  sensors: Quantity[][];
+  qos: 0 | 1;
+  queue: boolean;
+  format?: 'plain' | 'json';
+  window?: number;
+  role?: 'publisher' | 'subscriber';
+  subscriptions?: Array<{ topic: string; qos: 0 | 1 }>;
+}
+
+const ALL: Quantity[] = ['temperature', 'pressure', 'humidity', 'altitude'];
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `edge-agent-bench-${prefix}-`));
+}
+
+function sensorEntry(name: string, quantities: Quantity[], options: BenchConfigOptions, address: string): Record<string, unknown> {
+  const measurements = Object.fromEntries(
+    ALL.map((q) => [q, quantities.includes(q) ? { qos: options.qos, format: options.format ?? 'plain', topic: 'bench/{deviceId}/{sensor}/{measurement}' } : { enabled: false }]),
+  );
+  // Normal mode: no forced conversion to fit in the interval (the InstantSensor does not convert anyway).
+  return { name, address, intervalMs: options.intervalMs, settings: { mode: 'normal' }, measurements, simulation: { chip: quantities.includes('humidity') ? 'bme280' : 'bmp280' } };
+}
+
+export function benchConfig(options: BenchConfigOptions): AgentConfig {
+  const role = options.role ?? 'publisher';
+  const first = options.sensors.slice(0, 2);
+  const raw = {
+    deviceId: options.deviceId,
+    role,
+    i2c: { simulated: true },
+    mqtt: { url: options.url, reconnectPeriodMs: 200, reconnectMaxMs: 1000 },
+    queue: { enabled: options.queue, dir: tempDir(options.deviceId), window: options.window ?? 100 },
+    health: { intervalS: 0 },
+    log: { level: 'warn' },
+    sensors: role === 'subscriber' ? [] : first.map((q, i) => sensorEntry(`s${i}`, q, options, i === 0 ? '0x76' : '0x77')),
+    subscriptions: options.subscriptions ?? [],
+  };
+  const config = loadConfig({ text: JSON.stringify(raw), file: `bench:${options.deviceId}` });
+  if (options.sensors.length > 2) {
+    const template = config.sensors[0]! as SensorConfig;
+    config.sensors = options.sensors.map((_, i) => ({ ...template, name: `s${i}` }));
+  }
+  return config;
+}

@@ -1,0 +1,23 @@
+/**
+ * The two realistic loads of issue 8. The peers that carry them are in agent-peer.ts, naive-peer.ts
+ * and collectd.ts; each runs as its own process so the kernel's accounting of it is its own.
+ */
+import type { Quantity } from '../drivers/sensor.js';
+
+export interface LoadProfile {
+  name: string;
+  label: string;
+  intervalMs: number;
+  sensors: Quantity[][];
+}
+
+export const PROFILES: Record<string, LoadProfile> = {
+  // A BME280 (4 values) and a BMP280 (3 values) at 20 Hz: 140 values/s.
+  r7x20: { name: 'r7x20', label: '7 readings × 20 Hz', intervalMs: 50, sensors: [['temperature', 'pressure', 'humidity', 'altitude'], ['temperature', 'pressure', 'altitude']] },
+  // 20 sensors of one value each at 10 Hz: 200 values/s.
+  s20x10: { name: 's20x10', label: '20 sensors × 10 Hz', intervalMs: 100, sensors: Array.from({ length: 20 }, (): Quantity[] => ['temperature']) },
+};
+
+export function valuesPerSecond(profile: LoadProfile): number {
+  return (profile.sensors.flat().length * 1000) / profile.intervalMs;
+}

@@ -1,0 +1,25 @@
+/**
+ * What a user would write without the agent: one setInterval, one mqtt.js publish per value, QoS 0.
+ * It imports mqtt.js and nothing else of ours, so its memory is the runtime's and mqtt.js's.
+ */
+import mqtt from 'mqtt';
+import type { LoadProfile } from './load-profiles.js';
+
+export async function runNaivePeer(profile: LoadProfile, url: string): Promise<() => Promise<void>> {
+  const client = mqtt.connect(url, { clientId: `naive-${profile.name}`, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  let n = 0;
+  const timer = setInterval(() => {
+    n++;
+    profile.sensors.forEach((quantities, s) => {
+      for (const q of quantities) client.publish(`bench/naive-${profile.name}/s${s}/${q}`, String(20 + (n % 100) / 10), { qos: 0 });
+    });
+  }, profile.intervalMs);
+  return async () => {
+    clearInterval(timer);
+    await client.endAsync();
+  };
+}

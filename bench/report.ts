@@ -1,0 +1,92 @@
+/**
+ * From one run's results to the targets of issue 8: each row is a figure, what it is compared
+ * with (from the same run), and pass / miss / not measured.
+ */
+import type { BacklogResult } from './backlog.js';
+import type { PeerCost } from './load.js';
+import type { Distribution } from './stats.js';
+import type { TimingResult } from './timing.js';
+
+export interface BenchResults {
+  machine: { nproc: number; cpu: string; node: string; date: string };
+  baseline: { qos0PerS: number; qos1PerS: number; window: number };
+  throughput: { directPerS: number; queuePerS: number };
+  loads: PeerCost[];
+  latency: { pipeline: Distribution; raw: Distribution };
+  timing: TimingResult;
+  backlog: BacklogResult;
+  startupMs: number[];
+}
+
+export interface TargetRow {
+  figure: string;
+  value: string;
+  compared: string;
+  target: string;
+  status: 'pass' | 'miss' | 'not measured';
+}
+
+const f = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+const ratio = (a: number, b: number): string => `${f(a / b, 2)} ×`;
+const status = (ok: boolean | undefined): TargetRow['status'] => (ok === undefined ? 'not measured' : ok ? 'pass' : 'miss');
+
+/** Resident memory counts as flat when it grows by less than this over the whole outage. */
+export const FLAT_RSS_MB = 8;
+/** Drift counts as zero when lateness at the end is within this of lateness at the start. */
+export const ZERO_DRIFT_MS = 0.25;
+
+export function evaluate(r: BenchResults): TargetRow[] {
+  const rows: TargetRow[] = [];
+  const q1 = r.baseline.qos1PerS;
+  rows.push({ figure: 'throughput, queue off (readings/s)', value: f(r.throughput.directPerS), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(r.throughput.directPerS, q1)}`, target: '≥ 0.8 ×', status: status(r.throughput.directPerS >= 0.8 * q1) });
+  rows.push({ figure: 'throughput, disk queue on (readings/s)', value: f(r.throughput.queuePerS), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(r.throughput.queuePerS, q1)}`, target: '≥ 0.5 ×', status: status(r.throughput.queuePerS >= 0.5 * q1) });
+  for (const profile of [...new Set(r.loads.map((l) => l.profile))]) {
+    const agent = r.loads.find((l) => l.profile === profile && l.peer === 'agent');
+    const naive = r.loads.find((l) => l.profile === profile && l.peer === 'naive');
+    const collectd = r.loads.find((l) => l.profile === profile && l.peer === 'collectd');
+    if (!agent) continue;
+    const cd = collectd?.measured ? collectd : undefined;
+    rows.push({
+      figure: `${profile}: CPU µs per reading`,
+      value: f(agent.cpuUsPerValue, 1),
+      compared: cd ? `collectd ${f(cd.cpuUsPerValue, 1)}: ${ratio(agent.cpuUsPerValue, cd.cpuUsPerValue)}` : 'collectd not measured',
+      target: '≤ collectd',
+      status: status(cd ? agent.cpuUsPerValue <= cd.cpuUsPerValue : undefined),
+    });
+    rows.push({
+      figure: `${profile}: RSS steady / peak (MB)`,
+      value: `${f(agent.rssSteadyMb, 1)} / ${f(agent.rssPeakMb, 1)}`,
+      compared: naive ? `naive mqtt.js ${f(naive.rssSteadyMb, 1)} / ${f(naive.rssPeakMb, 1)}` : '—',
+      target: '≤ naive',
+      status: status(naive ? agent.rssSteadyMb <= naive.rssSteadyMb && agent.rssPeakMb <= naive.rssPeakMb : undefined),
+    });
+  }
+  const growth = r.backlog.rssEndMb - r.backlog.rssStartMb;
+  rows.push({ figure: `RSS during a ${r.backlog.readings}-reading outage (MB)`, value: `${f(r.backlog.rssStartMb, 1)} → ${f(r.backlog.rssEndMb, 1)}`, compared: `growth ${f(growth, 1)}, queue on disk ${f(r.backlog.queueMb, 1)}`, target: `flat (< ${FLAT_RSS_MB} MB growth)`, status: status(growth < FLAT_RSS_MB) });
+  const { pipeline, raw } = r.latency;
+  rows.push({ figure: 'latency reading → subscriber p50/p99/max (ms)', value: `${f(pipeline.p50, 2)} / ${f(pipeline.p99, 2)} / ${f(pipeline.max, 2)}`, compared: `raw round trip ${f(raw.p50, 2)} / ${f(raw.p99, 2)} / ${f(raw.max, 2)}`, target: 'p99 ≤ raw p99 + 1', status: status(pipeline.n > 0 ? pipeline.p99 <= raw.p99 + 1 : undefined) });
+  const t = r.timing;
+  rows.push({ figure: `jitter at ${f(1000 / t.intervalMs)} Hz, p50/p99/max (ms)`, value: `${f(t.lateness.p50, 3)} / ${f(t.lateness.p99, 3)} / ${f(t.lateness.max, 2)}`, compared: `${t.ticks} ticks, ${t.skipped} skipped`, target: 'p99 ≤ 1 ms', status: status(t.lateness.p99 <= 1) });
+  rows.push({ figure: `drift over ${t.ticks} ticks (ms)`, value: f(t.driftMs, 3), compared: `schedule error ${f(t.scheduleErrorMs, 6)}`, target: 'zero (no accumulation)', status: status(Math.abs(t.driftMs) <= ZERO_DRIFT_MS && Math.abs(t.scheduleErrorMs) < 1e-6) });
+  rows.push({ figure: 'backlog replay (readings/s)', value: f(r.backlog.replayPerS), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(r.backlog.replayPerS, q1)}`, target: '≥ 0.5 ×', status: status(r.backlog.replayPerS >= 0.5 * q1) });
+  const startup = [...r.startupMs].sort((a, b) => a - b);
+  const mid = startup[Math.floor(startup.length / 2)] ?? Number.NaN;
+  rows.push({ figure: 'start-up to first acknowledged reading (ms)', value: f(mid), compared: `runs ${startup.map((s) => f(s)).join(', ')}`, target: '≤ 400 ms', status: status(Number.isFinite(mid) ? mid <= 400 : undefined) });
+  return rows;
+}
+
+export function formatTable(rows: readonly TargetRow[]): string {
+  const header: TargetRow = { figure: 'Figure', value: 'Value', compared: 'Compared with (same run)', target: 'Target', status: 'pass' };
+  const cells = [header, ...rows].map((row, i) => [row.figure, row.value, row.compared, row.target, i === 0 ? 'Result' : row.status]);
+  const lines = cells.map((c) => `| ${c.join(' | ')} |`);
+  lines.splice(1, 0, `| ${cells[0]!.map(() => '---').join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function formatLoads(loads: readonly PeerCost[]): string {
+  const lines = ['| Load | Peer | Values/s | CPU µs/value | CPU % | RSS steady MB | RSS peak MB |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  for (const l of loads) {
+    lines.push(`| ${l.profile} | ${l.peer}${l.note ? ` (${l.note})` : ''} | ${f(l.valuesPerS)} | ${f(l.cpuUsPerValue, 1)} | ${f(l.cpuPct, 2)} | ${f(l.rssSteadyMb, 1)} | ${f(l.rssPeakMb, 1)} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: one run of every measurement of issue 8 against a Mosquitto of its own, printed
+ * as tables with ratios and a pass/miss per target, and written to bench/results.json.
+ * BENCH_QUICK=1 shortens the long windows (for trying changes; not for the README's figures).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startMosquitto } from '../test/helpers/mosquitto.js';
+import type { BacklogResult } from './backlog.js';
+import { INSTALL_HINT, findCollectd } from './collectd.js';
+import { measureLatency } from './latency.js';
+import { PEER, measureLoads } from './load.js';
+import { pipelineRate } from './pipeline.js';
+import { rawQos0Rate, rawQos1Rate, rawRoundTrip } from './raw-client.js';
+import { evaluate, formatLoads, formatTable, type BenchResults } from './report.js';
+import { measureStartup } from './startup.js';
+import type { TimingResult } from './timing.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const WINDOW = 100;
+const COUNT = 50_000;
+const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`);
+
+function childJson<T>(args: string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`bench peer ${args[0]} exited with ${code}`))));
+  });
+}
+
+function cpuModel(): string {
+  const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+  return match?.[1] ?? cpus()[0]?.model ?? 'unknown';
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const broker = await startMosquitto();
+  log(`broker on port ${broker.port}`);
+  if (!findCollectd()) log(INSTALL_HINT);
+  try {
+    const ticks = QUICK ? 1000 : 10_000;
+    log(`timing: ${ticks} scheduler ticks at 100 Hz, in the background`);
+    const timing = childJson<TimingResult>(['timing', String(ticks), '10']);
+
+    const loads = await measureLoads(broker.url, broker.port, QUICK ? 10 : 60, QUICK ? 2 : 5, log);
+    log('latency: 500 readings at 100 Hz, then the raw round trip');
+    const pipelineLatency = await measureLatency(broker.url, 500, 10);
+    const rawLatency = await rawRoundTrip(broker.url, 500, 10, 0);
+    log('start-up: 3 runs of the CLI');
+    const startupMs = await measureStartup(broker.url, 3);
+    log('waiting for the timing run');
+    const timingResult = await timing;
+
+    log(`baseline: raw mqtt.js, ${COUNT} messages at QoS 0 and at QoS 1 (window ${WINDOW})`);
+    const qos0PerS = await rawQos0Rate(broker.url, COUNT);
+    const qos1PerS = await rawQos1Rate(broker.url, COUNT, WINDOW);
+    log('throughput: the agent pipeline, queue off then on');
+    const directPerS = await pipelineRate({ url: broker.url, queue: false, readings: COUNT, window: WINDOW });
+    const queuePerS = await pipelineRate({ url: broker.url, queue: true, readings: COUNT, window: WINDOW });
+    log('backlog: 100,000 readings queued during an outage, then replayed');
+    const backlog = await childJson<BacklogResult>(['backlog', broker.url, '100000', String(WINDOW)]);
+
+    const results: BenchResults = {
+      machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString() },
+      baseline: { qos0PerS, qos1PerS, window: WINDOW },
+      throughput: { directPerS, queuePerS },
+      loads,
+      latency: { pipeline: pipelineLatency, raw: rawLatency },
+      timing: timingResult,
+      backlog,
+      startupMs,
+    };
+    const rows = evaluate(results);
+    const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+    writeFileSync(out, JSON.stringify({ ...results, targets: rows, quick: QUICK }, null, 2) + '\n');
+    const m = results.machine;
+    process.stdout.write(
+      [
+        `edge-agent bench${QUICK ? ' (QUICK: short windows, not for the README)' : ''}: ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.date}`,
+        `baseline (raw mqtt.js, same broker): QoS 0 ${qos0PerS.toFixed(0)} msg/s, QoS 1 window ${WINDOW} ${qos1PerS.toFixed(0)} msg/s`,
+        '',
+        formatTable(rows),
+        '',
+        formatLoads(loads),
+        '',
+        `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} targets met; results in bench/results.json; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await broker.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

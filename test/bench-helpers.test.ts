@@ -1,0 +1,48 @@
+/** The benchmark's pure helpers: percentiles and the /proc parsing its CPU and memory figures rest on. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { collectdConfig } from '../bench/collectd.js';
+import { PROFILES, valuesPerSecond } from '../bench/load-profiles.js';
+import { cpuMicros, distribution, memoryKb, parseProcStatTicks, parseProcStatus, percentile } from '../bench/stats.js';
+
+test('percentile is nearest-rank over unsorted samples', () => {
+  const samples = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+  assert.equal(percentile(samples, 50), 5);
+  assert.equal(percentile(samples, 99), 10);
+  assert.equal(percentile(samples, 0), 1);
+  assert.ok(Number.isNaN(percentile([], 50)));
+  assert.deepEqual(distribution([3, 1, 2]), { n: 3, p50: 2, p99: 3, max: 3 });
+});
+
+test('/proc/PID/stat: utime + stime counted from the last parenthesis, whatever the command name holds', () => {
+  // proc(5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const line = '4242 (node (worker) x) S 1 4242 4242 0 -1 4194560 1234 0 0 0 517 83 0 0 20 0 11 0 100 0 0';
+  assert.equal(parseProcStatTicks(line), 600);
+  assert.throws(() => parseProcStatTicks('garbage'), /not a \/proc\/PID\/stat line/);
+});
+
+test('/proc/PID/status: VmRSS and VmHWM in kB, and a clear error without them', () => {
+  const text = 'Name:\tnode\nVmPeak:\t  900000 kB\nVmHWM:\t   70312 kB\nVmRSS:\t   65536 kB\n';
+  assert.deepEqual(parseProcStatus(text), { rssKb: 65536, hwmKb: 70312 });
+  assert.throws(() => parseProcStatus('Name:\tkthread\n'), /no VmRSS line/);
+});
+
+test('this process reads its own accounting: CPU grows with work, resident memory is plausible', () => {
+  const before = cpuMicros('self');
+  let x = 0;
+  for (const until = performance.now() + 60; performance.now() < until; ) x += Math.sqrt(x + 1);
+  assert.ok(x > 0);
+  assert.ok(cpuMicros('self') > before, 'utime + stime did not grow after 60 ms of work');
+  const { rssKb, hwmKb } = memoryKb('self');
+  assert.ok(rssKb > 1000 && hwmKb >= rssKb, `rss ${rssKb} kB, hwm ${hwmKb} kB`);
+});
+
+test('the collectd peer publishes to the bench broker at the profile rate, with a known value count', () => {
+  const conf = collectdConfig(PROFILES.r7x20!, 41234, '/tmp/x');
+  assert.match(conf, /^Interval 0\.05$/m);
+  assert.match(conf, /Port 41234/);
+  assert.match(conf, /LoadPlugin memory\nLoadPlugin load\n/);
+  assert.doesNotMatch(conf, /<Plugin cpu>/, 'a block for a plugin not loaded makes collectd warn');
+  assert.equal(valuesPerSecond(PROFILES.r7x20!), 140);
+  assert.equal(valuesPerSecond(PROFILES.s20x10!), 200);
+});
