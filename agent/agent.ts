@@ -11,6 +11,7 @@ import { MqttSession } from './mqtt-session.js';
 import { healthReport } from './health.js';
 import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
+import { SampleGroup } from './sample-group.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
@@ -35,6 +36,7 @@ export class Agent {
   private subscriber: Subscriber | undefined;
   private scheduler: Scheduler | undefined;
   private readonly samplers: Sampler[] = [];
+  private readonly groups = new Map<number, SampleGroup>();
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -71,7 +73,11 @@ export class Agent {
       session.onConnect(() => outbox.pump());
       const sink = this.readingSink(new Publisher(config.deviceId), outbox);
       for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
-        const sampler = new Sampler(sensorConfig, sensor, this.clock, sink, logger.child('sensor'));
+        // Sensors with the same interval share a tick (see sample-group.ts for why).
+        let group = this.groups.get(sensorConfig.intervalMs);
+        if (!group) this.groups.set(sensorConfig.intervalMs, (group = new SampleGroup(sensorConfig.intervalMs, sink)));
+        const sampler = new Sampler(sensorConfig, sensor, this.clock, group.collect, logger.child('sensor'));
+        group.add(sampler);
         sampler.resumeAfter(lastSeqs[sensorConfig.name] ?? 0);
         this.samplers.push(sampler);
         // A sensor that fails to come up is retried by its sampler on every tick.
@@ -88,10 +94,10 @@ export class Agent {
     }
 
     this.scheduler = new Scheduler(this.clock, {
-      onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensor: task, skipped }),
+      onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensors: task, skipped }),
       onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
     });
-    for (const sampler of this.samplers) this.scheduler.start(sampler);
+    for (const group of this.groups.values()) this.scheduler.start(group);
     if (config.health.intervalS > 0) {
       this.scheduler.start({
         name: 'health',
