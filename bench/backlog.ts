@@ -51,8 +51,9 @@ export async function measureBacklog(url: string, readings: number, window: numb
       measurement: measurementOf(q),
     }));
     outbox.submit(publisher.messages(batch));
+    // A turn of the event loop every few samples, as ticks would give (but ~10^4 times faster).
+    if (seq % 25 === 0) await new Promise((r) => setImmediate(r));
     if (seq % (samples / 10) === 0) {
-      await new Promise((r) => setImmediate(r));
       rss.push(memoryKb('self').rssKb / 1024);
     }
   }
