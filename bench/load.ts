@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { findCollectd, startCollectd } from './collectd.js';
+import { agentNodeFlags } from './node-flags.js';
 import { PROFILES, valuesPerSecond, type LoadProfile } from './load-profiles.js';
 import { connect } from './raw-client.js';
 import { cpuMicros, median, memoryKb } from './stats.js';
@@ -16,7 +17,7 @@ import { cpuMicros, median, memoryKb } from './stats.js';
 export const PEER = fileURLToPath(new URL('./peer.js', import.meta.url));
 
 export interface PeerCost {
-  peer: 'agent' | 'naive' | 'collectd';
+  peer: 'agent' | 'naive' | 'floor' | 'collectd';
   profile: string;
   measured: boolean;
   note?: string;
@@ -61,8 +62,9 @@ export async function measureLoads(url: string, port: number, windowS: number, w
   const running: Running[] = [];
   const results: PeerCost[] = [];
   for (const profile of Object.values(PROFILES)) {
-    for (const peer of ['agent', 'naive'] as const) {
-      const child = spawn(process.execPath, [PEER, peer, profile.name, url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    for (const peer of ['agent', 'naive', 'floor'] as const) {
+      const flags = peer === 'agent' ? agentNodeFlags() : [];
+      const child = spawn(process.execPath, [...flags, PEER, peer, profile.name, url], { stdio: ['ignore', 'pipe', 'inherit'] });
       await waitReady(child, `${peer} ${profile.name}`);
       running.push({ peer, profile, child, topic: `${peer}-${profile.name}`, rss: [], cpu0: 0, count0: 0 });
     }
@@ -87,8 +89,9 @@ export async function measureLoads(url: string, port: number, windowS: number, w
   const seconds = (performance.now() - t0) / 1000;
   for (const r of running) {
     const cpu = cpuMicros(r.child.pid!) - r.cpu0;
-    const values = (counts.get(r.topic) ?? 0) - r.count0;
     const expected = valuesPerSecond(r.profile);
+    // The floor publishes nothing: its CPU is spread over the values the others publish.
+    const values = r.peer === 'floor' ? expected * seconds : (counts.get(r.topic) ?? 0) - r.count0;
     const valuesPerS = values / seconds;
     results.push({
       peer: r.peer,

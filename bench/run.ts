@@ -12,6 +12,7 @@ import type { BacklogResult } from './backlog.js';
 import { INSTALL_HINT, findCollectd } from './collectd.js';
 import { measureLatency } from './latency.js';
 import { PEER, measureLoads } from './load.js';
+import { agentNodeFlags } from './node-flags.js';
 import { pipelineRate } from './pipeline.js';
 import { rawQos0Rate, rawQos1Rate, rawRoundTrip } from './raw-client.js';
 import { evaluate, formatLoads, formatTable, type BenchResults } from './report.js';
@@ -25,7 +26,8 @@ const log = (line: string): void => void process.stderr.write(`bench: ${line}\n`
 
 function childJson<T>(args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The agent's own code (scheduler, outbox): run it with the flags it ships with.
+    const child = spawn(process.execPath, [...agentNodeFlags(), PEER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`bench peer ${args[0]} exited with ${code}`))));
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
     const m = results.machine;
     process.stdout.write(
       [
-        `edge-agent bench${QUICK ? ' (QUICK: short windows, not for the README)' : ''}: ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.date}`,
+        `edge-agent bench${QUICK ? ' (QUICK: short windows, not for the README)' : ''}: ${m.nproc} × ${m.cpu}, Node ${m.node}, ${m.date}; agent runs with ${agentNodeFlags().join(' ') || 'no node flags'}`,
         `baseline (raw mqtt.js, same broker): QoS 0 ${qos0PerS.toFixed(0)} msg/s, QoS 1 window ${WINDOW} ${qos1PerS.toFixed(0)} msg/s`,
         '',
         formatTable(rows),

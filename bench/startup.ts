@@ -1,5 +1,5 @@
 /**
- * Start-up: `node dist/agent/cli.js run` spawned with a simulated BMP280 (the real driver, forced
+ * Start-up: `node FLAGS dist/agent/cli.js run` (the flags of its shebang) spawned with a simulated BMP280 (the real driver, forced
  * mode, so the first reading includes the datasheet's conversion wait), QoS 1, until a subscriber
  * already on the broker receives the first reading. The broker forwards a QoS 1 PUBLISH to
  * subscribers as it acknowledges it, so arrival is the moment of the acknowledgement within
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from './bench-config.js';
 import { stopChild } from './load.js';
+import { agentNodeFlags } from './node-flags.js';
 import { connect } from './raw-client.js';
 
 const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
@@ -43,7 +44,7 @@ export async function measureStartup(url: string, runs: number): Promise<number[
       subscriber.on('message', onMessage);
     });
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [...agentNodeFlags(), CLI, 'run', '--config', file], { stdio: ['ignore', 'ignore', 'inherit'] });
     const arrived = await Promise.race([received, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 10_000))]);
     times.push(arrived - started);
     await stopChild(child);

@@ -46,3 +46,11 @@ test('the collectd peer publishes to the bench broker at the profile rate, with 
   assert.equal(valuesPerSecond(PROFILES.r7x20!), 140);
   assert.equal(valuesPerSecond(PROFILES.s20x10!), 200);
 });
+
+test('the bench runs the agent with the node flags of the CLI shebang', async () => {
+  const { agentNodeFlags, shebangFlags } = await import('../bench/node-flags.js');
+  assert.deepEqual(shebangFlags('#!/usr/bin/env -S node --max-semi-space-size=1 --no-warnings'), ['--max-semi-space-size=1', '--no-warnings']);
+  assert.deepEqual(shebangFlags('#!/usr/bin/env node'), []);
+  assert.throws(() => shebangFlags('#!/bin/sh'), /cannot read node flags/);
+  assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1']);
+});
