@@ -14,6 +14,7 @@ import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { runDemo } from './demo.js';
+import { runTail } from './tail/tail.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
 import { convert, round } from './units.js';
@@ -42,6 +43,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: ParseA
     summary: 'scan an I2C bus and name the chips it recognises by their ID registers',
     usage: 'edge-agent probe [--bus N] [--config FILE] [--simulate]',
     options: { bus: { type: 'string', short: 'b' }, config: { type: 'string', short: 'c' }, simulate: { type: 'boolean' } },
+  },
+  tail: {
+    summary: 'show live readings, status and health of every agent seen (plain lines when not a terminal)',
+    usage: 'edge-agent tail [--broker URL] [FILTER…]   (default filter sensors/#)',
+    options: { broker: { type: 'string' } },
   },
   demo: {
     summary: 'the classic scenario on simulated hardware: a Pi publishes altitude, a BeagleBone Black and a Udoo Neo receive it',
@@ -200,6 +206,27 @@ async function checkConfig(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+async function tail(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('tail', argv);
+  if (values.help) return help('tail');
+  const broker = (values.broker as string | undefined) ?? process.env.EDGE_AGENT_MQTT_URL ?? 'mqtt://localhost:1883';
+  const filters = positionals.length > 0 ? positionals : ['sensors/#'];
+  const until = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await runTail({
+    broker,
+    filters,
+    screen: process.stdout.isTTY === true,
+    write: (text) => process.stdout.write(text),
+    columns: () => process.stdout.columns ?? 100,
+    until,
+    onError: (message) => process.stderr.write(`edge-agent tail: ${message}\n`),
+  });
+  return EXIT.ok;
+}
+
 async function demo(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv);
   if (values.help) return help('demo');
@@ -231,6 +258,8 @@ async function main(argv: string[]): Promise<number> {
         return await checkConfig(rest);
       case 'demo':
         return await demo(rest);
+      case 'tail':
+        return await tail(rest);
       case '--version':
       case 'version':
         process.stdout.write(`${version()}\n`);
