@@ -46,7 +46,16 @@ export interface SamplerStats {
 /** Used when a config entry has no `faults` (configs built by hand); the schema has the same defaults. */
 export const DEFAULT_FAULTS: FaultConfig = { readAttempts: 3, reinitAfter: 3 };
 
-type Trouble = 'read' | 'init' | 'reset' | 'range' | 'reinit';
+/** What went wrong with a sample; `reinit` is the decision that follows, logged the same way. */
+type Failure = 'read' | 'init' | 'reset' | 'range';
+type Trouble = Failure | 'reinit';
+
+const FAILURE_LOG: Record<Failure, string> = {
+  read: 'sensor read failed',
+  init: 'sensor initialisation failed',
+  reset: 'sensor was reset behind our back, will re-initialise',
+  range: 'reading outside the operating range',
+};
 
 export class Sampler implements PeriodicTask {
   readonly name: string;
@@ -139,19 +148,13 @@ export class Sampler implements PeriodicTask {
   }
 
   /** Count and log a sample that produced nothing; decide whether the next tick re-initialises. */
-  private failed(kind: Trouble, error: unknown, { counted } = { counted: true }): void {
+  private failed(kind: Failure, error: unknown, { counted } = { counted: true }): void {
     const message = error instanceof Error ? error.message : String(error);
     if (counted) this.stats.errors++;
     this.stats.consecutiveFailures++;
     this.stats.lastError = message;
     // The same trouble every tick is one event to a reader of the journal, not hundreds.
-    const what = {
-      read: 'sensor read failed',
-      init: 'sensor initialisation failed',
-      reset: 'sensor was reset behind our back, will re-initialise',
-      range: 'reading outside the operating range',
-      reinit: 'sensor will be re-initialised',
-    }[kind];
+    const what = FAILURE_LOG[kind];
     if (this.warned.has(kind)) this.logger.debug(`${what} again`, { sensor: this.name, error: message });
     else this.logger.warn(what, { sensor: this.name, error: message });
     this.warned.add(kind);
