@@ -17,7 +17,7 @@ import { runDemo } from './demo.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
 import { convert, round } from './units.js';
-import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE } from './sensor-guard.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, config: 78 } as const;
 
@@ -132,7 +132,7 @@ async function read(argv: string[]): Promise<number> {
   let failures = 0;
   try {
     // The same fault policy as the agent: a glitch is retried, an impossible value is not printed.
-    const retry = (c: AgentConfig['sensors'][number]) => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
+    const retry = (c: AgentConfig['sensors'][number]): RetryOptions => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
     for (const { config: sensorConfig, sensor } of hardware.sensors) {
       await retryTransient(() => sensor.init(), retry(sensorConfig));
       logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });

@@ -13,7 +13,7 @@ import type { FaultConfig, MeasurementConfig, SensorConfig } from './config/type
 import type { Logger } from './logger.js';
 import type { Reading } from './reading.js';
 import type { PeriodicTask } from './scheduler.js';
-import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE } from './sensor-guard.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 import { convert, round } from './units.js';
 
 export interface PublishableReading {
@@ -82,8 +82,20 @@ export class Sampler implements PeriodicTask {
     this.faults = config.faults ?? DEFAULT_FAULTS;
   }
 
-  /** Identify, calibrate and configure the chip (retrying transient bus errors); throws if it cannot. */
+  /**
+   * Identify, calibrate and configure the chip (retrying transient bus errors). Throws if it
+   * cannot, for the caller to report; the failure is counted, and the next tick tries again.
+   */
   async init(): Promise<void> {
+    try {
+      await this.initialise();
+    } catch (error) {
+      this.failed('init', error, { logged: false });
+      throw error;
+    }
+  }
+
+  private async initialise(): Promise<void> {
     await retryTransient(() => this.sensor.init(), this.retryOptions());
     this.needsInit = false;
     this.failuresSinceInit = 0;
@@ -99,7 +111,7 @@ export class Sampler implements PeriodicTask {
   async run(): Promise<void> {
     if (this.needsInit) {
       try {
-        await this.init();
+        await this.initialise();
       } catch (error) {
         this.failed('init', error);
         return;
@@ -148,14 +160,15 @@ export class Sampler implements PeriodicTask {
   }
 
   /** Count and log a sample that produced nothing; decide whether the next tick re-initialises. */
-  private failed(kind: Failure, error: unknown, { counted } = { counted: true }): void {
+  private failed(kind: Failure, error: unknown, { counted = true, logged = true } = {}): void {
     const message = error instanceof Error ? error.message : String(error);
     if (counted) this.stats.errors++;
     this.stats.consecutiveFailures++;
     this.stats.lastError = message;
     // The same trouble every tick is one event to a reader of the journal, not hundreds.
     const what = FAILURE_LOG[kind];
-    if (this.warned.has(kind)) this.logger.debug(`${what} again`, { sensor: this.name, error: message });
+    if (!logged) this.logger.debug(what, { sensor: this.name, error: message }); // the caller reports it
+    else if (this.warned.has(kind)) this.logger.debug(`${what} again`, { sensor: this.name, error: message });
     else this.logger.warn(what, { sensor: this.name, error: message });
     this.warned.add(kind);
     if (this.needsInit) return; // already due (never came up, failed to, or found reset)
@@ -168,7 +181,7 @@ export class Sampler implements PeriodicTask {
     }
   }
 
-  private retryOptions(): Parameters<typeof retryTransient>[1] {
+  private retryOptions(): RetryOptions {
     return {
       clock: this.clock,
       attempts: this.faults.readAttempts,

@@ -114,6 +114,19 @@ describe('Sampler fault handling (scripted sensor)', () => {
     assert.deepEqual(batches.map((b) => b[0]!.reading.value), [20, 21]);
   });
 
+  it('a failed start (the agent calls init() and reports it) counts, and the next ticks do not warn again', async () => {
+    const { sensor, sampler, logger } = scripted();
+    sensor.initFailures = [new Error('no chip'), new Error('no chip')];
+    await assert.rejects(sampler.init(), /no chip/);
+    assert.deepEqual([sampler.stats.errors, sampler.stats.consecutiveFailures, sampler.stats.lastError], [1, 1, 'no chip']);
+    await sampler.run();
+    assert.equal(sampler.stats.errors, 2);
+    assert.equal(warnings(logger.lines, 'initialisation failed'), 0, 'the caller logged the first; repeats are debug');
+    await sampler.run();
+    assert.equal(sampler.stats.samples, 1);
+    assert.equal(logger.lines.filter((l) => l.includes('sensor recovered')).length, 1);
+  });
+
   it('a sensor that never comes up is tried every tick, never throws, and says why', async () => {
     const { sensor, sampler } = scripted({ readAttempts: 3, reinitAfter: 3 });
     sensor.initFailures = Array.from({ length: 5 }, () => new TypeError('not a chip this driver knows'));
@@ -240,6 +253,24 @@ describe('Sensor faults on a shared simulated bus (manual clock)', () => {
     assert.ok(resetWarnings >= 1 && resetWarnings <= stats.resets, `${resetWarnings} warnings for ${stats.resets} resets`);
     assert.equal(rig.b.batches.length, rig.scheduler.stats('b')?.runs);
   });
+
+  for (const [mode, overridesA] of [
+    ['forced', { filter: 'x4' }],
+    ['normal', { mode: 'normal', standbyMs: 62.5, filter: 'x4' }],
+  ] as const) {
+    it(`without other faults a power cycle costs exactly one sample (${mode} mode)`, async () => {
+      const rig = twoSensors({ overridesA });
+      await rig.clock.advance(1_000);
+      rig.simA.powerCycle();
+      await rig.clock.advance(1_000);
+      await drive(rig.clock, rig.scheduler.stop());
+      const stats = rig.a.sampler.stats;
+      assert.deepEqual([stats.resets, stats.reinits, stats.errors, stats.retries], [1, 1, 1, 0], JSON.stringify(stats));
+      assert.equal(rig.a.batches.length, (rig.scheduler.stats('a')?.runs ?? 0) - 1, 'the tick that noticed, and no other');
+      assertAllNear(rig.a.batches, ROOM_A, true);
+      assert.match(rig.logger.lines.find((l) => l.includes('reset behind our back'))!, /sensor=a .*ctrl_hum 0x00, expected 0x01/);
+    });
+  }
 
   it('corrupted data bytes (a floating SDA reads 0xFF) are rejected, never published', async () => {
     const random = seededRandom(3);
