@@ -18,6 +18,7 @@ import { runTail } from './tail/tail.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
 import { convert, round } from './units.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, config: 78 } as const;
 
@@ -136,8 +137,10 @@ async function read(argv: string[]): Promise<number> {
   const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
   let failures = 0;
   try {
+    // The same fault policy as the agent: a glitch is retried, an impossible value is not printed.
+    const retry = (c: AgentConfig['sensors'][number]): RetryOptions => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
     for (const { config: sensorConfig, sensor } of hardware.sensors) {
-      await sensor.init();
+      await retryTransient(() => sensor.init(), retry(sensorConfig));
       logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });
     }
     const interval = Math.min(...hardware.sensors.map((s) => s.config.intervalMs));
@@ -146,7 +149,10 @@ async function read(argv: string[]): Promise<number> {
       for (const { config: sensorConfig, sensor } of hardware.sensors) {
         try {
           const ts = new Date().toISOString();
-          for (const m of await sensor.read()) {
+          const measurements = await retryTransient(() => sensor.read(), retry(sensorConfig));
+          const bad = outOfRange(measurements, sensor.operatingRange);
+          if (bad) throw new Error(`${describeOutOfRange(bad)}; sample rejected`);
+          for (const m of measurements) {
             const mc = sensorConfig.measurements[m.quantity];
             if (!mc?.enabled) continue;
             const value = round(convert(m.quantity, m.value, mc.unit), mc.decimals);

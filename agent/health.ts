@@ -32,7 +32,7 @@ export interface HealthReport {
     dropped: { queueFull: number; expired: number; offline: number };
   };
   queue: { bytes: number; records: number };
-  sensors: Record<string, { samples: number; errors: number; lastError: string | null }>;
+  sensors: Record<string, { samples: number; errors: number; retries: number; reinits: number; resets: number; rejected: number; lastError: string | null }>;
   lastError: string | null;
 }
 
@@ -52,7 +52,12 @@ export function healthReport(s: HealthSources): HealthReport {
       dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0 }) },
     },
     queue: { bytes: s.outbox?.queueBytes ?? 0, records: s.outbox?.backlog ?? 0 },
-    sensors: Object.fromEntries(s.sensors.map(({ name, stats: st }) => [name, { samples: st.samples, errors: st.errors, lastError: st.lastError || null }])),
+    sensors: Object.fromEntries(
+      s.sensors.map(({ name, stats: st }) => [
+        name,
+        { samples: st.samples, errors: st.errors, retries: st.retries, reinits: st.reinits, resets: st.resets, rejected: st.rejected, lastError: st.lastError || null },
+      ]),
+    ),
     lastError: s.lastError || null,
   };
 }

@@ -203,6 +203,18 @@ export const SENSOR_SCHEMA = {
   driver: { doc: 'Driver; bmp280 handles BMP280 and BME280 (told apart by chip id).', format: 'driver', default: 'bmp280' },
   address: { doc: 'I2C address: 0x76 (SDO to GND) or 0x77 (SDO to VDDIO).', format: 'i2c-address', default: '0x76' },
   intervalMs: { doc: 'Time between readings, ms (at least 10).', format: 'interval-ms', default: 1000 },
+  faults: {
+    readAttempts: {
+      doc: 'Attempts per reading when the I2C bus reports a transient error (EIO, EREMOTEIO, ENXIO, ETIMEDOUT, EAGAIN, EBUSY), 2, 4, 8… ms apart, within half the interval; 1 = no retry.',
+      format: 'read-attempts',
+      default: 3,
+    },
+    reinitAfter: {
+      doc: 'Consecutive failed or rejected readings after which the sensor is re-initialised (chip ID, calibration, configuration) on the next tick.',
+      format: 'reinit-after',
+      default: 3,
+    },
+  },
   settings: {
     mode: {
       doc: 'forced: one conversion per reading, then sleep; normal: continuous with standbyMs between conversions.',
@@ -241,6 +253,11 @@ export const SENSOR_SCHEMA = {
       default: {},
     },
     raw: { doc: 'ADC values for scenario raw: { adcT, adcP, adcH }.', format: 'raw-adc', default: null, nullable: true },
+    faultRate: {
+      doc: 'Share of this chip\'s I2C transactions that fail with EIO (0–1, fixed seed), to watch the fault handling work.',
+      format: 'fault-rate',
+      default: 0,
+    },
   },
 } satisfies SchemaNode;
 

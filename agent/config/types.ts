@@ -64,6 +64,19 @@ export interface SimulationConfig {
   /** Overrides of the simulated chip's calibration NVM (default: a real chip's words). */
   calibration: CalibrationWords;
   raw: { adcT: number; adcP: number; adcH: number } | null;
+  /**
+   * Share (0–1) of this chip's I2C transactions that fail with EIO, from a fixed seed. Always set by
+   * the loader; optional so a config built by hand (tests) need not spell it (absent = 0).
+   */
+  faultRate?: number;
+}
+
+/** What the agent does when a sensor fails (agent/sampler.ts, agent/sensor-guard.ts). */
+export interface FaultConfig {
+  /** Attempts per reading on a transient I2C error, the first included (1 = no retry). */
+  readAttempts: number;
+  /** Consecutive failed readings after which the sensor is re-initialised. */
+  reinitAfter: number;
 }
 
 export interface SensorConfig {
@@ -71,6 +84,8 @@ export interface SensorConfig {
   driver: 'bmp280';
   address: number;
   intervalMs: number;
+  /** Always set by the loader; optional so a config built by hand need not spell it (absent = the schema defaults). */
+  faults?: FaultConfig;
   settings: Bmp280Settings;
   measurements: Partial<Record<Quantity, MeasurementConfig>>;
   simulation: SimulationConfig;

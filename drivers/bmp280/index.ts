@@ -1,5 +1,5 @@
 /** Public API of the BMP280 / BME280 driver family. */
-export { Bmp280, Bmp280TimeoutError, UnsupportedChipError, type Bmp280Options } from './bmp280.js';
+export { Bmp280, BMP280_OPERATING_RANGE, Bmp280TimeoutError, UnsupportedChipError, type Bmp280Options } from './bmp280.js';
 export {
   adcHForHumidity, adcPForPressure, adcTForTemperature, altitudeM, encodeCalibration, EXAMPLE_CALIBRATION, humidityPct,
   parseCalibration, pressureAtAltitudePa, pressurePa, STANDARD_SEA_LEVEL_PA, temperatureC, tFine, withCalibrationWords,
