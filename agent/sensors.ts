@@ -3,28 +3,40 @@
  * A new chip is one entry here, one schema entry, and its folder under drivers/.
  */
 import { Bmp280, simulatorFromConfig } from '../drivers/bmp280/index.js';
+import { Bmp388, simulateBmp388 } from '../drivers/bmp388/index.js';
 import type { Clock } from '../drivers/clock.js';
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js';
 import type { I2cDevice } from '../drivers/i2c/simulated-bus.js';
 import type { Sensor } from '../drivers/sensor.js';
-import type { SensorConfig } from './config/types.js';
+import type { DriverName, SensorConfig } from './config/types.js';
 
-interface DriverEntry {
-  create(bus: I2cBus, clock: Clock, config: SensorConfig): Sensor;
-  simulate(clock: Clock, config: SensorConfig): I2cDevice;
+interface DriverEntry<C extends SensorConfig> {
+  create(bus: I2cBus, clock: Clock, config: C): Sensor;
+  simulate(clock: Clock, config: C): I2cDevice;
 }
 
-const DRIVERS: Record<SensorConfig['driver'], DriverEntry> = {
+type Registry = { [D in DriverName]: DriverEntry<Extract<SensorConfig, { driver: D }>> };
+
+const DRIVERS: Registry = {
   bmp280: {
     create: (bus, clock, config) => new Bmp280(bus, clock, { address: config.address, settings: config.settings }),
     simulate: (clock, config) => simulatorFromConfig(config.simulation, config.settings.seaLevelPa, clock),
   },
+  bmp388: {
+    create: (bus, clock, config) => new Bmp388(bus, clock, { address: config.address, settings: config.settings }),
+    simulate: (clock, config) => simulateBmp388(config, clock),
+  },
 };
 
+/** The entry for this config's driver (TypeScript cannot correlate the union and the map by itself). */
+function entry<C extends SensorConfig>(config: C): DriverEntry<C> {
+  return DRIVERS[config.driver] as unknown as DriverEntry<C>;
+}
+
 export function createSensor(bus: I2cBus, clock: Clock, config: SensorConfig): Sensor {
-  return DRIVERS[config.driver].create(bus, clock, config);
+  return entry(config).create(bus, clock, config);
 }
 
 export function simulateSensor(clock: Clock, config: SensorConfig): I2cDevice {
-  return DRIVERS[config.driver].simulate(clock, config);
+  return entry(config).simulate(clock, config);
 }

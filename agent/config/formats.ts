@@ -374,7 +374,7 @@ export const FORMATS = {
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
-  driver: oneOf('driver', ['bmp280'], { bme280: 'bmp280' }),
+  driver: oneOf('driver', ['bmp280', 'bmp388'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388' }),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
   'bmp280-mode': oneOf('mode', ['forced', 'normal']),
   oversampling: oneOf('oversampling', ['skip', 'x1', 'x2', 'x4', 'x8', 'x16']),
@@ -402,6 +402,18 @@ export const FORMATS = {
   'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
   calibration,
   'raw-adc': rawAdc,
+  // The other drivers' own settings (one entry per driver option, see schema.ts DRIVER_SCHEMAS).
+  'environment-scenario': oneOf('scenario', ['flight', 'static']),
+  'bmp388-chip': oneOf('simulated chip', ['bmp388', 'bmp390']),
+  'bmp388-oversampling': oneOf('BMP388 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32']),
+  'bmp388-filter': oneOf('BMP388 IIR filter coefficient', ['off', 'c1', 'c3', 'c7', 'c15', 'c31', 'c63', 'c127']),
+  'ms5611-chip': oneOf('simulated chip', ['ms5611']),
+  'ms5611-osr': oneOf('MS5611 oversampling ratio', [256, 512, 1024, 2048, 4096]),
+  'bmp180-chip': oneOf('simulated chip', ['bmp180']),
+  'bmp180-oversampling': oneOf('BMP180 oversampling', ['x1', 'x2', 'x4', 'x8']),
+  'mpl3115a2-chip': oneOf('simulated chip', ['mpl3115a2']),
+  'mpl3115a2-mode': oneOf('MPL3115A2 mode', ['barometer', 'altimeter']),
+  'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

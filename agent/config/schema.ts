@@ -7,8 +7,10 @@
  */
 import type { Quantity } from '../../drivers/sensor.js';
 import type { ConfigProblem } from './config-error.js';
-import { fillTopic, type FormatName } from './formats.js';
-import type { Bmp280Settings, Board, LogLevel, MqttConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
+import { fillTopic, FORMATS, type FormatName } from './formats.js';
+import type {
+  Bmp280SensorConfig, Bmp280Settings, Board, DriverName, LogLevel, MqttConfig, OversamplingName, Role, SensorConfig, Unit,
+} from './types.js';
 
 export interface SchemaLeaf {
   doc: string;
@@ -164,7 +166,7 @@ export const QUANTITIES: readonly Quantity[] = ['temperature', 'pressure', 'humi
 
 export const SENSOR_SCHEMA = {
   name: { doc: 'Unique name of this sensor ({sensor} in topics, logs). Required.', format: 'sensor-name', default: null },
-  driver: { doc: 'Driver; bmp280 handles BMP280 and BME280 (told apart by chip id).', format: 'driver', default: 'bmp280' },
+  driver: { doc: 'Driver: bmp280 (BMP280, BME280), bmp388 (BMP388, BMP390), ms5611, bmp180 (BMP180, BMP085), mpl3115a2. Each has its own settings (see Supported chips).', format: 'driver', default: 'bmp280' },
   address: { doc: 'I2C address: 0x76 (SDO to GND) or 0x77 (SDO to VDDIO).', format: 'i2c-address', default: '0x76' },
   intervalMs: { doc: 'Time between readings, ms (at least 10).', format: 'interval-ms', default: 1000 },
   settings: {
@@ -207,6 +209,64 @@ export const SENSOR_SCHEMA = {
     raw: { doc: 'ADC values for scenario raw: { adcT, adcP, adcH }.', format: 'raw-adc', default: null, nullable: true },
   },
 } satisfies SchemaNode;
+
+/** Where each driver's chips can answer and what they measure: the address and quantity rules. */
+export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readonly number[]; addressHint: string; measures: readonly Quantity[] }> = {
+  bmp280: { chips: 'BMP280/BME280', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)', measures: QUANTITIES },
+  bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
+};
+
+/** `measurements` of a driver that cannot measure some quantities: those are off by default. */
+function measurementsFor(driver: DriverName): SchemaNode {
+  const { chips, measures } = DRIVER_CHIPS[driver];
+  return Object.fromEntries(QUANTITIES.map((q) => {
+    const node = measurementSchema(q);
+    if (measures.includes(q)) return [q, node];
+    return [q, { ...node, enabled: { doc: `Off: a ${chips} does not measure ${q}.`, format: 'flag', default: false } }];
+  }));
+}
+
+/** The chip-neutral `simulation` keys (flight/static; see drivers/environment.ts) for a driver's chips. */
+function environmentSimulation(chipFormat: FormatName, chip: string): SchemaNode {
+  const { groundAltitudeM, hoverFt, cycleS, temperatureC } = SENSOR_SCHEMA.simulation;
+  return {
+    chip: { doc: 'Chip the simulator answers as.', format: chipFormat, default: chip },
+    scenario: { doc: 'flight: ground, climb to hoverFt, hover, land, repeat; static: constant.', format: 'environment-scenario', default: 'flight' },
+    groundAltitudeM, hoverFt, cycleS, temperatureC,
+  };
+}
+
+function sensorEntry(driver: DriverName, address: string, settings: SchemaNode, simulation: SchemaNode): SchemaNode {
+  const { chips, addressHint } = DRIVER_CHIPS[driver];
+  const { name, intervalMs } = SENSOR_SCHEMA;
+  return {
+    name,
+    driver: SENSOR_SCHEMA.driver,
+    address: { doc: `I2C address of the ${chips}: ${addressHint.replace(/^use /, '')}.`, format: 'i2c-address', default: address },
+    intervalMs,
+    settings: { ...settings, seaLevelPa: SENSOR_SCHEMA.settings.seaLevelPa },
+    measurements: measurementsFor(driver),
+    simulation,
+  };
+}
+
+/** One sensor entry per driver: common keys, then the driver's own `settings` and `simulation`. */
+export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
+  bmp280: SENSOR_SCHEMA,
+  bmp388: sensorEntry('bmp388', '0x77', {
+    oversampling: {
+      temperature: { doc: 'Temperature oversampling (osr_t; x1 or x2 is plenty).', format: 'bmp388-oversampling', default: 'x2' },
+      pressure: { doc: 'Pressure oversampling (osr_p; x8 with temperature x1 is Bosch\'s drone preset).', format: 'bmp388-oversampling', default: 'x16' },
+    },
+    filter: { doc: 'IIR filter coefficient (0 … 127; smooths pressure, adds lag).', format: 'bmp388-filter', default: 'off' },
+  }, environmentSimulation('bmp388-chip', 'bmp388')),
+};
+
+/** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */
+export function sensorSchemaFor(driver: unknown): SchemaNode {
+  const name = typeof driver === 'string' ? FORMATS.driver.coerce?.(driver) : driver;
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(DRIVER_SCHEMAS, name) ? DRIVER_SCHEMAS[name as DriverName] : SENSOR_SCHEMA;
+}
 
 export const SUBSCRIPTION_SCHEMA = {
   topic: { doc: 'Topic filter (+ and # wildcards, $share/group/...). Required.', format: 'mqtt-topic-filter', default: null },
@@ -270,6 +330,11 @@ function eachSensor(ctx: RuleContext, fn: (s: SensorConfig, at: string) => Confi
   return ctx.sensors.flatMap((s, i) => (s?.valid ? fn(s.sensor, `sensors[${i}]`) : []));
 }
 
+/** The rules about BMP280 settings look at bmp280 entries only. */
+function eachBmp280(ctx: RuleContext, fn: (s: Bmp280SensorConfig, at: string) => ConfigProblem[]): ConfigProblem[] {
+  return eachSensor(ctx, (s, at) => (s.driver === 'bmp280' ? fn(s, at) : []));
+}
+
 export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   {
     doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription.',
@@ -307,14 +372,27 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
     },
   },
   {
-    doc: 'A bmp280 sensor is at 0x76 or 0x77 (the only addresses the chip answers at).',
-    check: (ctx) => eachSensor(ctx, (s, at) => (s.address === 0x76 || s.address === 0x77 ? [] : [
-      { path: `${at}.address`, message: `a BMP280/BME280 does not answer at ${hex(s.address)}`, hint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)' },
-    ])),
+    doc: 'A sensor is at an address its chip can answer at: bmp280, bmp388, ms5611 0x76 or 0x77; bmp180 0x77; mpl3115a2 0x60.',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, addresses, addressHint } = DRIVER_CHIPS[s.driver];
+      return addresses.includes(s.address) ? [] : [{ path: `${at}.address`, message: `a ${chips} does not answer at ${hex(s.address)}`, hint: addressHint }];
+    }),
+  },
+  {
+    doc: 'An enabled quantity is one the chip measures (no humidity but on a BME280; no pressure from an MPL3115A2 in altimeter mode).',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, measures } = DRIVER_CHIPS[s.driver];
+      const out: ConfigProblem[] = QUANTITIES.filter((q) => s.measurements[q]?.enabled === true && !measures.includes(q)).map((q) => ({
+        path: `${at}.measurements.${q}.enabled`,
+        message: `a ${chips} does not measure ${q}`,
+        hint: `set measurements.${q}.enabled to false (or remove it), or use a chip that measures ${q} (BME280)`,
+      }));
+      return out;
+    }),
   },
   {
     doc: 'An enabled quantity is measured: pressure and altitude need pressure oversampling, everything needs temperature (compensation uses t_fine), humidity needs humidity oversampling.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const o = s.settings.oversampling;
       const on = (q: Quantity): boolean => s.measurements[q]?.enabled === true;
       const enabled = QUANTITIES.filter(on);
@@ -333,7 +411,7 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   },
   {
     doc: 'In forced mode, intervalMs is at least the worst-case conversion time of the oversampling chosen.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const needed = maxMeasurementMs(s.settings.oversampling);
       if (s.settings.mode !== 'forced' || s.intervalMs >= needed) return [];
       return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one forced conversion (up to ${needed.toFixed(1)} ms)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
@@ -341,7 +419,7 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   },
   {
     doc: 'A raw simulation scenario has raw values; a simulated BMP280 has no dig_H* words; when simulated, standbyMs exists on the simulated chip (10/20 BME280 only, 2000/4000 BMP280 only).',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const sim = s.simulation;
       const out: ConfigProblem[] = [];
       if (sim.scenario === 'raw' && sim.raw === null) {

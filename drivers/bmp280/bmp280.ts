@@ -7,7 +7,8 @@ import type { Bmp280Settings } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import type { Measurement, Quantity, Sensor } from '../sensor.js';
-import { altitudeM, humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
+import { altitudeM } from '../barometric.js';
+import { humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
 import * as R from './registers.js';
 import {
   configValue, ctrlHumValue, ctrlMeasValue, maxMeasurementTimeMs, Mode, Oversampling, toRegisterSettings,

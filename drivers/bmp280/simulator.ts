@@ -9,6 +9,7 @@
  */
 import type { CalibrationWords } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
 import type { I2cDevice } from '../i2c/simulated-bus.js';
 import {
   adcHForHumidity, adcPForPressure, adcTForTemperature, ADC16_MAX, ADC20_MAX, encodeCalibration, EXAMPLE_CALIBRATION,
@@ -16,15 +17,6 @@ import {
 } from './compensation.js';
 import * as R from './registers.js';
 import { filterCoefficient, Mode, standbyMsFromCode, typicalMeasurementTimeMs } from './settings.js';
-
-export interface EnvironmentSample {
-  temperatureC: number;
-  pressurePa: number;
-  humidityPct: number;
-}
-
-/** Physical conditions at a monotonic time (ms). */
-export type Environment = (nowMs: number) => EnvironmentSample;
 
 /** Raw ADC counts: adc_T and adc_P 20-bit, adc_H 16-bit. */
 export interface RawAdc {
@@ -54,7 +46,6 @@ interface Conversion {
   osrsH: number;
 }
 
-const DEFAULT_ENVIRONMENT: Environment = () => ({ temperatureC: 20, pressurePa: 101325, humidityPct: 50 });
 /** Missed normal-mode conversions replayed at most (enough for the IIR filter to settle). */
 const MAX_CATCH_UP = 1000;
 
