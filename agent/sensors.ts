@@ -5,6 +5,7 @@
 import { Bmp280, simulatorFromConfig } from '../drivers/bmp280/index.js';
 import { Bmp388, simulateBmp388 } from '../drivers/bmp388/index.js';
 import type { Clock } from '../drivers/clock.js';
+import { Ms5611, simulateMs5611 } from '../drivers/ms5611/index.js';
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js';
 import type { I2cDevice } from '../drivers/i2c/simulated-bus.js';
 import type { Sensor } from '../drivers/sensor.js';
@@ -25,6 +26,10 @@ const DRIVERS: Registry = {
   bmp388: {
     create: (bus, clock, config) => new Bmp388(bus, clock, { address: config.address, settings: config.settings }),
     simulate: (clock, config) => simulateBmp388(config, clock),
+  },
+  ms5611: {
+    create: (bus, clock, config) => new Ms5611(bus, clock, { address: config.address, settings: config.settings }),
+    simulate: (clock, config) => simulateMs5611(config, clock),
   },
 };
 

@@ -5,6 +5,8 @@
  * entry in PROBE_TABLE.
  */
 import { I2cError, readRegister, type I2cBus } from './i2c/i2c-bus.js';
+import { readProm } from './ms5611/ms5611.js';
+import { promCrc4, promValid } from './ms5611/compensation.js';
 
 export interface ProbeResult {
   address: number;
@@ -62,6 +64,15 @@ export const PROBE_TABLE: ProbeTarget[] = [
     0x50: { chip: 'BMP388', supported: true },
     0x60: { chip: 'BMP390', supported: true },
   }),
+  {
+    // No ID register: eight PROM read commands (reads, no register is written) and a valid CRC-4.
+    family: 'TE MS5611',
+    addresses: [0x76, 0x77],
+    async identify(bus, address) {
+      const prom = await readProm(bus, address);
+      return promValid(prom) ? { chip: 'MS5611', id: promCrc4(prom), supported: true } : { id: promCrc4(prom) };
+    },
+  },
 ];
 
 /** Codes with which Linux adapters report that no device acknowledged its address. */

@@ -18,6 +18,7 @@ import { drive, near, valueOf } from './bmp280-helpers.js';
 const DRIVERS: Array<{ driver: DriverName; address: number; chip: string; id: number }> = [
   { driver: 'bmp280', address: 0x76, chip: 'BMP280', id: 0x58 },
   { driver: 'bmp388', address: 0x77, chip: 'BMP388', id: 0x50 },
+  { driver: 'ms5611', address: 0x77, chip: 'MS5611', id: 0xb },
 ];
 
 const hexAddress = (n: number): string => `0x${n.toString(16)}`;
@@ -67,6 +68,17 @@ describe('per-driver config entries', () => {
     const p = at(problems({ driver: 'bmp388', settings: { oversampling: { pressure: 'x64' } } }), 'sensors[0].settings.oversampling.pressure');
     assert.match(p.message, /"x64" is not a known BMP388 oversampling/);
     assert.match(p.hint, /"x1", "x2", "x4", "x8", "x16", "x32"/);
+  });
+
+  it('ms5611: osr is one of the five ratios, taken from a string too; the address follows CSB', () => {
+    const p = at(problems({ driver: 'ms5611', settings: { osr: 8192 } }), 'sensors[0].settings.osr');
+    assert.match(p.message, /8192 is not a known MS5611 oversampling ratio/);
+    assert.match(p.hint, /256, 512, 1024, 2048, 4096/);
+    const config = loadConfig({ text: configText([{ name: 'alt', driver: 'ms5611', address: '0x76', settings: { osr: '1024' } }]), env: {} });
+    const sensor = config.sensors[0]!;
+    assert.ok(sensor.driver === 'ms5611');
+    assert.equal(sensor.settings.osr, 1024);
+    assert.match(at(problems({ driver: 'ms5611', address: '0x60' }), 'sensors[0].address').hint, /0x77 \(CSB to GND/);
   });
 
   it('bmp388: BMP280-only keys are unknown keys, humidity is not measured, 0x60 is not an address', () => {

@@ -214,6 +214,7 @@ export const SENSOR_SCHEMA = {
 export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readonly number[]; addressHint: string; measures: readonly Quantity[] }> = {
   bmp280: { chips: 'BMP280/BME280', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)', measures: QUANTITIES },
   bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
+  ms5611: { chips: 'MS5611', addresses: [0x76, 0x77], addressHint: 'use 0x77 (CSB to GND; GY-63/GY-86 boards) or 0x76 (CSB to VDD)', measures: ['temperature', 'pressure', 'altitude'] },
 };
 
 /** `measurements` of a driver that cannot measure some quantities: those are off by default. */
@@ -260,6 +261,9 @@ export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
     },
     filter: { doc: 'IIR filter coefficient (0 … 127; smooths pressure, adds lag).', format: 'bmp388-filter', default: 'off' },
   }, environmentSimulation('bmp388-chip', 'bmp388')),
+  ms5611: sensorEntry('ms5611', '0x77', {
+    osr: { doc: 'Oversampling ratio of both conversions: 256 (0.6 ms, 0.065 mbar RMS) … 4096 (9.04 ms, 0.012 mbar).', format: 'ms5611-osr', default: 4096 },
+  }, environmentSimulation('ms5611-chip', 'ms5611')),
 };
 
 /** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */

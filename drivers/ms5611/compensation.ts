@@ -42,9 +42,10 @@ export function withCrc(prom: Prom): number[] {
 
 /**
  * The datasheet's worked example C1…C6 (MS5611 "pressure and temperature calculation"), with a
- * factory word C0 and a valid CRC in C7 so a driver accepts it: the simulator's default PROM.
+ * made-up factory word C0 = 0x0010 and a valid CRC in C7 (0xB; C0 = 0 would give CRC 0, which Linux
+ * rejects as suspect) so a driver accepts it: the simulator's default PROM.
  */
-export const EXAMPLE_PROM: Prom = withCrc([0x0000, 40127, 36924, 23317, 23282, 33464, 28312, 0x0000]);
+export const EXAMPLE_PROM: Prom = withCrc([0x0010, 40127, 36924, 23317, 23282, 33464, 28312, 0x0000]);
 
 export interface Ms5611Result {
   dT: bigint;
