@@ -2,6 +2,7 @@
  * The driver registry: from a sensor's `driver` key to a Sensor on a bus, and to its simulator.
  * A new chip is one entry here, one schema entry, and its folder under drivers/.
  */
+import { Bmp180, simulateBmp180 } from '../drivers/bmp180/index.js';
 import { Bmp280, simulatorFromConfig } from '../drivers/bmp280/index.js';
 import { Bmp388, simulateBmp388 } from '../drivers/bmp388/index.js';
 import type { Clock } from '../drivers/clock.js';
@@ -30,6 +31,10 @@ const DRIVERS: Registry = {
   ms5611: {
     create: (bus, clock, config) => new Ms5611(bus, clock, { address: config.address, settings: config.settings }),
     simulate: (clock, config) => simulateMs5611(config, clock),
+  },
+  bmp180: {
+    create: (bus, clock, config) => new Bmp180(bus, clock, { address: config.address, settings: config.settings }),
+    simulate: (clock, config) => simulateBmp180(config, clock),
   },
 };
 

@@ -57,7 +57,7 @@ export const PROBE_TABLE: ProbeTarget[] = [
     0x56: { chip: 'BMP280', supported: true },
     0x57: { chip: 'BMP280', supported: true },
     0x60: { chip: 'BME280', supported: true },
-    0x55: { chip: 'BMP180', supported: false },
+    0x55: { chip: 'BMP180', supported: true },
   }),
   // Bosch BMP3: CHIP_ID at 0x00. 0x60 is a BMP390 here but a BME280 at 0xD0: the register decides.
   byIdRegister('Bosch BMP388 / BMP390', [0x76, 0x77], 0x00, {

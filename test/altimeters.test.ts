@@ -19,6 +19,7 @@ const DRIVERS: Array<{ driver: DriverName; address: number; chip: string; id: nu
   { driver: 'bmp280', address: 0x76, chip: 'BMP280', id: 0x58 },
   { driver: 'bmp388', address: 0x77, chip: 'BMP388', id: 0x50 },
   { driver: 'ms5611', address: 0x77, chip: 'MS5611', id: 0xb },
+  { driver: 'bmp180', address: 0x77, chip: 'BMP180', id: 0x55 },
 ];
 
 const hexAddress = (n: number): string => `0x${n.toString(16)}`;
@@ -79,6 +80,11 @@ describe('per-driver config entries', () => {
     assert.ok(sensor.driver === 'ms5611');
     assert.equal(sensor.settings.osr, 1024);
     assert.match(at(problems({ driver: 'ms5611', address: '0x60' }), 'sensors[0].address').hint, /0x77 \(CSB to GND/);
+  });
+
+  it('bmp180: only at 0x77; oversampling names the four oss', () => {
+    assert.match(at(problems({ driver: 'bmp180', address: '0x76' }), 'sensors[0].address').message, /a BMP180\/BMP085 does not answer at 0x76/);
+    assert.match(at(problems({ driver: 'bmp085', settings: { oversampling: 'x16' } }), 'sensors[0].settings.oversampling').hint, /"x1", "x2", "x4", "x8"/);
   });
 
   it('bmp388: BMP280-only keys are unknown keys, humidity is not measured, 0x60 is not an address', () => {

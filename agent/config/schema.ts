@@ -215,6 +215,7 @@ export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readon
   bmp280: { chips: 'BMP280/BME280', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)', measures: QUANTITIES },
   bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
   ms5611: { chips: 'MS5611', addresses: [0x76, 0x77], addressHint: 'use 0x77 (CSB to GND; GY-63/GY-86 boards) or 0x76 (CSB to VDD)', measures: ['temperature', 'pressure', 'altitude'] },
+  bmp180: { chips: 'BMP180/BMP085', addresses: [0x77], addressHint: 'the BMP180 answers only at 0x77', measures: ['temperature', 'pressure', 'altitude'] },
 };
 
 /** `measurements` of a driver that cannot measure some quantities: those are off by default. */
@@ -264,6 +265,9 @@ export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
   ms5611: sensorEntry('ms5611', '0x77', {
     osr: { doc: 'Oversampling ratio of both conversions: 256 (0.6 ms, 0.065 mbar RMS) … 4096 (9.04 ms, 0.012 mbar).', format: 'ms5611-osr', default: 4096 },
   }, environmentSimulation('ms5611-chip', 'ms5611')),
+  bmp180: sensorEntry('bmp180', '0x77', {
+    oversampling: { doc: 'Pressure oversampling (oss 0–3): x1 4.5 ms … x8 25.5 ms.', format: 'bmp180-oversampling', default: 'x8' },
+  }, environmentSimulation('bmp180-chip', 'bmp180')),
 };
 
 /** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */

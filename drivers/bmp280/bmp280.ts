@@ -28,7 +28,7 @@ export class UnsupportedChipError extends Error {
 
   constructor(id: number, address: number) {
     const what = id === R.CHIP_ID_BMP180
-      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol and is not supported by this driver`
+      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol: set "driver": "bmp180" for it`
       : `an unknown chip (ID ${hex(id)})`;
     super(`chip at ${hex(address)} reports ID ${hex(id)} in register 0xD0: ${what}; supported: ${SUPPORTED}`);
     this.name = 'UnsupportedChipError';
