@@ -6,6 +6,7 @@ import { Bmp180, simulateBmp180 } from '../drivers/bmp180/index.js';
 import { Bmp280, simulatorFromConfig } from '../drivers/bmp280/index.js';
 import { Bmp388, simulateBmp388 } from '../drivers/bmp388/index.js';
 import type { Clock } from '../drivers/clock.js';
+import { Mpl3115a2, simulateMpl3115a2 } from '../drivers/mpl3115a2/index.js';
 import { Ms5611, simulateMs5611 } from '../drivers/ms5611/index.js';
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js';
 import type { I2cDevice } from '../drivers/i2c/simulated-bus.js';
@@ -35,6 +36,10 @@ const DRIVERS: Registry = {
   bmp180: {
     create: (bus, clock, config) => new Bmp180(bus, clock, { address: config.address, settings: config.settings }),
     simulate: (clock, config) => simulateBmp180(config, clock),
+  },
+  mpl3115a2: {
+    create: (bus, clock, config) => new Mpl3115a2(bus, clock, { address: config.address, settings: config.settings }),
+    simulate: (clock, config) => simulateMpl3115a2(config, clock),
   },
 };
 

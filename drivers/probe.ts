@@ -64,6 +64,8 @@ export const PROBE_TABLE: ProbeTarget[] = [
     0x50: { chip: 'BMP388', supported: true },
     0x60: { chip: 'BMP390', supported: true },
   }),
+  // NXP MPL3115A2: WHO_AM_I at 0x0C (datasheet §7); 0x60 is also the older MPL115A2, which has none.
+  byIdRegister('NXP MPL3115A2', [0x60], 0x0c, { 0xc4: { chip: 'MPL3115A2', supported: true } }),
   {
     // No ID register: eight PROM read commands (reads, no register is written) and a valid CRC-4.
     family: 'TE MS5611',
@@ -79,7 +81,7 @@ export const PROBE_TABLE: ProbeTarget[] = [
 const NOTHING_THERE = new Set(['EREMOTEIO', 'ENXIO']);
 
 export async function probe(bus: I2cBus, table: readonly ProbeTarget[] = PROBE_TABLE): Promise<ProbeResult[]> {
-  const addresses = [...new Set(table.flatMap((t) => t.addresses))];
+  const addresses = [...new Set(table.flatMap((t) => t.addresses))].sort((a, b) => a - b);
   const found: ProbeResult[] = [];
   for (const address of addresses) {
     // The first family's answer doubles as the presence check and the id of an 'unknown' chip.

@@ -20,6 +20,7 @@ const DRIVERS: Array<{ driver: DriverName; address: number; chip: string; id: nu
   { driver: 'bmp388', address: 0x77, chip: 'BMP388', id: 0x50 },
   { driver: 'ms5611', address: 0x77, chip: 'MS5611', id: 0xb },
   { driver: 'bmp180', address: 0x77, chip: 'BMP180', id: 0x55 },
+  { driver: 'mpl3115a2', address: 0x60, chip: 'MPL3115A2', id: 0xc4 },
 ];
 
 const hexAddress = (n: number): string => `0x${n.toString(16)}`;
@@ -85,6 +86,14 @@ describe('per-driver config entries', () => {
   it('bmp180: only at 0x77; oversampling names the four oss', () => {
     assert.match(at(problems({ driver: 'bmp180', address: '0x76' }), 'sensors[0].address').message, /a BMP180\/BMP085 does not answer at 0x76/);
     assert.match(at(problems({ driver: 'bmp085', settings: { oversampling: 'x16' } }), 'sensors[0].settings.oversampling').hint, /"x1", "x2", "x4", "x8"/);
+  });
+
+  it('mpl3115a2: altimeter mode cannot publish pressure; barometer mode can', () => {
+    const p = at(problems({ driver: 'mpl3115a2', address: '0x60', settings: { mode: 'altimeter' } }), 'sensors[0].measurements.pressure.enabled');
+    assert.match(p.message, /altimeter mode reports altitude, not pressure/);
+    assert.match(p.hint, /"barometer"/);
+    assert.deepEqual(problems({ driver: 'mpl3115a2', settings: { mode: 'altimeter' }, measurements: { pressure: { enabled: false } } }), []);
+    assert.match(at(problems({ driver: 'mpl3115a2', address: '0x77' }), 'sensors[0].address').hint, /only at 0x60/);
   });
 
   it('bmp388: BMP280-only keys are unknown keys, humidity is not measured, 0x60 is not an address', () => {

@@ -374,7 +374,7 @@ export const FORMATS = {
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
-  driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180' }),
+  driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180', 'mpl3115a2'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180', mpl3115: 'mpl3115a2' }),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
   'bmp280-mode': oneOf('mode', ['forced', 'normal']),
   oversampling: oneOf('oversampling', ['skip', 'x1', 'x2', 'x4', 'x8', 'x16']),

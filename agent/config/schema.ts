@@ -216,6 +216,7 @@ export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readon
   bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
   ms5611: { chips: 'MS5611', addresses: [0x76, 0x77], addressHint: 'use 0x77 (CSB to GND; GY-63/GY-86 boards) or 0x76 (CSB to VDD)', measures: ['temperature', 'pressure', 'altitude'] },
   bmp180: { chips: 'BMP180/BMP085', addresses: [0x77], addressHint: 'the BMP180 answers only at 0x77', measures: ['temperature', 'pressure', 'altitude'] },
+  mpl3115a2: { chips: 'MPL3115A2', addresses: [0x60], addressHint: 'the MPL3115A2 answers only at 0x60', measures: ['temperature', 'pressure', 'altitude'] },
 };
 
 /** `measurements` of a driver that cannot measure some quantities: those are off by default. */
@@ -268,6 +269,10 @@ export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
   bmp180: sensorEntry('bmp180', '0x77', {
     oversampling: { doc: 'Pressure oversampling (oss 0–3): x1 4.5 ms … x8 25.5 ms.', format: 'bmp180-oversampling', default: 'x8' },
   }, environmentSimulation('bmp180-chip', 'bmp180')),
+  mpl3115a2: sensorEntry('mpl3115a2', '0x60', {
+    mode: { doc: 'barometer: the chip reports pressure (altitude computed here); altimeter: the chip reports altitude itself (no pressure).', format: 'mpl3115a2-mode', default: 'barometer' },
+    oversampling: { doc: 'Oversampling: x1 (6 ms) … x128 (512 ms between samples).', format: 'mpl3115a2-oversampling', default: 'x128' },
+  }, environmentSimulation('mpl3115a2-chip', 'mpl3115a2')),
 };
 
 /** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */
@@ -395,6 +400,9 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         message: `a ${chips} does not measure ${q}`,
         hint: `set measurements.${q}.enabled to false (or remove it), or use a chip that measures ${q} (BME280)`,
       }));
+      if (s.driver === 'mpl3115a2' && s.settings.mode === 'altimeter' && s.measurements.pressure?.enabled === true) {
+        out.push({ path: `${at}.measurements.pressure.enabled`, message: 'an MPL3115A2 in altimeter mode reports altitude, not pressure', hint: 'set measurements.pressure.enabled to false, or settings.mode to "barometer" (altitude is then computed from pressure)' });
+      }
       return out;
     }),
   },

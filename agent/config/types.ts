@@ -146,7 +146,7 @@ export interface Mpl3115a2SensorConfig extends SensorCommon {
 }
 
 /** One sensor entry: a union on `driver`, each driver with its own settings. */
-export type SensorConfig = Bmp280SensorConfig | Bmp388SensorConfig | Ms5611SensorConfig | Bmp180SensorConfig;
+export type SensorConfig = Bmp280SensorConfig | Bmp388SensorConfig | Ms5611SensorConfig | Bmp180SensorConfig | Mpl3115a2SensorConfig;
 export type DriverName = SensorConfig['driver'];
 
 export interface SubscriptionConfig {
