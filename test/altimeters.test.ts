@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { FORMATS } from '../agent/config/formats.js';
 import { checkConfig, loadConfig } from '../agent/config/load-config.js';
+import { DRIVER_SCHEMAS, leaves } from '../agent/config/schema.js';
 import type { DriverName } from '../agent/config/types.js';
 import { simulatedBus } from '../agent/hardware.js';
 import { createSensor } from '../agent/sensors.js';
@@ -12,7 +14,7 @@ import { ManualClock } from '../drivers/clock.js';
 import { flightProfile } from '../drivers/environment.js';
 import { probe } from '../drivers/probe.js';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';
-import { drive, near, valueOf } from './bmp280-helpers.js';
+import { drive, near, valueOf } from './helpers/drive.js';
 
 /** Each driver, the address its board usually has, and what probe calls the simulated chip. */
 const DRIVERS: Array<{ driver: DriverName; address: number; chip: string; id: number }> = [
@@ -49,6 +51,17 @@ describe('every driver flies the same simulated flight', () => {
 });
 
 describe('per-driver config entries', () => {
+  it('every driver has a schema whose keys have doc, a known format and a default', () => {
+    assert.deepEqual(Object.keys(DRIVER_SCHEMAS), DRIVERS.map((d) => d.driver));
+    for (const [driver, schema] of Object.entries(DRIVER_SCHEMAS)) {
+      for (const [path, leaf] of leaves(schema)) {
+        assert.ok(leaf.doc.length > 10, `${driver} ${path} has no doc`);
+        assert.ok(leaf.format in FORMATS, `${driver} ${path}: unknown format ${leaf.format}`);
+        assert.ok('default' in leaf, `${driver} ${path} has no default`);
+      }
+    }
+  });
+
   const problems = (sensor: Record<string, unknown>) => checkConfig({ text: configText([{ name: 'alt', ...sensor }]), env: {} }).problems;
   const at = (list: ReturnType<typeof problems>, path: string) => {
     const found = list.find((p) => p.path === path);
@@ -94,6 +107,15 @@ describe('per-driver config entries', () => {
     assert.match(p.hint, /"barometer"/);
     assert.deepEqual(problems({ driver: 'mpl3115a2', settings: { mode: 'altimeter' }, measurements: { pressure: { enabled: false } } }), []);
     assert.match(at(problems({ driver: 'mpl3115a2', address: '0x77' }), 'sensors[0].address').hint, /only at 0x60/);
+  });
+
+  it('intervalMs covers one reading\'s conversions, from each chip\'s timing table', () => {
+    const p = at(problems({ driver: 'mpl3115a2', intervalMs: 100 }), 'sensors[0].intervalMs');
+    assert.match(p.message, /100 ms is shorter than one reading of this MPL3115A2 \(512\.0 ms/);
+    assert.match(p.hint, /at least 512 ms/);
+    assert.match(at(problems({ driver: 'ms5611', intervalMs: 15 }), 'sensors[0].intervalMs').message, /18\.1 ms/);
+    assert.match(at(problems({ driver: 'bmp388', intervalMs: 50, settings: { oversampling: { pressure: 'x32' } } }), 'sensors[0].intervalMs').message, /69\.5 ms/);
+    assert.deepEqual(problems({ driver: 'bmp180', intervalMs: 30 }), []);
   });
 
   it('bmp388: BMP280-only keys are unknown keys, humidity is not measured, 0x60 is not an address', () => {

@@ -6,6 +6,11 @@
  * means "required" unless the key is `nullable` (then null means "resolve it", e.g. board default).
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import { OSS as BMP180_OSS } from '../../drivers/bmp180/bmp180.js';
+import { PRESSURE_MAX_MS as BMP180_PRESSURE_MS, TEMPERATURE_MAX_MS as BMP180_TEMPERATURE_MS } from '../../drivers/bmp180/registers.js';
+import { conversionTimeMs as bmp388ConversionMs, toRegisters as bmp388Registers } from '../../drivers/bmp388/settings.js';
+import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_MS } from '../../drivers/mpl3115a2/registers.js';
+import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
 import { fillTopic, FORMATS, type FormatName } from './formats.js';
 import type {
@@ -275,6 +280,24 @@ export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
   }, environmentSimulation('mpl3115a2-chip', 'mpl3115a2')),
 };
 
+/** Conversion time one reading waits for, ms, from each driver's own timing tables. */
+function readingTimeMs(s: SensorConfig): number | undefined {
+  switch (s.driver) {
+    case 'bmp388': {
+      const { osrP, osrT } = bmp388Registers(s.settings);
+      return bmp388ConversionMs(osrP, osrT);
+    }
+    case 'ms5611':
+      return 2 * MS5611_MAX_MS[MS5611_OSRS.indexOf(s.settings.osr)]!;
+    case 'bmp180':
+      return BMP180_TEMPERATURE_MS + BMP180_PRESSURE_MS[BMP180_OSS[s.settings.oversampling]]!;
+    case 'mpl3115a2':
+      return MPL3115A2_SAMPLE_MS[MPL3115A2_OS[s.settings.oversampling]]!;
+    default:
+      return undefined; // bmp280: its own rule above, which knows the modes
+  }
+}
+
 /** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */
 export function sensorSchemaFor(driver: unknown): SchemaNode {
   const name = typeof driver === 'string' ? FORMATS.driver.coerce?.(driver) : driver;
@@ -431,6 +454,14 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
       const needed = maxMeasurementMs(s.settings.oversampling);
       if (s.settings.mode !== 'forced' || s.intervalMs >= needed) return [];
       return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one forced conversion (up to ${needed.toFixed(1)} ms)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
+    }),
+  },
+  {
+    doc: 'For bmp388, ms5611, bmp180 and mpl3115a2, intervalMs is at least the conversions one reading waits for (datasheet maxima).',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const needed = readingTimeMs(s);
+      if (needed === undefined || s.intervalMs >= needed) return [];
+      return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one reading of this ${DRIVER_CHIPS[s.driver].chips} (${needed.toFixed(1)} ms of conversions)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
     }),
   },
   {
