@@ -6,11 +6,11 @@ import { b5, EXAMPLE_CALIBRATION, parseCalibration, pressurePa, temperatureDeciC
 import { Bmp180Simulator, type Bmp180SimulatorOptions } from '../drivers/bmp180/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
-import { ConversionTimeoutError, WrongChipError } from '../drivers/errors.js';
-import { I2cError } from '../drivers/i2c/i2c-bus.js';
+import { WrongChipError } from '../drivers/errors.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
-import { drive, near, valueOf } from './bmp280-helpers.js';
+import { drive, near, valueOf } from './helpers/drive.js';
+import { assertNackThenRecovers, assertStuckTimesOut } from './helpers/driver-faults.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
@@ -60,19 +60,11 @@ describe('Bmp180 driver against its simulator', () => {
     await assert.rejects(drive(clock, sensor.init()), /word\(s\) at 0xb0 read 0x0000 or 0xFFFF/);
   });
 
-  it('reports a NACK as the bus error and reads again on the next call', async () => {
-    const { clock, bus, sensor } = rig();
-    await drive(clock, sensor.init());
-    bus.failNext(1, 'EREMOTEIO');
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof I2cError && e.code === 'EREMOTEIO');
-    near(valueOf(await drive(clock, sensor.read()), 'pressure'), 101325, 1, 'pressure after the NACK');
-  });
+  it('reports a NACK as the bus error and reads again on the next call', () => assertNackThenRecovers(rig(), 'pressure', 101325, 1));
 
-  it('gives up when sco never clears, after the maximum time and ten polls', async () => {
-    const { clock, sim, sensor } = rig();
-    await drive(clock, sensor.init());
-    sim.stuck = true;
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof ConversionTimeoutError && e.waitedMs === 5 + 9);
+  it('gives up when sco never clears, after the maximum time and ten polls', () => {
+    const r = rig();
+    return assertStuckTimesOut(r, () => (r.sim.stuck = true), 5 + 9);
   });
 });
 

@@ -8,11 +8,11 @@ import { conversionTimeMs, OVERSAMPLING_CODE } from '../drivers/bmp388/settings.
 import { Bmp388Simulator } from '../drivers/bmp388/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
-import { ConversionTimeoutError, WrongChipError } from '../drivers/errors.js';
-import { I2cError } from '../drivers/i2c/i2c-bus.js';
+import { WrongChipError } from '../drivers/errors.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
-import { drive, near, valueOf } from './bmp280-helpers.js';
+import { drive, near, valueOf } from './helpers/drive.js';
+import { assertNackThenRecovers, assertStuckTimesOut } from './helpers/driver-faults.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
@@ -75,24 +75,16 @@ describe('Bmp388 driver against its simulator', () => {
     }
   });
 
-  it('reports a NACK as the bus error and reads again on the next call', async () => {
-    const { clock, bus, sensor } = rig();
-    await drive(clock, sensor.init());
-    bus.failNext(1, 'EREMOTEIO');
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof I2cError && e.code === 'EREMOTEIO');
-    near(valueOf(await drive(clock, sensor.read()), 'pressure'), 101325, 0.05, 'pressure after the NACK');
-  });
+  it('reports a NACK as the bus error and reads again on the next call', () => assertNackThenRecovers(rig(), 'pressure', 101325, 0.05));
 
   it('refuses a wrong chip ID and names what it expected', async () => {
     const { clock, sensor } = rig({ chipId: 0x58 });
     await assert.rejects(drive(clock, sensor.init()), (e: unknown) => e instanceof WrongChipError && /0x58, expected 0x50 \(BMP388\) or 0x60 \(BMP390\)/.test(e.message));
   });
 
-  it('gives up when drdy never comes, after the conversion time and ten polls', async () => {
-    const { clock, sensor, sim } = rig();
-    await drive(clock, sensor.init());
-    sim.stuck = true;
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof ConversionTimeoutError && e.waitedMs === 38 + 9);
+  it('gives up when drdy never comes, after the conversion time and ten polls', () => {
+    const r = rig();
+    return assertStuckTimesOut(r, () => (r.sim.stuck = true), 38 + 9);
   });
 
   it('refuses an address the chip cannot have before touching the bus', async () => {

@@ -4,14 +4,14 @@ import { fileURLToPath } from 'node:url';
 import type { Mpl3115a2Settings } from '../agent/config/types.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
-import { ConversionTimeoutError, WrongChipError } from '../drivers/errors.js';
-import { I2cError } from '../drivers/i2c/i2c-bus.js';
+import { WrongChipError } from '../drivers/errors.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import { altitudeM, barIn, encodeAltitude, encodePressure, encodeTemperature, pressurePa, temperatureC } from '../drivers/mpl3115a2/conversion.js';
 import { Mpl3115a2 } from '../drivers/mpl3115a2/mpl3115a2.js';
 import { Mpl3115a2Simulator, type Mpl3115a2SimulatorOptions } from '../drivers/mpl3115a2/simulator.js';
-import { drive, near, valueOf } from './bmp280-helpers.js';
+import { drive, near, valueOf } from './helpers/drive.js';
+import { assertNackThenRecovers, assertStuckTimesOut } from './helpers/driver-faults.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 const settings = (overrides: Partial<Mpl3115a2Settings> = {}): Mpl3115a2Settings => ({ mode: 'barometer', oversampling: 'x128', seaLevelPa: 101325, ...overrides });
@@ -72,19 +72,11 @@ describe('Mpl3115a2 driver against its simulator', () => {
     await assert.rejects(drive(clock, sensor.init()), (e: unknown) => e instanceof WrongChipError && /repeated start/.test(e.message));
   });
 
-  it('reports a NACK as the bus error and reads again on the next call', async () => {
-    const { clock, bus, sensor } = rig();
-    await drive(clock, sensor.init());
-    bus.failNext(1, 'EREMOTEIO');
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof I2cError && e.code === 'EREMOTEIO');
-    near(valueOf(await drive(clock, sensor.read()), 'pressure'), 101325, 0.25, 'pressure after the NACK');
-  });
+  it('reports a NACK as the bus error and reads again on the next call', () => assertNackThenRecovers(rig(), 'pressure', 101325, 0.25));
 
-  it('gives up when PTDR never comes, after the sample time and ten polls', async () => {
-    const { clock, sim, sensor } = rig();
-    await drive(clock, sensor.init());
-    sim.stuck = true;
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof ConversionTimeoutError && e.waitedMs === 512 + 9);
+  it('gives up when PTDR never comes, after the sample time and ten polls', () => {
+    const r = rig();
+    return assertStuckTimesOut(r, () => (r.sim.stuck = true), 512 + 9);
   });
 });
 

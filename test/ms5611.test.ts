@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
 import { ConversionTimeoutError } from '../drivers/errors.js';
-import { I2cError } from '../drivers/i2c/i2c-bus.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import { compensate, EXAMPLE_PROM, promCrc4, promValid } from '../drivers/ms5611/compensation.js';
 import { Ms5611, PromCrcError } from '../drivers/ms5611/ms5611.js';
 import { Ms5611Simulator, type Ms5611SimulatorOptions } from '../drivers/ms5611/simulator.js';
-import { drive, near, valueOf } from './bmp280-helpers.js';
+import { drive, near, valueOf } from './helpers/drive.js';
+import { assertNackThenRecovers } from './helpers/driver-faults.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
@@ -81,13 +81,7 @@ describe('Ms5611 driver against its simulator', () => {
     await assert.rejects(drive(clock, sensor.init()), (e: unknown) => e instanceof PromCrcError && /PROM CRC-4 mismatch/.test(e.message));
   });
 
-  it('reports a NACK as the bus error and reads again on the next call', async () => {
-    const { clock, bus, sensor } = rig();
-    await drive(clock, sensor.init());
-    bus.failNext(1, 'EREMOTEIO');
-    await assert.rejects(drive(clock, sensor.read()), (e: unknown) => e instanceof I2cError && e.code === 'EREMOTEIO');
-    near(valueOf(await drive(clock, sensor.read()), 'pressure'), 101325, 1, 'pressure after the NACK');
-  });
+  it('reports a NACK as the bus error and reads again on the next call', () => assertNackThenRecovers(rig(), 'pressure', 101325, 1));
 
   it('reports a conversion lost to a reset behind its back (ADC read 0)', async () => {
     const { clock, bus, sensor } = rig();

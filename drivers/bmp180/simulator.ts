@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../clock.js';
 import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
+import { registerTransaction } from '../i2c/register-file.js';
 import type { I2cDevice } from '../i2c/simulated-bus.js';
 import { b5, encodeCalibration, EXAMPLE_CALIBRATION, upForPressure, utForTemperature, type Bmp180Calibration } from './compensation.js';
 import * as R from './registers.js';
@@ -45,13 +46,9 @@ export class Bmp180Simulator implements I2cDevice {
   transfer(write: Uint8Array, readLength: number): Buffer {
     const now = this.clock.now();
     this.update(now);
-    let i = 0;
-    for (; i + 1 < write.length; i += 2) this.writeRegister(write[i]!, write[i + 1]!, now);
-    if (i < write.length) this.pointer = write[i]!;
-    const out = Buffer.alloc(readLength);
-    for (let k = 0; k < readLength; k++) out[k] = this.readRegister((this.pointer + k) & 0xff);
-    this.pointer = (this.pointer + readLength) & 0xff;
-    return out;
+    const t = registerTransaction(this.pointer, write, readLength, (r, v) => this.writeRegister(r, v, now), (r) => this.readRegister(r));
+    this.pointer = t.pointer;
+    return t.data;
   }
 
   private writeRegister(register: number, value: number, now: number): void {

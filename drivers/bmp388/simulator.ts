@@ -9,6 +9,7 @@
  */
 import type { Clock } from '../clock.js';
 import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
+import { registerTransaction } from '../i2c/register-file.js';
 import type { I2cDevice } from '../i2c/simulated-bus.js';
 import { encodeNvm, EXAMPLE_NVM, scaleCalibration, temperatureC, upForPressure, utForTemperature, type Bmp388Calibration, type Bmp388Nvm } from './compensation.js';
 import * as R from './registers.js';
@@ -63,17 +64,14 @@ export class Bmp388Simulator implements I2cDevice {
   transfer(write: Uint8Array, readLength: number): Buffer {
     const now = this.clock.now();
     this.update(now);
-    let i = 0;
-    for (; i + 1 < write.length; i += 2) this.writeRegister(write[i]!, write[i + 1]!, now);
-    if (i < write.length) this.pointer = write[i]!;
-    const out = Buffer.alloc(readLength);
-    for (let k = 0; k < readLength; k++) out[k] = this.readRegister((this.pointer + k) & 0xff);
+    const t = registerTransaction(this.pointer, write, readLength, (r, v) => this.writeRegister(r, v, now), (r) => this.readRegister(r));
+    this.pointer = t.pointer;
+    const start = t.start;
     // Reading any data register clears the ready flags (drdy is reset on data read-out).
-    if (readLength > 0 && this.pointer <= R.REG_DATA + R.DATA_LENGTH - 1 && this.pointer + readLength > R.REG_DATA) {
+    if (readLength > 0 && start <= R.REG_DATA + R.DATA_LENGTH - 1 && start + readLength > R.REG_DATA) {
       this.status &= ~(R.STATUS_DRDY_PRESS | R.STATUS_DRDY_TEMP);
     }
-    this.pointer = (this.pointer + readLength) & 0xff;
-    return out;
+    return t.data;
   }
 
   /** Fault: power lost and restored behind the driver's back. */
