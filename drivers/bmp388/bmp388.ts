@@ -89,7 +89,7 @@ export class Bmp388 implements Sensor {
     const up = d[0]! | (d[1]! << 8) | (d[2]! << 16);
     const ut = d[3]! | (d[4]! << 8) | (d[5]! << 16);
     if (up === R.SKIPPED_ADC || ut === R.SKIPPED_ADC) {
-      throw new Error(`${this.model} at ${hex(this.address)}: a channel reads 0x800000 (disabled); the chip was reset behind our back, re-initialise it`);
+      throw new Error(`${this.model} at ${hex(this.address)}: a channel reads 0x800000 (not measured) although PWR_CTRL enabled both; check the chip's power and ERR_REG (0x02)`);
     }
     const t = temperatureC(ut, cal);
     const p = pressurePa(up, t, cal);
