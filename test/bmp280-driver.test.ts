@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bmp280, Bmp280TimeoutError, UnsupportedChipError } from '../drivers/bmp280/bmp280.js';
-import { altitudeM } from '../drivers/bmp280/compensation.js';
+import { altitudeM } from '../drivers/barometric.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
-import { staticEnvironment } from '../drivers/bmp280/scenarios.js';
+import { staticEnvironment } from '../drivers/environment.js';
 import { maxMeasurementTimeMs, typicalMeasurementTimeMs } from '../drivers/bmp280/settings.js';
 import { ManualClock } from '../drivers/clock.js';
 import { I2cError, readRegister, readRegisters, writeRegister } from '../drivers/i2c/i2c-bus.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
-import { flightProfile } from '../drivers/bmp280/scenarios.js';
+import { flightProfile } from '../drivers/environment.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { I2cError } from '../drivers/i2c/i2c-bus.js';

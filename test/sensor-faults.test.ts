@@ -10,7 +10,7 @@ import { memoryLogger, type Logger } from '../agent/logger.js';
 import { Sampler, type PublishableReading } from '../agent/sampler.js';
 import { Scheduler } from '../agent/scheduler.js';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
-import { staticEnvironment } from '../drivers/bmp280/scenarios.js';
+import { staticEnvironment } from '../drivers/environment.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { FaultyDevice, seededRandom, SimulatedI2cBus, type I2cDevice } from '../drivers/i2c/simulated-bus.js';

@@ -4,7 +4,7 @@
  */
 import { BOARD_PROFILES } from './boards.js';
 import { FORMATS } from './formats.js';
-import { AGENT_SCHEMA, CROSS_FIELD_RULES, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
+import { AGENT_SCHEMA, CROSS_FIELD_RULES, DRIVER_SCHEMAS, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
 
 export interface ConfigKeyDoc {
   /** Which schema: the top level, one entry of `sensors`, or one entry of `subscriptions`. */
@@ -35,9 +35,21 @@ function rows(section: ConfigKeyDoc['section'], schema: SchemaNode, prefix: stri
   }));
 }
 
+/**
+ * The keys a driver other than bmp280 has of its own (its `settings`, `simulation`, and defaults
+ * that differ), written `sensors[] (ms5611).settings.osr`.
+ */
+function driverRows(): ConfigKeyDoc[] {
+  const common = new Map(rows('sensor', SENSOR_SCHEMA, '').map((d) => [d.path, d]));
+  return Object.entries(DRIVER_SCHEMAS).flatMap(([driver, schema]) => schema === SENSOR_SCHEMA ? [] : rows('sensor', schema, '').filter((d) => {
+    const same = common.get(d.path);
+    return !same || same.doc !== d.doc || same.allowed !== d.allowed || JSON.stringify(same.default) !== JSON.stringify(d.default);
+  }).map((d) => ({ ...d, path: `sensors[] (${driver}).${d.path}` })));
+}
+
 /** Every key of the configuration, documented, in schema order. */
 export function configSchemaDoc(): ConfigKeyDoc[] {
-  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].')];
+  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...driverRows(), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].')];
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

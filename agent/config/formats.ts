@@ -374,7 +374,7 @@ export const FORMATS = {
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
-  driver: oneOf('driver', ['bmp280'], { bme280: 'bmp280' }),
+  driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180', 'mpl3115a2'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180', mpl3115: 'mpl3115a2' }),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
   'read-attempts': integer('number of read attempts', 1, 10, '1 means no retry; 3 rides out a short glitch'),
   'reinit-after': integer('failure count', 1, 1000, 'consecutive failed readings before the sensor is re-initialised'),
@@ -417,6 +417,18 @@ export const FORMATS = {
   window: integer('window', 1, 10000, 'messages in flight at once, e.g. 100'),
   'qos0-policy': oneOf('QoS 0 policy', ['buffer', 'drop']),
   'health-interval-s': integer('health interval', 0, 86400, 'seconds between health reports; 0 = off'),
+  // The other drivers' own settings (one entry per driver option, see schema.ts DRIVER_SCHEMAS).
+  'environment-scenario': oneOf('scenario', ['flight', 'static']),
+  'bmp388-chip': oneOf('simulated chip', ['bmp388', 'bmp390']),
+  'bmp388-oversampling': oneOf('BMP388 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32']),
+  'bmp388-filter': oneOf('BMP388 IIR filter coefficient', ['off', 'c1', 'c3', 'c7', 'c15', 'c31', 'c63', 'c127']),
+  'ms5611-chip': oneOf('simulated chip', ['ms5611']),
+  'ms5611-osr': oneOf('MS5611 oversampling ratio', [256, 512, 1024, 2048, 4096]),
+  'bmp180-chip': oneOf('simulated chip', ['bmp180']),
+  'bmp180-oversampling': oneOf('BMP180 oversampling', ['x1', 'x2', 'x4', 'x8']),
+  'mpl3115a2-chip': oneOf('simulated chip', ['mpl3115a2']),
+  'mpl3115a2-mode': oneOf('MPL3115A2 mode', ['barometer', 'altimeter']),
+  'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

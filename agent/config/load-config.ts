@@ -16,10 +16,10 @@ import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { closest, fillTopic, FORMATS, redactUrl, registerFormats, show } from './formats.js';
 import {
-  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, isLeaf, leaves, QUANTITIES, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA,
+  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, isLeaf, leaves, QUANTITIES, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,
 } from './schema.js';
-import type { AgentConfig, MeasurementConfig, SensorConfig, SimulationConfig, SubscriptionConfig } from './types.js';
+import type { AgentConfig, MeasurementConfig, SensorConfig, SubscriptionConfig } from './types.js';
 
 export { ConfigError, type ConfigProblem } from './config-error.js';
 export { configSchemaDoc, renderConfigReference } from './describe.js';
@@ -123,17 +123,19 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
 /** What convict holds for a checked sensor entry: the contract's shape before resolution. */
 type CheckedSensor = Omit<SensorConfig, 'measurements' | 'simulation'> & {
   measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals'> & { decimals: number | null }>;
-  simulation: Omit<SimulationConfig, 'raw'> & { raw: { adcT: number; adcP: number; adcH?: number } | null };
+  simulation: SensorConfig['simulation'] & { raw?: { adcT: number; adcP: number; adcH?: number } | null };
 };
 
 type LoadedSensor = RuleContext['sensors'][number];
 
 function loadSensor(raw: unknown, display: string, note: string | undefined, problems: Problems): LoadedSensor {
   const values: Array<[string, unknown]> = [];
-  const shapeOk = walk(raw, SENSOR_SCHEMA, display, '', values, problems);
+  // Each driver has its own settings: the entry's `driver` picks the schema it is checked against.
+  const schema = sensorSchemaFor(isObject(raw) ? raw.driver : undefined);
+  const shapeOk = walk(raw, schema, display, '', values, problems);
   if (!isObject(raw)) return null;
-  const store = buildStore(SENSOR_SCHEMA, values, {});
-  const valuesOk = checkLeaves(store, SENSOR_SCHEMA, display, () => note, problems);
+  const store = buildStore(schema, values, {});
+  const valuesOk = checkLeaves(store, schema, display, () => note, problems);
   const entry = store.getProperties() as CheckedSensor; // trusted where no problem was reported
   const measurements: Partial<Record<Quantity, MeasurementConfig>> = {};
   for (const q of QUANTITIES) {
@@ -141,11 +143,11 @@ function loadSensor(raw: unknown, display: string, note: string | undefined, pro
     measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit] };
   }
   const rawAdc = entry.simulation.raw;
-  const simulation: SimulationConfig = {
+  const simulation = rawAdc === undefined ? entry.simulation : {
     ...entry.simulation,
     raw: rawAdc === null ? null : { adcT: rawAdc.adcT, adcP: rawAdc.adcP, adcH: rawAdc.adcH ?? 0x8000 },
   };
-  return { sensor: { ...entry, measurements, simulation }, valid: shapeOk && valuesOk };
+  return { sensor: { ...entry, measurements, simulation } as SensorConfig, valid: shapeOk && valuesOk };
 }
 
 function loadSubscription(raw: unknown, display: string, note: string | undefined, problems: Problems): SubscriptionConfig | null {

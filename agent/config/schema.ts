@@ -6,9 +6,16 @@
  * means "required" unless the key is `nullable` (then null means "resolve it", e.g. board default).
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import { OSS as BMP180_OSS } from '../../drivers/bmp180/bmp180.js';
+import { PRESSURE_MAX_MS as BMP180_PRESSURE_MS, TEMPERATURE_MAX_MS as BMP180_TEMPERATURE_MS } from '../../drivers/bmp180/registers.js';
+import { conversionTimeMs as bmp388ConversionMs, toRegisters as bmp388Registers } from '../../drivers/bmp388/settings.js';
+import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_MS } from '../../drivers/mpl3115a2/registers.js';
+import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
-import { fillTopic, type FormatName } from './formats.js';
-import type { Bmp280Settings, Board, HealthConfig, LogLevel, MqttConfig, QueueConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
+import { fillTopic, FORMATS, type FormatName } from './formats.js';
+import type {
+  Bmp280SensorConfig, Bmp280Settings, Board, DriverName, HealthConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
+} from './types.js';
 
 export interface SchemaLeaf {
   doc: string;
@@ -200,7 +207,7 @@ export const QUANTITIES: readonly Quantity[] = ['temperature', 'pressure', 'humi
 
 export const SENSOR_SCHEMA = {
   name: { doc: 'Unique name of this sensor ({sensor} in topics, logs). Required.', format: 'sensor-name', default: null },
-  driver: { doc: 'Driver; bmp280 handles BMP280 and BME280 (told apart by chip id).', format: 'driver', default: 'bmp280' },
+  driver: { doc: 'Driver: bmp280 (BMP280, BME280), bmp388 (BMP388, BMP390), ms5611, bmp180 (BMP180, BMP085), mpl3115a2. Each has its own settings (see Supported chips).', format: 'driver', default: 'bmp280' },
   address: { doc: 'I2C address: 0x76 (SDO to GND) or 0x77 (SDO to VDDIO).', format: 'i2c-address', default: '0x76' },
   intervalMs: { doc: 'Time between readings, ms (at least 10).', format: 'interval-ms', default: 1000 },
   faults: {
@@ -260,6 +267,96 @@ export const SENSOR_SCHEMA = {
     },
   },
 } satisfies SchemaNode;
+
+/** Where each driver's chips can answer and what they measure: the address and quantity rules. */
+export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readonly number[]; addressHint: string; measures: readonly Quantity[] }> = {
+  bmp280: { chips: 'BMP280/BME280', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)', measures: QUANTITIES },
+  bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
+  ms5611: { chips: 'MS5611', addresses: [0x76, 0x77], addressHint: 'use 0x77 (CSB to GND; GY-63/GY-86 boards) or 0x76 (CSB to VDD)', measures: ['temperature', 'pressure', 'altitude'] },
+  bmp180: { chips: 'BMP180/BMP085', addresses: [0x77], addressHint: 'the BMP180 answers only at 0x77', measures: ['temperature', 'pressure', 'altitude'] },
+  mpl3115a2: { chips: 'MPL3115A2', addresses: [0x60], addressHint: 'the MPL3115A2 answers only at 0x60', measures: ['temperature', 'pressure', 'altitude'] },
+};
+
+/** `measurements` of a driver that cannot measure some quantities: those are off by default. */
+function measurementsFor(driver: DriverName): SchemaNode {
+  const { chips, measures } = DRIVER_CHIPS[driver];
+  return Object.fromEntries(QUANTITIES.map((q) => {
+    const node = measurementSchema(q);
+    if (measures.includes(q)) return [q, node];
+    return [q, { ...node, enabled: { doc: `Off: a ${chips} does not measure ${q}.`, format: 'flag', default: false } }];
+  }));
+}
+
+/** The chip-neutral `simulation` keys (flight/static; see drivers/environment.ts) for a driver's chips. */
+function environmentSimulation(chipFormat: FormatName, chip: string): SchemaNode {
+  const { groundAltitudeM, hoverFt, cycleS, temperatureC, faultRate } = SENSOR_SCHEMA.simulation;
+  return {
+    chip: { doc: 'Chip the simulator answers as.', format: chipFormat, default: chip },
+    scenario: { doc: 'flight: climb to hoverFt, hover, land, wait on the ground, repeat; static: constant.', format: 'environment-scenario', default: 'flight' },
+    groundAltitudeM, hoverFt, cycleS, temperatureC, faultRate,
+  };
+}
+
+function sensorEntry(driver: DriverName, address: string, settings: SchemaNode, simulation: SchemaNode): SchemaNode {
+  const { chips, addressHint } = DRIVER_CHIPS[driver];
+  const { name, intervalMs, faults } = SENSOR_SCHEMA;
+  return {
+    name,
+    driver: SENSOR_SCHEMA.driver,
+    address: { doc: `I2C address of the ${chips}: ${addressHint.replace(/^use /, '')}.`, format: 'i2c-address', default: address },
+    intervalMs,
+    faults,
+    settings: { ...settings, seaLevelPa: SENSOR_SCHEMA.settings.seaLevelPa },
+    measurements: measurementsFor(driver),
+    simulation,
+  };
+}
+
+/** One sensor entry per driver: common keys, then the driver's own `settings` and `simulation`. */
+export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
+  bmp280: SENSOR_SCHEMA,
+  bmp388: sensorEntry('bmp388', '0x77', {
+    oversampling: {
+      temperature: { doc: 'Temperature oversampling (osr_t; x1 or x2 is plenty).', format: 'bmp388-oversampling', default: 'x2' },
+      pressure: { doc: 'Pressure oversampling (osr_p; x8 with temperature x1 is Bosch\'s drone preset).', format: 'bmp388-oversampling', default: 'x16' },
+    },
+    filter: { doc: 'IIR filter coefficient (0 … 127; smooths pressure, adds lag).', format: 'bmp388-filter', default: 'off' },
+  }, environmentSimulation('bmp388-chip', 'bmp388')),
+  ms5611: sensorEntry('ms5611', '0x77', {
+    osr: { doc: 'Oversampling ratio of both conversions: 256 (0.6 ms, 0.065 mbar RMS) … 4096 (9.04 ms, 0.012 mbar).', format: 'ms5611-osr', default: 4096 },
+  }, environmentSimulation('ms5611-chip', 'ms5611')),
+  bmp180: sensorEntry('bmp180', '0x77', {
+    oversampling: { doc: 'Pressure oversampling (oss 0–3): x1 4.5 ms … x8 25.5 ms.', format: 'bmp180-oversampling', default: 'x8' },
+  }, environmentSimulation('bmp180-chip', 'bmp180')),
+  mpl3115a2: sensorEntry('mpl3115a2', '0x60', {
+    mode: { doc: 'barometer: the chip reports pressure (altitude computed here); altimeter: the chip reports altitude itself (no pressure).', format: 'mpl3115a2-mode', default: 'barometer' },
+    oversampling: { doc: 'Oversampling: x1 (6 ms) … x128 (512 ms between samples).', format: 'mpl3115a2-oversampling', default: 'x128' },
+  }, environmentSimulation('mpl3115a2-chip', 'mpl3115a2')),
+};
+
+/** Conversion time one reading waits for, ms, from each driver's own timing tables. */
+function readingTimeMs(s: SensorConfig): number | undefined {
+  switch (s.driver) {
+    case 'bmp388': {
+      const { osrP, osrT } = bmp388Registers(s.settings);
+      return bmp388ConversionMs(osrP, osrT);
+    }
+    case 'ms5611':
+      return 2 * MS5611_MAX_MS[MS5611_OSRS.indexOf(s.settings.osr)]!;
+    case 'bmp180':
+      return BMP180_TEMPERATURE_MS + BMP180_PRESSURE_MS[BMP180_OSS[s.settings.oversampling]]!;
+    case 'mpl3115a2':
+      return MPL3115A2_SAMPLE_MS[MPL3115A2_OS[s.settings.oversampling]]!;
+    default:
+      return undefined; // bmp280: its own rule above, which knows the modes
+  }
+}
+
+/** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */
+export function sensorSchemaFor(driver: unknown): SchemaNode {
+  const name = typeof driver === 'string' ? FORMATS.driver.coerce?.(driver) : driver;
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(DRIVER_SCHEMAS, name) ? DRIVER_SCHEMAS[name as DriverName] : SENSOR_SCHEMA;
+}
 
 export const SUBSCRIPTION_SCHEMA = {
   topic: { doc: 'Topic filter (+ and # wildcards, $share/group/...). Required.', format: 'mqtt-topic-filter', default: null },
@@ -325,6 +422,11 @@ function eachSensor(ctx: RuleContext, fn: (s: SensorConfig, at: string) => Confi
   return ctx.sensors.flatMap((s, i) => (s?.valid ? fn(s.sensor, `sensors[${i}]`) : []));
 }
 
+/** The rules about BMP280 settings look at bmp280 entries only. */
+function eachBmp280(ctx: RuleContext, fn: (s: Bmp280SensorConfig, at: string) => ConfigProblem[]): ConfigProblem[] {
+  return eachSensor(ctx, (s, at) => (s.driver === 'bmp280' ? fn(s, at) : []));
+}
+
 export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   {
     doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription.',
@@ -362,14 +464,30 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
     },
   },
   {
-    doc: 'A bmp280 sensor is at 0x76 or 0x77 (the only addresses the chip answers at).',
-    check: (ctx) => eachSensor(ctx, (s, at) => (s.address === 0x76 || s.address === 0x77 ? [] : [
-      { path: `${at}.address`, message: `a BMP280/BME280 does not answer at ${hex(s.address)}`, hint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)' },
-    ])),
+    doc: 'A sensor is at an address its chip can answer at: bmp280, bmp388, ms5611 0x76 or 0x77; bmp180 0x77; mpl3115a2 0x60.',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, addresses, addressHint } = DRIVER_CHIPS[s.driver];
+      return addresses.includes(s.address) ? [] : [{ path: `${at}.address`, message: `a ${chips} does not answer at ${hex(s.address)}`, hint: addressHint }];
+    }),
+  },
+  {
+    doc: 'An enabled quantity is one the chip measures (no humidity but on a BME280; no pressure from an MPL3115A2 in altimeter mode).',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, measures } = DRIVER_CHIPS[s.driver];
+      const out: ConfigProblem[] = QUANTITIES.filter((q) => s.measurements[q]?.enabled === true && !measures.includes(q)).map((q) => ({
+        path: `${at}.measurements.${q}.enabled`,
+        message: `a ${chips} does not measure ${q}`,
+        hint: `set measurements.${q}.enabled to false (or remove it), or use a chip that measures ${q} (BME280)`,
+      }));
+      if (s.driver === 'mpl3115a2' && s.settings.mode === 'altimeter' && s.measurements.pressure?.enabled === true) {
+        out.push({ path: `${at}.measurements.pressure.enabled`, message: 'an MPL3115A2 in altimeter mode reports altitude, not pressure', hint: 'set measurements.pressure.enabled to false, or settings.mode to "barometer" (altitude is then computed from pressure)' });
+      }
+      return out;
+    }),
   },
   {
     doc: 'An enabled quantity is measured: pressure and altitude need pressure oversampling, everything needs temperature (compensation uses t_fine), humidity needs humidity oversampling.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const o = s.settings.oversampling;
       const on = (q: Quantity): boolean => s.measurements[q]?.enabled === true;
       const enabled = QUANTITIES.filter(on);
@@ -388,15 +506,23 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   },
   {
     doc: 'In forced mode, intervalMs is at least the worst-case conversion time of the oversampling chosen.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const needed = maxMeasurementMs(s.settings.oversampling);
       if (s.settings.mode !== 'forced' || s.intervalMs >= needed) return [];
       return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one forced conversion (up to ${needed.toFixed(1)} ms)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
     }),
   },
   {
-    doc: 'A raw simulation scenario has raw values; a simulated BMP280 has no dig_H* words; when simulated, standbyMs exists on the simulated chip (10/20 BME280 only, 2000/4000 BMP280 only).',
+    doc: 'For bmp388, ms5611, bmp180 and mpl3115a2, intervalMs is at least the conversions one reading waits for (datasheet maxima).',
     check: (ctx) => eachSensor(ctx, (s, at) => {
+      const needed = readingTimeMs(s);
+      if (needed === undefined || s.intervalMs >= needed) return [];
+      return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one reading of this ${DRIVER_CHIPS[s.driver].chips} (${needed.toFixed(1)} ms of conversions)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
+    }),
+  },
+  {
+    doc: 'A raw simulation scenario has raw values; a simulated BMP280 has no dig_H* words; when simulated, standbyMs exists on the simulated chip (10/20 BME280 only, 2000/4000 BMP280 only).',
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const sim = s.simulation;
       const out: ConfigProblem[] = [];
       if (sim.scenario === 'raw' && sim.raw === null) {

@@ -79,17 +79,92 @@ export interface FaultConfig {
   reinitAfter: number;
 }
 
-export interface SensorConfig {
+/** The settings every sensor entry has, whatever its driver. */
+interface SensorCommon {
   name: string;
-  driver: 'bmp280';
   address: number;
   intervalMs: number;
   /** Always set by the loader; optional so a config built by hand need not spell it (absent = the schema defaults). */
   faults?: FaultConfig;
-  settings: Bmp280Settings;
   measurements: Partial<Record<Quantity, MeasurementConfig>>;
+}
+
+/**
+ * `simulation` of the chips other than the BMP280: the shared flight/static scenarios (no `raw`:
+ * raw counts are chip-specific) and, where a driver handles several chips, which one to simulate.
+ */
+export interface ChipSimulationConfig<Chip extends string> {
+  chip: Chip;
+  scenario: 'flight' | 'static';
+  groundAltitudeM: number;
+  hoverFt: number;
+  cycleS: number;
+  temperatureC: number;
+  /** Share (0–1) of this chip's I2C transactions that fail with EIO (seeded); absent = 0. */
+  faultRate?: number;
+}
+
+export type Bmp388Oversampling = 'x1' | 'x2' | 'x4' | 'x8' | 'x16' | 'x32';
+/** IIR coefficients as the BMP3 API names them (0, 1, 3, 7 … 127). */
+export type Bmp388Filter = 'off' | 'c1' | 'c3' | 'c7' | 'c15' | 'c31' | 'c63' | 'c127';
+export interface Bmp388Settings {
+  oversampling: { temperature: Bmp388Oversampling; pressure: Bmp388Oversampling };
+  filter: Bmp388Filter;
+  seaLevelPa: number;
+}
+
+export type Ms5611Osr = 256 | 512 | 1024 | 2048 | 4096;
+export interface Ms5611Settings {
+  /** Oversampling ratio of both conversions (D1 and D2). */
+  osr: Ms5611Osr;
+  seaLevelPa: number;
+}
+
+/** BMP180 oss 0–3: ultra low power, standard, high, ultra high resolution. */
+export type Bmp180Oversampling = 'x1' | 'x2' | 'x4' | 'x8';
+export interface Bmp180Settings {
+  oversampling: Bmp180Oversampling;
+  seaLevelPa: number;
+}
+
+export type Mpl3115a2Mode = 'barometer' | 'altimeter';
+export type Mpl3115a2Oversampling = 'x1' | 'x2' | 'x4' | 'x8' | 'x16' | 'x32' | 'x64' | 'x128';
+export interface Mpl3115a2Settings {
+  mode: Mpl3115a2Mode;
+  oversampling: Mpl3115a2Oversampling;
+  /** Sea-level pressure, Pa: for our altitude in barometer mode, written to BAR_IN in altimeter mode. */
+  seaLevelPa: number;
+}
+
+export interface Bmp280SensorConfig extends SensorCommon {
+  driver: 'bmp280';
+  settings: Bmp280Settings;
   simulation: SimulationConfig;
 }
+export interface Bmp388SensorConfig extends SensorCommon {
+  driver: 'bmp388';
+  settings: Bmp388Settings;
+  simulation: ChipSimulationConfig<'bmp388' | 'bmp390'>;
+}
+export interface Ms5611SensorConfig extends SensorCommon {
+  driver: 'ms5611';
+  settings: Ms5611Settings;
+  simulation: ChipSimulationConfig<'ms5611'>;
+}
+export interface Bmp180SensorConfig extends SensorCommon {
+  driver: 'bmp180';
+  settings: Bmp180Settings;
+  simulation: ChipSimulationConfig<'bmp180'>;
+}
+export interface Mpl3115a2SensorConfig extends SensorCommon {
+  driver: 'mpl3115a2';
+  settings: Mpl3115a2Settings;
+  simulation: ChipSimulationConfig<'mpl3115a2'>;
+}
+
+/** One sensor entry: a union on `driver`, each driver with its own settings. */
+export type SensorConfig = Bmp280SensorConfig | Bmp388SensorConfig | Ms5611SensorConfig | Bmp180SensorConfig | Mpl3115a2SensorConfig;
+export type DriverName = SensorConfig['driver'];
 
 export interface SubscriptionConfig {
   topic: string;

@@ -7,7 +7,8 @@ import type { Bmp280Settings } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import { SensorResetError, type Measurement, type OperatingRange, type Quantity, type Sensor } from '../sensor.js';
-import { altitudeM, humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
+import { altitudeM } from '../barometric.js';
+import { humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
 import * as R from './registers.js';
 import {
   configValue, ctrlHumValue, ctrlMeasValue, maxMeasurementTimeMs, Mode, Oversampling, toRegisterSettings,
@@ -37,7 +38,7 @@ export class UnsupportedChipError extends Error {
 
   constructor(id: number, address: number) {
     const what = id === R.CHIP_ID_BMP180
-      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol and is not supported by this driver`
+      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol: set "driver": "bmp180" for it`
       : `an unknown chip (ID ${hex(id)})`;
     super(`chip at ${hex(address)} reports ID ${hex(id)} in register 0xD0: ${what}; supported: ${SUPPORTED}`);
     this.name = 'UnsupportedChipError';
