@@ -50,6 +50,26 @@ describe('every driver flies the same simulated flight', () => {
   }
 });
 
+describe('every driver declares its datasheet operating range (the sampler rejects values outside it)', () => {
+  for (const { driver, address } of DRIVERS) {
+    it(`${driver}: pressure and temperature limits, and a normal reading inside them`, async () => {
+      const config = loadConfig({ text: configText([{ name: 'alt', driver, address: hexAddress(address), simulation: { scenario: 'static' } }]), env: {} });
+      const clock = new ManualClock();
+      const sensor = createSensor(simulatedBus(config, clock), clock, config.sensors[0]!);
+      const range = sensor.operatingRange;
+      assert.ok(range?.pressure && range.temperature, `${driver} declares pressure and temperature limits`);
+      assert.ok(range.temperature.min <= -40 && range.temperature.max >= 85, 'at least the common −40…+85 °C');
+      await drive(clock, sensor.init());
+      const m = await drive(clock, sensor.read());
+      for (const q of ['pressure', 'temperature'] as const) {
+        const v = valueOf(m, q);
+        if (v === undefined) continue; // MPL3115A2 in altimeter mode has no pressure
+        assert.ok(v >= range[q]!.min && v <= range[q]!.max, `${driver} ${q} ${v} inside its range`);
+      }
+    });
+  }
+});
+
 describe('per-driver config entries', () => {
   it('every driver has a schema whose keys have doc, a known format and a default', () => {
     assert.deepEqual(Object.keys(DRIVER_SCHEMAS), DRIVERS.map((d) => d.driver));

@@ -9,7 +9,7 @@ import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
-import type { Measurement, Quantity, Sensor } from '../sensor.js';
+import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { b5, badWords, parseCalibration, pressurePa, temperatureDeciC, type Bmp180Calibration } from './compensation.js';
 import * as R from './registers.js';
 
@@ -24,7 +24,11 @@ export interface Bmp180Options {
   settings: Bmp180Settings;
 }
 
+/** BMP180 operating range: 300–1100 hPa, −40…+85 °C (datasheet, table 1). */
+export const BMP180_OPERATING_RANGE: OperatingRange = { pressure: { min: 30000, max: 110000 }, temperature: { min: -40, max: 85 } };
+
 export class Bmp180 implements Sensor {
+  readonly operatingRange = BMP180_OPERATING_RANGE;
   readonly quantities: readonly Quantity[] = ['temperature', 'pressure', 'altitude'];
   readonly model = 'BMP180';
   private readonly bus: I2cBus;

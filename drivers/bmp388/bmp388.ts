@@ -8,7 +8,7 @@ import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
-import type { Measurement, Quantity, Sensor } from '../sensor.js';
+import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { parseNvm, pressurePa, scaleCalibration, temperatureC, type Bmp388Calibration } from './compensation.js';
 import * as R from './registers.js';
 import { conversionTimeMs, toRegisters, type Bmp388Registers } from './settings.js';
@@ -24,7 +24,11 @@ export interface Bmp388Options {
   settings: Bmp388Settings;
 }
 
+/** BMP388/BMP390 operating range: 300–1250 hPa, −40…+85 °C (datasheet; the Bosch API clamps to these). */
+export const BMP388_OPERATING_RANGE: OperatingRange = { pressure: { min: 30000, max: 125000 }, temperature: { min: -40, max: 85 } };
+
 export class Bmp388 implements Sensor {
+  readonly operatingRange = BMP388_OPERATING_RANGE;
   readonly quantities: readonly Quantity[] = ['temperature', 'pressure', 'altitude'];
   private readonly bus: I2cBus;
   private readonly clock: Clock;

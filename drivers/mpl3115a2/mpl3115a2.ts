@@ -10,7 +10,7 @@ import { altitudeM as altitudeFromPressure } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
 import { hex, I2cError, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
-import type { Measurement, Quantity, Sensor } from '../sensor.js';
+import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { altitudeM, barIn, pressurePa, temperatureC } from './conversion.js';
 import * as R from './registers.js';
 
@@ -23,7 +23,11 @@ export interface Mpl3115a2Options {
   settings: Mpl3115a2Settings;
 }
 
+/** MPL3115A2 operating range: 20–110 kPa, −40…+85 °C (datasheet Rev. 8, features). Altitude follows from pressure and is not checked. */
+export const MPL3115A2_OPERATING_RANGE: OperatingRange = { pressure: { min: 20000, max: 110000 }, temperature: { min: -40, max: 85 } };
+
 export class Mpl3115a2 implements Sensor {
+  readonly operatingRange = MPL3115A2_OPERATING_RANGE;
   readonly model = FAMILY;
   private readonly bus: I2cBus;
   private readonly clock: Clock;

@@ -10,7 +10,7 @@ import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError } from '../errors.js';
 import { hex, I2cError, type I2cBus } from '../i2c/i2c-bus.js';
-import type { Measurement, Quantity, Sensor } from '../sensor.js';
+import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import * as C from './commands.js';
 import { compensate, promCrc4, promValid, type Prom } from './compensation.js';
 
@@ -44,7 +44,11 @@ async function command(bus: I2cBus, address: number, code: number, readLength: n
   return data;
 }
 
+/** MS5611 operating range: 10–1200 mbar, −40…+85 °C (datasheet, operating conditions). */
+export const MS5611_OPERATING_RANGE: OperatingRange = { pressure: { min: 1000, max: 120000 }, temperature: { min: -40, max: 85 } };
+
 export class Ms5611 implements Sensor {
+  readonly operatingRange = MS5611_OPERATING_RANGE;
   readonly quantities: readonly Quantity[] = ['temperature', 'pressure', 'altitude'];
   private readonly bus: I2cBus;
   private readonly clock: Clock;
