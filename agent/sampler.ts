@@ -8,8 +8,9 @@
  * stops the others; each kind of trouble is logged once per episode, and counted in `stats`.
  */
 import type { Clock } from '../drivers/clock.js';
-import { SensorResetError, type Measurement, type Sensor } from '../drivers/sensor.js';
+import { SensorResetError, type Measurement, type Quantity, type Sensor } from '../drivers/sensor.js';
 import type { FaultConfig, MeasurementConfig, SensorConfig } from './config/types.js';
+import { FilterChain } from './filters.js';
 import type { Logger } from './logger.js';
 import type { Reading } from './reading.js';
 import type { PeriodicTask } from './scheduler.js';
@@ -67,6 +68,8 @@ export class Sampler implements PeriodicTask {
   private needsInit = true;
   /** Failed samples since the last successful init: a persistent fault re-inits every `reinitAfter` ticks, not every tick. */
   private failuresSinceInit = 0;
+  /** Filter state per measurement (windows, last published), kept across samples. */
+  private readonly filters = new Map<Quantity, FilterChain>();
   /** Kinds of trouble already logged at warn level in the current episode (since the last good sample). */
   private readonly warned = new Set<Trouble>();
 
@@ -80,6 +83,9 @@ export class Sampler implements PeriodicTask {
     this.name = config.name;
     this.intervalMs = config.intervalMs;
     this.faults = config.faults ?? DEFAULT_FAULTS;
+    for (const [quantity, measurement] of Object.entries(config.measurements) as Array<[Quantity, MeasurementConfig | undefined]>) {
+      if (measurement?.filters?.length) this.filters.set(quantity, new FilterChain(measurement.filters));
+    }
   }
 
   /** Continue numbering after `seq` (the last number this sensor used before a restart). */
@@ -152,7 +158,11 @@ export class Sampler implements PeriodicTask {
     for (const m of measurements) {
       const measurement = this.config.measurements[m.quantity];
       if (!measurement?.enabled) continue;
-      const value = round(convert(m.quantity, m.value, measurement.unit), measurement.decimals);
+      const converted = convert(m.quantity, m.value, measurement.unit);
+      const chain = this.filters.get(m.quantity);
+      const filtered = chain ? chain.apply(converted, this.clock.now()) : converted;
+      if (filtered === undefined) continue; // held back by a delta or throttle filter
+      const value = round(filtered, measurement.decimals);
       readings.push({ reading: { sensor: this.name, measurement: m.quantity, value, unit: measurement.unit, ts, seq }, measurement });
     }
     if (this.stats.consecutiveFailures > 0) {

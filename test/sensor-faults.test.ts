@@ -18,7 +18,7 @@ import { SensorResetError, type Measurement, type Quantity, type Sensor } from '
 import { drive, settings, type SettingsOverrides } from './bmp280-helpers.js';
 
 const measurement = (unit: MeasurementConfig['unit'], decimals: number): MeasurementConfig => ({
-  enabled: true, unit, decimals, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{sensor}/{measurement}',
+  enabled: true, unit, decimals, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{sensor}/{measurement}', filters: [],
 });
 
 function sensorConfig(name: string, faults?: FaultConfig, intervalMs = 100): SensorConfig {

@@ -8,6 +8,8 @@
  * `registerFormats()` wraps it in the throwing `validate` convict expects.
  */
 import convict from 'convict';
+import { checkFilters } from '../filters.js';
+import { closest } from './closest.js';
 
 export interface FormatIssue {
   /** Sub-key inside an object-valued setting (e.g. `dig_T1` in a calibration), if any. */
@@ -42,31 +44,7 @@ export function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The candidate closest to `word` (ignoring case, `_`, `-`, spaces), if it is plausibly a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, '');
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(norm(word), norm(candidate));
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
+export { closest } from './closest.js';
 
 const ok: FormatIssue[] = [];
 const issue = (message: string, hint: string, key?: string): FormatIssue[] => [key ? { key, message, hint } : { message, hint }];
@@ -405,6 +383,10 @@ export const FORMATS = {
   'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
   calibration,
   'raw-adc': rawAdc,
+  'filter-list': {
+    allowed: 'list of filter objects, e.g. [{ "type": "median", "window": 5 }, { "type": "delta", "min": 0.5 }]',
+    check: (value) => checkFilters(value).map(({ key, message, hint }) => (key ? { key, message, hint } : { message, hint })),
+  },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
     check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),

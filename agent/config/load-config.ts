@@ -12,6 +12,7 @@ import { homedir } from 'node:os';
 import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
 import type { Quantity } from '../../drivers/sensor.js';
+import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { closest, fillTopic, FORMATS, redactUrl, registerFormats, show } from './formats.js';
@@ -112,7 +113,7 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
       continue;
     }
     for (const issue of FORMATS[leaf.format].check(value)) {
-      const path = join(display, issue.key ? `${rel}.${issue.key}` : rel);
+      const path = join(display, issue.key ? `${rel}${issue.key.startsWith('[') ? '' : '.'}${issue.key}` : rel);
       problems.push({ path, message: prefix + issue.message, hint: issue.hint });
       clean = false;
     }
@@ -122,7 +123,7 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
 
 /** What convict holds for a checked sensor entry: the contract's shape before resolution. */
 type CheckedSensor = Omit<SensorConfig, 'measurements' | 'simulation'> & {
-  measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals'> & { decimals: number | null }>;
+  measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals' | 'filters'> & { decimals: number | null; filters: Record<string, unknown>[] }>;
   simulation: SensorConfig['simulation'] & { raw?: { adcT: number; adcP: number; adcH?: number } | null };
 };
 
@@ -140,7 +141,7 @@ function loadSensor(raw: unknown, display: string, note: string | undefined, pro
   const measurements: Partial<Record<Quantity, MeasurementConfig>> = {};
   for (const q of QUANTITIES) {
     const m = entry.measurements[q];
-    measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit] };
+    measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit], filters: toFilterSpecs(m.filters) };
   }
   const rawAdc = entry.simulation.raw;
   const simulation = rawAdc === undefined ? entry.simulation : {

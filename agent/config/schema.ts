@@ -185,6 +185,11 @@ function measurementSchema(quantity: Quantity): SchemaNode {
     format: { doc: 'Payload: plain = the number as text ("100"); json = {"value","unit","ts","seq"}.', format: 'payload-format', default: 'plain' },
     qos: { doc: 'QoS of the publication.', format: 'qos', default: 0 },
     retain: { doc: 'Retain the last value on the broker.', format: 'flag', default: false },
+    filters: {
+      doc: 'Filters applied in order before rounding (README, Filters): offset, linear, clamp, round, movingAverage, median, ema, delta, throttle, heartbeat.',
+      format: 'filter-list',
+      default: [],
+    },
     topic: {
       doc: 'Topic template; placeholders {deviceId}, {sensor}, {measurement}.',
       format: 'mqtt-topic',

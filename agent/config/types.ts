@@ -4,6 +4,7 @@
  * board defaults have been applied, so nothing downstream deals with nulls meaning "default".
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import type { FilterSpec } from '../filters.js';
 
 export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic';
 export type Role = 'publisher' | 'subscriber' | 'both';
@@ -28,6 +29,8 @@ export interface MeasurementConfig {
   retain: boolean;
   /** Topic template for this quantity; placeholders {deviceId}, {sensor}, {measurement}. */
   topic: string;
+  /** Applied in order before rounding (agent/filters.ts); empty = publish every reading as read. */
+  filters: FilterSpec[];
 }
 
 export type Bmp280Mode = 'forced' | 'normal';
