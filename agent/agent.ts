@@ -1,7 +1,8 @@
 /**
  * The composition root: builds the pieces from the config and starts and stops them in order.
- * Start: hardware → sensors → broker session → subscriptions → sampling. Stop: sampling (in-flight
- * reads finish) → pending acknowledgements → `offline` → session → bus.
+ * Start: hardware → sensors → broker session → subscriber mode (outputs at safe states, inputs,
+ * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
+ * safe states, pins released → pending acknowledgements → `offline` → session → bus.
  */
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { AgentConfig } from './config/types.js';
@@ -12,6 +13,8 @@ import { Publisher } from './publisher.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
+import { SubscriberMode } from './subscriber-mode.js';
+import type { GpioBackend } from '../drivers/gpio/gpio.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -21,6 +24,8 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Log every sample at info level (the demo does, a service does not). */
   logReadings?: boolean;
+  /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
+  gpio?: GpioBackend;
 }
 
 export class Agent {
@@ -31,6 +36,7 @@ export class Agent {
   private session: MqttSession | undefined;
   private publisher: Publisher | undefined;
   private subscriber: Subscriber | undefined;
+  private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
   private readonly samplers: Sampler[] = [];
   private stopping: Promise<void> | undefined;
@@ -47,6 +53,11 @@ export class Agent {
 
   get publishing(): Publisher | undefined {
     return this.publisher;
+  }
+
+  /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
+  get subscriberMode(): SubscriberMode | undefined {
+    return this.reacting;
   }
 
   async start(): Promise<void> {
@@ -73,7 +84,12 @@ export class Agent {
       }
     }
 
+    if (config.role !== 'publisher') {
+      this.reacting = new SubscriberMode({ config, session: this.session, clock: this.clock, logger, ...(this.options.gpio ? { gpio: this.options.gpio } : {}) });
+      this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
+    }
     this.session.start();
+    await this.reacting?.start();
     if (config.role !== 'publisher' && config.subscriptions.length > 0) {
       this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
       await this.subscriber.start();
@@ -114,6 +130,7 @@ export class Agent {
     const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
     this.logger.info('stopping');
     await this.scheduler?.stop();
+    await this.reacting?.stop(left() / 2); // safe states and pins released before the session closes
     if (this.publisher && !(await this.publisher.drain(left() / 2))) {
       this.logger.warn('stopped with publishes not acknowledged', { inFlight: this.publisher.stats.inFlight });
     }

@@ -38,6 +38,9 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     connectTimeout: config.connectTimeoutMs,
     reconnectPeriod: config.reconnectPeriodMs,
     will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    // MQTT 5 ends a session at disconnect unless it has an expiry (MQTT 5.0 §3.1.2.11.2), so
+    // clean: false alone would not keep a subscriber's queue there.
+    ...(config.protocolVersion === 5 && !config.clean ? { properties: { sessionExpiryInterval: config.sessionExpiryS } } : {}),
   };
 }
 

@@ -90,6 +90,8 @@ export interface MqttConfig {
   statusTopic: string;
   connectTimeoutMs: number;
   reconnectPeriodMs: number;
+  /** MQTT 5 only: how long the broker keeps a persistent session (clean false) after a disconnect. */
+  sessionExpiryS: number;
 }
 
 export interface AgentConfig {
@@ -101,4 +103,14 @@ export interface AgentConfig {
   sensors: SensorConfig[];
   subscriptions: SubscriptionConfig[];
   log: { level: LogLevel };
+  // Subscriber mode (agent/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
+  gpio: { simulated: boolean };
+  outputs: OutputConfig[];
+  inputs: InputConfig[];
+  rules: RuleConfig[];
+  commands: CommandsConfig;
+  messages: { maxBytes: number };
 }
+
+export type { ActionConfig, CommandsConfig, ConditionConfig, InputConfig, OutputConfig, OutputState, RuleConfig } from './subscriber-types.js';
+import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
