@@ -145,6 +145,26 @@ describe('subscriber mode against Mosquitto', () => {
     assert.equal(await stop(subscriber), 0);
   });
 
+  it('a shared subscription splits the messages between identical subscribers (MQTT 5)', async () => {
+    const config = (id: string): string => writeTempConfig({
+      board: 'generic',
+      role: 'subscriber',
+      deviceId: id,
+      gpio: { simulated: true },
+      mqtt: { url: 'mqtt://127.0.0.1:1', protocolVersion: 5 },
+      rules: [{ name: 'share', topic: '$share/fleet/sensors/drone-share/altitude', actions: [{ type: 'log', message: 'took {value} from {topic}' }] }],
+    });
+    const fleet = [run(config('fleet-a')), run(config('fleet-b'))];
+    for (const agent of fleet) await agent.waitFor(/subscribed topic=\$share\/fleet\/sensors\/drone-share\/altitude qos=1/);
+    for (let i = 1; i <= 10; i++) publish(broker.port, 'sensors/drone-share/altitude', String(i));
+    const taken = (agent: AgentProcess): number[] => [...agent.output().matchAll(/took (\d+) from sensors\/drone-share\/altitude/g)].map((m) => Number(m[1]));
+    for (let i = 0; i < 100 && taken(fleet[0]!).length + taken(fleet[1]!).length < 10; i++) await new Promise((r) => setTimeout(r, 100));
+    const [a, b] = fleet.map(taken) as [number[], number[]];
+    assert.deepEqual([...a, ...b].sort((x, y) => x - y), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'each message handled exactly once by the fleet');
+    assert.ok(a.length > 0 && b.length > 0, `both subscribers took a share: ${a.join(',')} | ${b.join(',')}`);
+    for (const agent of fleet) assert.equal(await stop(agent), 0);
+  });
+
   for (const protocolVersion of [4, 5] as const) {
     it(`messages published while the subscriber is stopped arrive after it restarts (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async () => {
       const id = `bbb-away${protocolVersion}`;
