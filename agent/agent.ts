@@ -89,7 +89,12 @@ export class Agent {
       this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
     }
     this.session.start();
-    await this.reacting?.start();
+    try {
+      await this.reacting?.start();
+    } catch (error) {
+      await this.stop(); // the session would keep the process alive with nothing to do
+      throw error;
+    }
     if (config.role !== 'publisher' && config.subscriptions.length > 0) {
       this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
       await this.subscriber.start();

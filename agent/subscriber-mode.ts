@@ -102,7 +102,8 @@ function lazyGpio(open: () => Promise<GpioBackend>): GpioBackend {
     output: async (pin, options) => (await get()).output(pin, options),
     input: async (pin, options) => (await get()).input(pin, options),
     close: async () => {
-      if (backend) await (await backend).close();
+      // A backend that never opened has nothing to release (its error was reported at start).
+      if (backend) await backend.then((opened) => opened.close(), () => undefined);
     },
   };
 }
