@@ -34,6 +34,7 @@ export class Inbox {
   readonly stats: InboxStats = { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, unmatched: 0, failed: 0 } };
   private open: () => void = () => undefined;
   private queue: Promise<void>;
+  private closed = false;
 
   constructor(private readonly options: InboxOptions) {
     this.queue = new Promise((resolve) => (this.open = resolve));
@@ -46,9 +47,15 @@ export class Inbox {
 
   /** For MqttSession.onMessage: queue the message; handled in order. */
   receive(topic: string, payload: Buffer): void {
+    if (this.closed) return; // shutting down: a persistent session will deliver it next time
     this.queue = this.queue.then(() => this.handle(topic, payload)).catch((error: unknown) =>
       this.options.logger.error('message handling failed', { topic, error: error instanceof Error ? error.message : String(error) }),
     );
+  }
+
+  /** Take no more messages (those queued are still handled). */
+  close(): void {
+    this.closed = true;
   }
 
   /** Resolves when every queued message has been handled. */
@@ -76,7 +83,11 @@ export class Inbox {
     if (output !== undefined) {
       const set = parseSetPayload(payload.toString('utf8'));
       if (!set) return { handled: false, reason: 'malformed', detail: `output ${output} takes ON, OFF, TOGGLE or {"state":"ON","ms":500}` };
-      await outputs.set(output, set.command, `set topic`, set.ms);
+      try {
+        await outputs.set(output, set.command, 'set topic', set.ms);
+      } catch (error) {
+        return { handled: false, reason: 'failed', detail: error instanceof Error ? error.message : String(error) };
+      }
       return { handled: true };
     }
     if (commands && topic === commands.topic) return commands.handle(payload);

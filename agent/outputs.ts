@@ -102,6 +102,8 @@ export class Outputs {
   set(name: string, command: SetCommand, source: string, ms: number | null = null): Promise<boolean> {
     const output = this.outputs.get(name);
     if (!output) return Promise.reject(new Error(`unknown output '${name}'`));
+    // Once stopped, the outputs stay at their safe states: a late message must not move them.
+    if (this.stopped) return Promise.reject(new Error(`output '${name}' is stopped (the agent is shutting down)`));
     output.timer?.abort();
     output.timer = undefined;
     const run = output.chain.then(async () => {

@@ -87,6 +87,7 @@ export class SubscriberMode {
   }
 
   async stop(timeoutMs = 2000): Promise<void> {
+    this.inbox?.close();
     if (this.inbox) await bounded(this.inbox.drained(), timeoutMs / 2);
     this.inputsPart?.stop();
     if (this.outputsPart) await bounded(this.outputsPart.stop(), timeoutMs / 2);

@@ -238,3 +238,15 @@ test('stop drives every output back to its safe state and says so on the state t
   assert.equal(sink.on(LED_STATE).at(-1), 'OFF');
   assert.equal(sink.on('devices/bbb01/outputs/relay/state').at(-1), 'OFF');
 });
+
+test('after stop, nothing moves an output away from its safe state', async () => {
+  const { outputs, gpio, deliver, inbox } = await rig();
+  await outputs.stop();
+  await assert.rejects(outputs.set('led', 'on', 'late'), /stopped/);
+  await deliver('devices/bbb01/outputs/led/set', 'ON');
+  assert.equal(gpio.level('P8_13'), false);
+  assert.equal(inbox.stats.dropped.failed, 1, 'refused, counted');
+  inbox.close();
+  await deliver('sensors/drone01/altitude', '150');
+  assert.equal(gpio.level('P8_13'), false);
+});
