@@ -79,8 +79,10 @@ export class MqttSession {
       client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
         if (error) this.logger.warn('could not publish online status', { error: error.message });
       });
-      // A broker that kept our session has our subscriptions; otherwise (re)subscribe.
-      if (this.subscriptions.length > 0 && !connack.sessionPresent) void this.sendSubscribe(this.subscriptions);
+      // A broker that kept our session has our subscriptions; otherwise (re)subscribe. The first
+      // connection of a process always subscribes: a kept session holds the subscriptions of the
+      // config it was made with, and a rule added since would never be subscribed.
+      if (this.subscriptions.length > 0 && (!connack.sessionPresent || this.connects === 1)) void this.sendSubscribe(this.subscriptions);
     });
     client.on('reconnect', () => this.logger.debug('reconnecting', { url }));
     client.on('offline', () => this.logger.warn('broker unreachable, will retry', { url, retryMs: this.config.reconnectPeriodMs }));

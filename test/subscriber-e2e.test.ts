@@ -165,6 +165,18 @@ describe('subscriber mode against Mosquitto', () => {
     for (const agent of fleet) assert.equal(await stop(agent), 0);
   });
 
+  it('a rule added while the subscriber was stopped is subscribed, although the broker kept the session', async () => {
+    const before = run(subscriberConfig('bbb-newrule', 'drone-old'));
+    await before.waitFor(/subscribed topic=sensors\/drone-old\/altitude/);
+    assert.equal(await stop(before), 0);
+    const after = run(subscriberConfig('bbb-newrule', 'drone-new'));
+    await after.waitFor(/sessionPresent=true/);
+    await after.waitFor(/subscribed topic=sensors\/drone-new\/altitude qos=1/);
+    publish(broker.port, 'sensors/drone-new/altitude', '111');
+    assert.equal(await waitForRetained(broker.port, 'devices/bbb-newrule/outputs/led/state', 'ON'), 'ON');
+    assert.equal(await stop(after), 0);
+  });
+
   for (const protocolVersion of [4, 5] as const) {
     it(`messages published while the subscriber is stopped arrive after it restarts (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async () => {
       const id = `bbb-away${protocolVersion}`;
