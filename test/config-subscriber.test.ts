@@ -154,3 +154,9 @@ test('role both: samples and reacts', () => {
   assert.equal(config.mqtt.clean, false);
   assert.equal(config.rules.length, 1);
 });
+
+test('a subscriber with only an output (commanded over MQTT) is valid; with nothing at all it is not', () => {
+  const config = loadConfig({ text: JSON.stringify({ role: 'subscriber', deviceId: 'r1', outputs: [{ name: 'relay', pin: '17' }] }), env: {} });
+  assert.equal(config.outputs.length, 1);
+  assert.match(at(problems(JSON.stringify({ role: 'subscriber', deviceId: 'r1' })), 'subscriptions').message, /needs at least one subscription, rule, output or input/);
+});

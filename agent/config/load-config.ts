@@ -204,8 +204,9 @@ function loadSubscriberMode(store: Store, origin: (rel: string) => string | unde
     const elseActions = parseActions(rule.elseActions, `rules[${i}].elseActions`, ctx, problems);
     return [{ ...rule, condition: comparisonsOf(rule.condition).length > 0 ? rule.condition : null, actions, elseActions }];
   });
-  if (problems.length > before) return { outputs: [], inputs: [], rules: [], ruleCount: rulesRaw?.length ?? null };
-  return { outputs: outputs.filter((o) => o !== null), inputs: inputs.filter((o) => o !== null), rules, ruleCount: rulesRaw?.length ?? null };
+  const ruleCount = rulesRaw === null ? null : rulesRaw.length + outputs.length + inputs.length;
+  if (problems.length > before) return { outputs: [], inputs: [], rules: [], ruleCount };
+  return { outputs: outputs.filter((o) => o !== null), inputs: inputs.filter((o) => o !== null), rules, ruleCount };
 }
 
 /** Offset of the first syntax error in `text` (V8 does not always say), or text.length. */

@@ -313,7 +313,7 @@ export interface RuleContext {
   /** Lengths of the arrays, null when they are not arrays. */
   sensorCount: number | null;
   subscriptionCount: number | null;
-  /** Length of `rules` (null when not an array): rules subscribe too. */
+  /** Rules, outputs and inputs together: each gives a subscriber something to do. */
   ruleCount?: number | null;
   /** Paths that already have a problem. */
   bad: ReadonlySet<string>;
@@ -340,7 +340,7 @@ function eachSensor(ctx: RuleContext, fn: (s: SensorConfig, at: string) => Confi
 
 export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   {
-    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription or rule.',
+    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription, rule, output or input.',
     check({ top, sensorCount, subscriptionCount, ruleCount, bad }) {
       if (bad.has('role')) return [];
       const out: ConfigProblem[] = [];
@@ -348,7 +348,7 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         out.push({ path: 'sensors', message: `role '${top.role}' needs at least one sensor, and there are none`, hint: 'add a sensor entry, or set role to "subscriber"' });
       }
       if (top.role !== 'publisher' && subscriptionCount === 0 && !ruleCount) {
-        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription or rule, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 } or a rule, or set role to "publisher"' });
+        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription, rule, output or input, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 } or a rule, or set role to "publisher"' });
       }
       return out;
     },
