@@ -107,6 +107,9 @@ export class Outputs {
     output.timer?.abort();
     output.timer = undefined;
     const run = output.chain.then(async () => {
+      // Again here: a timed change queued before this one may have started its timer meanwhile.
+      output.timer?.abort();
+      output.timer = undefined;
       const target = command === 'toggle' ? !output.active : command === 'on';
       await this.write(output, target, source);
       if (ms !== null) this.revertAfter(output, ms, source);

@@ -250,3 +250,13 @@ test('after stop, nothing moves an output away from its safe state', async () =>
   await deliver('sensors/drone01/altitude', '150');
   assert.equal(gpio.level('P8_13'), false);
 });
+
+test('a command queued behind a timed change is not undone by that change\'s timer', async () => {
+  const { outputs, clock } = await rig();
+  const timed = outputs.set('led', 'on', 'first', 100); // its timer starts only once its write is done
+  const plain = outputs.set('led', 'on', 'second');
+  await Promise.all([timed, plain]);
+  await clock.advance(200);
+  await settle();
+  assert.equal(outputs.state('led'), true);
+});
