@@ -1,7 +1,7 @@
 /**
  * GPIO inputs (buttons, switches): each pin is claimed with its debounce time, its state is
- * published (retained ON/OFF) at start and after every debounced change, and each reported change
- * also goes out as an edge event ("rising" = became active, "falling"), not retained.
+ * published (retained ON/OFF) at start and after every debounced change, and each change of the
+ * configured kind (`edge`) also goes out as an edge event ("rising" = became active, "falling"), not retained.
  */
 import type { GpioBackend, InputPin } from '../drivers/gpio/gpio.js';
 import type { InputConfig } from './config/subscriber-types.js';
@@ -34,7 +34,8 @@ export class Inputs {
 
   async start(): Promise<void> {
     for (const config of this.options.inputs) {
-      const pin = await this.options.gpio.input(config.pin, { activeLow: config.activeLow, edge: config.edge, debounceMs: config.debounceMs });
+      // Every change is watched so the retained state stays true; `edge` only filters the edge events.
+      const pin = await this.options.gpio.input(config.pin, { activeLow: config.activeLow, edge: 'both', debounceMs: config.debounceMs });
       this.pins.push({ config, pin });
       const active = await pin.read();
       this.states.set(config.name, active);
@@ -54,7 +55,7 @@ export class Inputs {
     const edge = active ? 'rising' : 'falling';
     this.options.logger.info(`input ${config.name} ${stateText(active)}`, { edge });
     this.publish(config.stateTopic, stateText(active), true);
-    this.publish(config.edgeTopic, edge, false);
+    if (config.edge === 'both' || config.edge === edge) this.publish(config.edgeTopic, edge, false);
   }
 
   private publish(topic: string, payload: string, retain: boolean): void {

@@ -260,3 +260,15 @@ test('a command queued behind a timed change is not undone by that change\'s tim
   await settle();
   assert.equal(outputs.state('led'), true);
 });
+
+test('an input with edge rising publishes only presses as edges, but its state follows every change', async () => {
+  const config = bbb({ inputs: [{ name: 'button', pin: 'P9_15', debounceMs: 0, edge: 'rising' }] });
+  const { gpio, sink, inputs } = await rig(config);
+  gpio.setLevel('P9_15', true);
+  await settle();
+  gpio.setLevel('P9_15', false);
+  await settle();
+  assert.deepEqual(sink.on('devices/bbb01/inputs/button/state'), ['OFF', 'ON', 'OFF']);
+  assert.deepEqual(sink.on('devices/bbb01/inputs/button/edge'), ['rising']);
+  assert.equal(inputs.state('button'), false);
+});

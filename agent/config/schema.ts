@@ -254,7 +254,7 @@ export const INPUT_SCHEMA = {
   pin: { doc: 'Pin as the board names it (as for outputs). Required.', format: 'gpio-pin', default: null },
   activeLow: { doc: 'Active (ON, pressed) when the pin is low: a button to ground with a pull-up.', format: 'flag', default: false },
   debounceMs: { doc: 'A change counts only after the level has been stable this long, ms.', format: 'debounce-ms', default: 50 },
-  edge: { doc: 'Which changes are reported: rising (becomes active), falling, or both.', format: 'edge', default: 'both' },
+  edge: { doc: 'Which changes go out on edgeTopic: rising (becomes active), falling, or both (the state topic follows every change).', format: 'edge', default: 'both' },
   stateTopic: { doc: 'State ON/OFF, retained, at start and after each reported change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/state' },
   edgeTopic: { doc: 'One message "rising" or "falling" per reported change (not retained); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/edge' },
 } satisfies SchemaNode;
