@@ -5,6 +5,7 @@
  * safe states, pins released → pending acknowledgements → `offline` → session → bus.
  */
 import { systemClock, type Clock } from '../drivers/clock.js';
+import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
@@ -14,7 +15,6 @@ import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
 import { SubscriberMode } from './subscriber-mode.js';
-import type { GpioBackend } from '../drivers/gpio/gpio.js';
 
 export interface AgentOptions {
   config: AgentConfig;

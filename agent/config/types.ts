@@ -4,6 +4,7 @@
  * board defaults have been applied, so nothing downstream deals with nulls meaning "default".
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
 
 export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic';
 export type Role = 'publisher' | 'subscriber' | 'both';
@@ -113,4 +114,3 @@ export interface AgentConfig {
 }
 
 export type { ActionConfig, CommandsConfig, ConditionConfig, InputConfig, OutputConfig, OutputState, RuleConfig } from './subscriber-types.js';
-import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
