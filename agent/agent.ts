@@ -1,9 +1,11 @@
 /**
  * The composition root: builds the pieces from the config and starts and stops them in order.
- * Start: hardware → sensors → broker session → subscriptions → sampling. Stop: sampling (in-flight
- * reads finish) → pending acknowledgements → `offline` → session → bus.
+ * Start: hardware → sensors → broker session → subscriber mode (outputs at safe states, inputs,
+ * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
+ * safe states, pins released → pending acknowledgements → `offline` → session → bus.
  */
 import { systemClock, type Clock } from '../drivers/clock.js';
+import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
@@ -14,6 +16,7 @@ import { Publisher } from './publisher.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
+import { SubscriberMode } from './subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -23,6 +26,8 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Log every sample at info level (the demo does, a service does not). */
   logReadings?: boolean;
+  /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
+  gpio?: GpioBackend;
 }
 
 export class Agent {
@@ -33,6 +38,7 @@ export class Agent {
   private session: MqttSession | undefined;
   private outbox: Outbox | undefined;
   private subscriber: Subscriber | undefined;
+  private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
   private readonly samplers: Sampler[] = [];
   private stopping: Promise<void> | undefined;
@@ -49,6 +55,11 @@ export class Agent {
 
   get delivery(): Outbox | undefined {
     return this.outbox;
+  }
+
+  /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
+  get subscriberMode(): SubscriberMode | undefined {
+    return this.reacting;
   }
 
   async start(): Promise<void> {
@@ -81,7 +92,17 @@ export class Agent {
       }
     }
 
+    if (config.role !== 'publisher') {
+      this.reacting = new SubscriberMode({ config, session: this.session, clock: this.clock, logger, ...(this.options.gpio ? { gpio: this.options.gpio } : {}) });
+      this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
+    }
     this.session.start();
+    try {
+      await this.reacting?.start();
+    } catch (error) {
+      await this.stop(); // the session would keep the process alive with nothing to do
+      throw error;
+    }
     if (config.role !== 'publisher' && config.subscriptions.length > 0) {
       this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
       await this.subscriber.start();
@@ -143,6 +164,7 @@ export class Agent {
     const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
     this.logger.info('stopping');
     await this.scheduler?.stop();
+    await this.reacting?.stop(left() / 2); // safe states and pins released before the session closes
     if (this.outbox && !(await this.outbox.drain(left() / 2))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }

@@ -208,7 +208,7 @@ async function checkConfig(argv: string[]): Promise<number> {
   const { values, positionals } = parse('check-config', argv);
   if (values.help) return help('check-config');
   const config = configFrom(values, positionals, 'check-config');
-  process.stdout.write(`${(values.config as string | undefined) ?? positionals[0]}: valid (${config.board}, ${config.role}, device ${config.deviceId}, ${config.sensors.length} sensor(s), ${config.subscriptions.length} subscription(s))\n`);
+  process.stdout.write(`${(values.config as string | undefined) ?? positionals[0]}: valid (${config.board}, ${config.role}, device ${config.deviceId}, ${config.sensors.length} sensor(s), ${config.subscriptions.length} subscription(s), ${config.outputs.length} output(s), ${config.inputs.length} input(s), ${config.rules.length} rule(s))\n`);
   return EXIT.ok;
 }
 

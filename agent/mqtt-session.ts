@@ -32,6 +32,9 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     // offline queue stays empty; QoS 0 must not be queued there either.
     queueQoSZero: false,
     will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    // MQTT 5 ends a session at disconnect unless it has an expiry (MQTT 5.0 §3.1.2.11.2), so
+    // clean: false alone would not keep a subscriber's queue there.
+    ...(config.protocolVersion === 5 && !config.clean ? { properties: { sessionExpiryInterval: config.sessionExpiryS } } : {}),
   };
 }
 
@@ -87,8 +90,10 @@ export class MqttSession {
       client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
         if (error) this.logger.warn('could not publish online status', { error: error.message });
       });
-      // A broker that kept our session has our subscriptions; otherwise (re)subscribe.
-      if (this.subscriptions.length > 0 && !connack.sessionPresent) void this.sendSubscribe(this.subscriptions);
+      // A broker that kept our session has our subscriptions; otherwise (re)subscribe. The first
+      // connection of a process always subscribes: a kept session holds the subscriptions of the
+      // config it was made with, and a rule added since would never be subscribed.
+      if (this.subscriptions.length > 0 && (!connack.sessionPresent || this.connects === 1)) void this.sendSubscribe(this.subscriptions);
       this.attempts = 0;
       for (const handler of this.connectHandlers) handler();
     });

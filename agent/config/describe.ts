@@ -4,11 +4,11 @@
  */
 import { BOARD_PROFILES } from './boards.js';
 import { FORMATS } from './formats.js';
-import { AGENT_SCHEMA, CROSS_FIELD_RULES, DRIVER_SCHEMAS, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
+import { AGENT_SCHEMA, CROSS_FIELD_RULES, DRIVER_SCHEMAS, INPUT_SCHEMA, leaves, OUTPUT_SCHEMA, RULE_SCHEMA, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
 
 export interface ConfigKeyDoc {
   /** Which schema: the top level, one entry of `sensors`, or one entry of `subscriptions`. */
-  section: 'top' | 'sensor' | 'subscription';
+  section: 'top' | 'sensor' | 'subscription' | 'output' | 'input' | 'rule';
   /** Full key path; entries are written `sensors[].settings.mode`. */
   path: string;
   doc: string;
@@ -49,7 +49,8 @@ function driverRows(): ConfigKeyDoc[] {
 
 /** Every key of the configuration, documented, in schema order. */
 export function configSchemaDoc(): ConfigKeyDoc[] {
-  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...driverRows(), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].')];
+  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...driverRows(), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].'),
+    ...rows('output', OUTPUT_SCHEMA, 'outputs[].'), ...rows('input', INPUT_SCHEMA, 'inputs[].'), ...rows('rule', RULE_SCHEMA, 'rules[].')];
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -89,6 +90,12 @@ export function renderConfigReference(): string {
     '### Each entry of `subscriptions`',
     '',
     ...table(of('subscription')),
+    '',
+    '### Each entry of `outputs`, `inputs` and `rules` (subscriber mode)',
+    '',
+    ...table([...of('output'), ...of('input'), ...of('rule')]),
+    '',
+    'Each action of `rules[].actions` / `elseActions` is checked by agent/config/actions.ts: see "Subscriber mode: rules and outputs" in the README.',
     '',
     '### Rules across keys',
     '',

@@ -332,6 +332,89 @@ function jsonArray(what: string): ConfigFormat {
   };
 }
 
+/*
+ * Subscriber mode (outputs, inputs, rules, commands). Action lists are only checked for being
+ * arrays here: agent/config/actions.ts checks each action with its own path.
+ */
+
+/** A publish topic template with exactly these placeholders (never a wildcard). */
+function templateTopic(placeholders: readonly string[], example: string): ConfigFormat {
+  const known = placeholders.map((p) => `{${p}}`).join(', ');
+  return {
+    allowed: `publish topic, no + or #; placeholders ${known}`,
+    check(value) {
+      const basic = topicBasics(value, 'topic');
+      if (basic.length > 0 || typeof value !== 'string') return basic;
+      const problems: FormatIssue[] = [];
+      if (/[+#]/.test(value)) problems.push(...issue(`${show(value)} contains a wildcard (+ or #)`, `a publish topic names every level exactly, e.g. ${show(example)}`));
+      if (value.startsWith('$')) problems.push(...issue(`${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker ($SYS/...)'));
+      for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
+        if (placeholders.includes(name!)) continue;
+        const guess = closest(name!, placeholders);
+        problems.push(...issue(`unknown placeholder {${name}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known here: ${known}`));
+      }
+      if (/[{}]/.test(value.replace(/\{[^{}]*\}/g, ''))) problems.push(...issue(`unbalanced brace in ${show(value)}`, `placeholders are written ${known}`));
+      return problems;
+    },
+  };
+}
+
+const gpioPin: ConfigFormat = {
+  allowed: 'pin as named on the board: "17" (Pi BCM), "P8_13" (BeagleBone Black), "25" (Udoo Neo)',
+  check(value) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return ok;
+    if (typeof value === 'string' && /^[A-Za-z0-9_.-]{1,32}$/.test(value)) return ok;
+    return issue(`${show(value)} is not a pin name`, 'write the pin as your board names it, e.g. "17" on a Raspberry Pi (BCM), "P8_13" on a BeagleBone Black, "25" on a Udoo Neo');
+  },
+};
+
+const nullOr = (format: ConfigFormat, allowed: string): ConfigFormat => ({ allowed, check: (value) => (value === null ? ok : format.check(value)), ...(format.coerce ? { coerce: format.coerce } : {}) });
+
+const threshold = nullOr(number('threshold', -1e12, 1e12, 'in the unit of the payload (e.g. feet)'), 'number, or null');
+
+const jsonField: ConfigFormat = {
+  allowed: 'null (the payload is the value) or a dotted path into a JSON payload: "value", "reading.ft"',
+  check(value) {
+    if (value === null || (typeof value === 'string' && /^[\w$-]+(\.[\w$-]+)*$/.test(value))) return ok;
+    return issue(`${show(value)} is not a field path`, 'write the JSON field as a dotted path, e.g. "value" or "reading.ft", or null for a plain payload');
+  },
+};
+
+const matchValue: ConfigFormat = {
+  allowed: 'string, number, or null',
+  check(value) {
+    if (value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return ok;
+    return issue(`${show(value)} cannot be compared with a payload`, 'give a string such as "ON" or a number, or null');
+  },
+};
+
+const actionList: ConfigFormat = {
+  allowed: 'array of actions: {type: output|log|publish, ...}',
+  check: (value) => (Array.isArray(value) ? ok : issue(`${show(value)} is not an array of actions`, 'write [ { "type": "output", "output": "led", "state": "on" } ], or [] for none')),
+};
+
+const SUBSCRIBER_FORMATS = {
+  'output-list': jsonArray('output'),
+  'input-list': jsonArray('input'),
+  'rule-list': jsonArray('rule'),
+  'output-name': topicLevelName('output name', 'led'),
+  'input-name': topicLevelName('input name', 'button'),
+  'rule-name': topicLevelName('rule name', 'altitude-led'),
+  'gpio-pin': gpioPin,
+  'output-state': oneOf('output state', ['on', 'off']),
+  edge: oneOf('edge', ['rising', 'falling', 'both']),
+  'debounce-ms': integer('debounce time', 0, 10000, 'milliseconds a level must be stable; 0 = off, 20–50 for a push button'),
+  'io-topic': templateTopic(['deviceId', 'name'], 'devices/{deviceId}/outputs/{name}/state'),
+  'device-topic': templateTopic(['deviceId'], 'devices/{deviceId}/commands'),
+  'json-field': jsonField,
+  threshold,
+  'match-value': matchValue,
+  hysteresis: number('hysteresis', 0, 1e12, 'how far past the threshold the value must fall back before the condition turns false'),
+  'action-list': actionList,
+  'payload-bytes': integer('payload size limit', 16, 268435455, 'bytes; MQTT allows up to 268435455'),
+  'session-expiry-s': integer('session expiry', 0, 4294967295, 'seconds the broker keeps a persistent MQTT 5 session'),
+} satisfies Record<string, ConfigFormat>;
+
 export const FORMATS = {
   board: oneOf('board', ['raspberry-pi', 'beaglebone-black', 'udoo-neo', 'generic'], { rpi: 'raspberry-pi', raspberrypi: 'raspberry-pi', bbb: 'beaglebone-black', beaglebone: 'beaglebone-black', udooneo: 'udoo-neo' }),
   role: oneOf('role', ['publisher', 'subscriber', 'both']),
@@ -352,6 +435,7 @@ export const FORMATS = {
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
+  ...SUBSCRIBER_FORMATS,
   driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180', 'mpl3115a2'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180', mpl3115: 'mpl3115a2' }),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
   'read-attempts': integer('number of read attempts', 1, 10, '1 means no retry; 3 rides out a short glitch'),

@@ -14,7 +14,7 @@ import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../d
 import type { ConfigProblem } from './config-error.js';
 import { fillTopic, FORMATS, type FormatName } from './formats.js';
 import type {
-  Bmp280SensorConfig, Bmp280Settings, Board, DriverName, HealthConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
+  Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
 } from './types.js';
 
 export interface SchemaLeaf {
@@ -79,7 +79,19 @@ export const AGENT_SCHEMA = {
       env: `${ENV}MQTT_CLIENT_ID`,
     },
     keepaliveS: { doc: 'Keepalive interval, seconds (0 = off).', format: 'keepalive-s', default: 60, env: `${ENV}MQTT_KEEPALIVE_S` },
-    clean: { doc: 'Start a clean session (no queued messages from before).', format: 'flag', default: true, env: `${ENV}MQTT_CLEAN` },
+    clean: {
+      doc: 'Start a clean session (no queued messages from before); null = true for a publisher, false for subscriber and both (a persistent session: QoS 1 messages sent while the board was off arrive when it returns).',
+      format: 'flag',
+      default: null,
+      nullable: true,
+      env: `${ENV}MQTT_CLEAN`,
+    },
+    sessionExpiryS: {
+      doc: 'MQTT 5 only: how long the broker keeps a persistent session after a disconnect, s (MQTT 5 ends it at once unless this is set).',
+      format: 'session-expiry-s',
+      default: 86400,
+      env: `${ENV}MQTT_SESSION_EXPIRY_S`,
+    },
     protocolVersion: {
       doc: 'MQTT protocol: 4 = 3.1.1, 5 = MQTT 5.',
       format: 'mqtt-protocol-version',
@@ -155,6 +167,21 @@ export const AGENT_SCHEMA = {
   },
   log: {
     level: { doc: 'Least severe level written.', format: 'log-level', default: 'info', env: `${ENV}LOG_LEVEL` },
+  },
+  // Subscriber mode: entry schemas OUTPUT_SCHEMA, INPUT_SCHEMA, RULE_SCHEMA below.
+  gpio: {
+    simulated: { doc: 'Use the simulated GPIO backend (pins in memory; the demo and tests) instead of the board\'s.', format: 'flag', default: false, env: `${ENV}GPIO_SIMULATED` },
+  },
+  outputs: { doc: 'GPIO outputs (LEDs, relays), each driven to its safe state at start and on shutdown (see the output table). From the environment: a JSON array.', format: 'output-list', default: [], env: `${ENV}OUTPUTS` },
+  inputs: { doc: 'GPIO inputs (buttons, switches) whose debounced state is published (see the input table). From the environment: a JSON array.', format: 'input-list', default: [], env: `${ENV}INPUTS` },
+  rules: { doc: 'What to do with messages: topic filter, condition, actions (see the rule table). From the environment: a JSON array.', format: 'rule-list', default: [], env: `${ENV}RULES` },
+  commands: {
+    enabled: { doc: 'Take JSON commands on commands.topic and answer on commands.responseTopic (roles subscriber and both).', format: 'flag', default: true, env: `${ENV}COMMANDS_ENABLED` },
+    topic: { doc: 'Command topic; {deviceId} is the only placeholder.', format: 'device-topic', default: 'devices/{deviceId}/commands', env: `${ENV}COMMANDS_TOPIC` },
+    responseTopic: { doc: 'Where each command is answered ({"id","status":"ok"|"error"}); {deviceId} only.', format: 'device-topic', default: 'devices/{deviceId}/responses', env: `${ENV}COMMANDS_RESPONSE_TOPIC` },
+  },
+  messages: {
+    maxBytes: { doc: 'Incoming payloads larger than this are logged, counted and dropped, bytes.', format: 'payload-bytes', default: 4096, env: `${ENV}MESSAGES_MAX_BYTES` },
   },
 } satisfies SchemaNode;
 
@@ -368,6 +395,42 @@ export const SUBSCRIPTION_SCHEMA = {
   qos: { doc: 'Maximum QoS to receive at.', format: 'qos', default: 0 },
 } satisfies SchemaNode;
 
+export const OUTPUT_SCHEMA = {
+  name: { doc: 'Unique name of this output ({name} in its topics, `output` in actions and commands). Required.', format: 'output-name', default: null },
+  pin: { doc: 'Pin as the board names it: BCM number on a Raspberry Pi ("17"), header name on a BeagleBone Black ("P8_13"), GPIO number on a Udoo Neo ("25"). Required.', format: 'gpio-pin', default: null },
+  activeLow: { doc: 'The load is on when the pin is low (many relay boards): on/off stay logical.', format: 'flag', default: false },
+  initial: { doc: 'Safe state, driven as the pin is claimed at start and again on shutdown.', format: 'output-state', default: 'off' },
+  stateTopic: { doc: 'State ON/OFF is published here, retained, after each change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/state' },
+  setTopic: { doc: 'Takes ON, OFF, TOGGLE, or {"state":"ON","ms":500} (on for 500 ms, then back); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/set' },
+} satisfies SchemaNode;
+
+export const INPUT_SCHEMA = {
+  name: { doc: 'Unique name of this input ({name} in its topics). Required.', format: 'input-name', default: null },
+  pin: { doc: 'Pin as the board names it (as for outputs). Required.', format: 'gpio-pin', default: null },
+  activeLow: { doc: 'Active (ON, pressed) when the pin is low: a button to ground with a pull-up.', format: 'flag', default: false },
+  debounceMs: { doc: 'A change counts only after the level has been stable this long, ms.', format: 'debounce-ms', default: 50 },
+  edge: { doc: 'Which changes go out on edgeTopic: rising (becomes active), falling, or both (the state topic follows every change).', format: 'edge', default: 'both' },
+  stateTopic: { doc: 'State ON/OFF, retained, at start and after each reported change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/state' },
+  edgeTopic: { doc: 'One message "rising" or "falling" per reported change (not retained); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/edge' },
+} satisfies SchemaNode;
+
+export const RULE_SCHEMA = {
+  name: { doc: 'Unique name of this rule ({rule} in templates, logs). Required.', format: 'rule-name', default: null },
+  topic: { doc: 'Topic filter the rule subscribes to (+, #, $share/group/...). Required.', format: 'mqtt-topic-filter', default: null },
+  qos: { doc: 'QoS of the rule\'s subscription (1: nothing lost while the board is away, with a persistent session).', format: 'qos', default: 1 },
+  condition: {
+    field: { doc: 'Dotted path of the value in a JSON payload ("value"); null = the payload itself is the value.', format: 'json-field', default: null, nullable: true },
+    above: { doc: 'True when the value is > this; false again only below above − hysteresis.', format: 'threshold', default: null, nullable: true },
+    atLeast: { doc: 'True when the value is ≥ this; false again only below atLeast − hysteresis.', format: 'threshold', default: null, nullable: true },
+    below: { doc: 'True when the value is < this; false again only above below + hysteresis.', format: 'threshold', default: null, nullable: true },
+    atMost: { doc: 'True when the value is ≤ this; false again only above atMost + hysteresis.', format: 'threshold', default: null, nullable: true },
+    equals: { doc: 'True when the value (text or number) equals this.', format: 'match-value', default: null, nullable: true },
+    hysteresis: { doc: 'Dead band that keeps a value hovering at a threshold from chattering, in the value\'s unit.', format: 'hysteresis', default: 0 },
+  },
+  actions: { doc: 'Run when the condition becomes true (every message if there is no condition): {type:"output",output,state:on|off|toggle|pulse,ms}, {type:"log",message}, {type:"publish",topic,payload,qos,retain}.', format: 'action-list', default: [] },
+  elseActions: { doc: 'Run when the condition becomes false.', format: 'action-list', default: [] },
+} satisfies SchemaNode;
+
 /** Every leaf of a schema with its dotted path, in declaration order. */
 export function leaves(node: SchemaNode, prefix = ''): Array<[string, SchemaLeaf]> {
   return Object.entries(node).flatMap(([key, entry]): Array<[string, SchemaLeaf]> => {
@@ -388,10 +451,13 @@ export interface LoadedTop {
   role: Role;
   deviceId: string;
   i2c: { bus: number | null; simulated: boolean };
-  mqtt: MqttConfig;
+  mqtt: Omit<MqttConfig, 'clean'> & { clean: boolean | null };
   queue: QueueConfig;
   health: HealthConfig;
   log: { level: LogLevel };
+  gpio: { simulated: boolean };
+  commands: CommandsConfig;
+  messages: { maxBytes: number };
 }
 
 export interface RuleContext {
@@ -404,6 +470,8 @@ export interface RuleContext {
   /** Lengths of the arrays, null when they are not arrays. */
   sensorCount: number | null;
   subscriptionCount: number | null;
+  /** Rules, outputs and inputs together: each gives a subscriber something to do. */
+  ruleCount?: number | null;
   /** Paths that already have a problem. */
   bad: ReadonlySet<string>;
 }
@@ -434,15 +502,15 @@ function eachBmp280(ctx: RuleContext, fn: (s: Bmp280SensorConfig, at: string) =>
 
 export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   {
-    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription.',
-    check({ top, sensorCount, subscriptionCount, bad }) {
+    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription, rule, output or input.',
+    check({ top, sensorCount, subscriptionCount, ruleCount, bad }) {
       if (bad.has('role')) return [];
       const out: ConfigProblem[] = [];
       if (top.role !== 'subscriber' && sensorCount === 0) {
         out.push({ path: 'sensors', message: `role '${top.role}' needs at least one sensor, and there are none`, hint: 'add a sensor entry, or set role to "subscriber"' });
       }
-      if (top.role !== 'publisher' && subscriptionCount === 0) {
-        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 }, or set role to "publisher"' });
+      if (top.role !== 'publisher' && subscriptionCount === 0 && !ruleCount) {
+        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription, rule, output or input, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 } or a rule, or set role to "publisher"' });
       }
       return out;
     },

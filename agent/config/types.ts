@@ -5,6 +5,7 @@
  */
 import type { Quantity } from '../../drivers/sensor.js';
 import type { FilterSpec } from '../filters.js';
+import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
 
 export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic';
 export type Role = 'publisher' | 'subscriber' | 'both';
@@ -183,6 +184,8 @@ export interface MqttConfig {
   statusTopic: string;
   connectTimeoutMs: number;
   reconnectPeriodMs: number;
+  /** MQTT 5 only: how long the broker keeps a persistent session (clean false) after a disconnect. */
+  sessionExpiryS: number;
   reconnectMaxMs: number;
 }
 
@@ -216,4 +219,13 @@ export interface AgentConfig {
   queue: QueueConfig;
   health: HealthConfig;
   log: { level: LogLevel };
+  // Subscriber mode (agent/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
+  gpio: { simulated: boolean };
+  outputs: OutputConfig[];
+  inputs: InputConfig[];
+  rules: RuleConfig[];
+  commands: CommandsConfig;
+  messages: { maxBytes: number };
 }
+
+export type { ActionConfig, CommandsConfig, ConditionConfig, InputConfig, OutputConfig, OutputState, RuleConfig } from './subscriber-types.js';
