@@ -4,18 +4,21 @@
  * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
  * safe states, pins released → pending acknowledgements → `offline` → session → bus.
  */
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
+import { HomeAssistantDiscovery } from './discovery.js';
 import { healthReport } from './health.js';
 import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
+import { version } from './version.js';
 import { SubscriberMode } from './subscriber-mode.js';
 
 export interface AgentOptions {
@@ -37,6 +40,7 @@ export class Agent {
   private hardware: Hardware | undefined;
   private session: MqttSession | undefined;
   private outbox: Outbox | undefined;
+  private discovery: HomeAssistantDiscovery | undefined;
   private subscriber: Subscriber | undefined;
   private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
@@ -92,11 +96,24 @@ export class Agent {
       }
     }
 
+    if (config.homeassistant.enabled) {
+      const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+        measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
+      });
+      this.discovery = discovery;
+      discovery.attach();
+      session.onConnect(() => void discovery.connected());
+    }
     if (config.role !== 'publisher') {
-      this.reacting = new SubscriberMode({ config, session: this.session, clock: this.clock, logger, ...(this.options.gpio ? { gpio: this.options.gpio } : {}) });
+      this.reacting = new SubscriberMode({
+        config, session: this.session, clock: this.clock, logger,
+        elsewhere: this.discovery?.topics ?? [],
+        ...(this.options.gpio ? { gpio: this.options.gpio } : {}),
+      });
       this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
     }
     this.session.start();
+    await this.discovery?.start();
     try {
       await this.reacting?.start();
     } catch (error) {
@@ -164,6 +181,7 @@ export class Agent {
     const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
     this.logger.info('stopping');
     await this.scheduler?.stop();
+    this.discovery?.stop();
     await this.reacting?.stop(left() / 2); // safe states and pins released before the session closes
     if (this.outbox && !(await this.outbox.drain(left() / 2))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });

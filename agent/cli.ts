@@ -4,7 +4,6 @@
  * and opens hardware (through hardware.ts). Exit statuses follow sysexits: 64 usage, 69 hardware
  * unavailable, 78 configuration (systemd's RestartPreventExitStatus=78 stops restart loops on it).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
@@ -15,6 +14,7 @@ import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { runDemo } from './demo.js';
 import { runTail } from './tail/tail.js';
+import { version } from './version.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
 import { convert, round } from './units.js';
@@ -62,11 +62,6 @@ function mainHelp(): string {
   for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(13)} ${command.summary}`);
   lines.push('', "Run 'edge-agent COMMAND --help' for a command's options.", 'Environment: EDGE_AGENT_* variables override config keys (see README).');
   return lines.join('\n');
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 type Values = Record<string, string | boolean | undefined>;

@@ -19,6 +19,8 @@ export interface InboxOptions {
   commands: Commands | undefined;
   /** Log-only subscriptions (agent/subscriber.ts logs them): not "unmatched". */
   logOnly: SubscriptionConfig[];
+  /** Topic filters another feature of the agent handles (Home Assistant's status): not "unmatched". */
+  elsewhere?: readonly string[];
   logger: Logger;
 }
 
@@ -93,6 +95,7 @@ export class Inbox {
     if (commands && topic === commands.topic) return commands.handle(payload);
     if (rules.matches(topic)) return rules.handle(topic, payload);
     if (logOnly.some((s) => topicMatches(s.topic, topic))) return { handled: true };
+    if (this.options.elsewhere?.some((filter) => topicMatches(filter, topic))) return { handled: true };
     return { handled: false, reason: 'unmatched', detail: 'no rule, output or command topic matches' };
   }
 }

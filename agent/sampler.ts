@@ -88,6 +88,11 @@ export class Sampler implements PeriodicTask {
     }
   }
 
+  /** What the chip measures, once it has been identified (undefined before its first init). */
+  get measures(): readonly Quantity[] | undefined {
+    return this.initialisedOnce ? this.sensor.quantities : undefined;
+  }
+
   /** Continue numbering after `seq` (the last number this sensor used before a restart). */
   resumeAfter(seq: number): void {
     if (seq > this.seq) this.seq = seq;

@@ -22,6 +22,8 @@ export interface SubscriberModeOptions {
   logger: Logger;
   /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
   gpio?: GpioBackend;
+  /** Topic filters other features handle (not "unmatched" here). */
+  elsewhere?: readonly string[];
 }
 
 /** Resolves after `ms` at most: shutdown must not hang on a broker that is gone. */
@@ -68,7 +70,7 @@ export class SubscriberMode {
     if (config.commands.enabled) {
       this.commandsPart = new Commands({ config: config.commands, outputs: this.outputsPart, inputs: this.inputsPart, sink: session, logger: logger.child('command'), stats: () => this.stats() });
     }
-    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, logger: logger.child('inbox') });
+    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, elsewhere: this.options.elsewhere ?? [], logger: logger.child('inbox') });
     const inbox = this.inbox;
     session.onMessage((topic, payload) => inbox.receive(topic, payload));
   }

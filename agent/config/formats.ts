@@ -471,6 +471,13 @@ export const FORMATS = {
     allowed: 'list of filter objects, e.g. [{ "type": "median", "window": 5 }, { "type": "delta", "min": 0.5 }]',
     check: (value) => checkFilters(value).map(({ key, message, hint }) => (key ? { key, message, hint } : { message, hint })),
   },
+  'discovery-prefix': {
+    allowed: 'one or more topic levels without wildcards, e.g. "homeassistant"',
+    check: (value) =>
+      typeof value === 'string' && /^[^#+\u0000]+$/.test(value) && !value.startsWith('/') && !value.endsWith('/')
+        ? ok
+        : issue(`${show(value)} is not a discovery prefix`, 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default'),
+  },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
     check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),

@@ -383,6 +383,7 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
     queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },
     health: { ...top.health, topic: fillTopic(top.health.topic, { deviceId: top.deviceId }) },
+    homeassistant: top.homeassistant,
     log: top.log,
     gpio: top.gpio,
     outputs: subscriberMode.outputs,

@@ -14,7 +14,7 @@ import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../d
 import type { ConfigProblem } from './config-error.js';
 import { fillTopic, FORMATS, type FormatName } from './formats.js';
 import type {
-  Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
+  Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
 } from './types.js';
 
 export interface SchemaLeaf {
@@ -152,6 +152,16 @@ export const AGENT_SCHEMA = {
   health: {
     intervalS: { doc: 'Seconds between health reports (retained JSON); 0 = off.', format: 'health-interval-s', default: 60, env: `${ENV}HEALTH_INTERVAL_S` },
     topic: { doc: 'Health topic; {deviceId} is the only placeholder here.', format: 'mqtt-topic', default: 'sensors/{deviceId}/health', env: `${ENV}HEALTH_TOPIC` },
+  },
+  homeassistant: {
+    enabled: { doc: 'Announce measurements, outputs and inputs to Home Assistant (MQTT discovery, retained configs).', format: 'flag', default: false, env: `${ENV}HOMEASSISTANT_ENABLED` },
+    prefix: { doc: 'Home Assistant\'s discovery prefix (its MQTT integration setting).', format: 'discovery-prefix', default: 'homeassistant', env: `${ENV}HOMEASSISTANT_PREFIX` },
+    expireAfterS: {
+      doc: 'expire_after of each measurement, s; 0 = three sample intervals (at least 30 s), twice a heartbeat filter, none with a delta/throttle filter and no heartbeat.',
+      format: 'age-s',
+      default: 0,
+      env: `${ENV}HOMEASSISTANT_EXPIRE_AFTER_S`,
+    },
   },
   sensors: {
     doc: 'Sensors to read and publish (each entry: see the sensor table). From the environment: a JSON array.',
@@ -454,6 +464,7 @@ export interface LoadedTop {
   mqtt: Omit<MqttConfig, 'clean'> & { clean: boolean | null };
   queue: QueueConfig;
   health: HealthConfig;
+  homeassistant: HomeAssistantConfig;
   log: { level: LogLevel };
   gpio: { simulated: boolean };
   commands: CommandsConfig;

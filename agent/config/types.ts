@@ -202,6 +202,13 @@ export interface QueueConfig {
   qos0: 'buffer' | 'drop';
 }
 
+export interface HomeAssistantConfig {
+  enabled: boolean;
+  prefix: string;
+  /** 0 = derived per measurement (agent/discovery.ts). */
+  expireAfterS: number;
+}
+
 export interface HealthConfig {
   intervalS: number;
   /** Resolved for the device. */
@@ -218,6 +225,7 @@ export interface AgentConfig {
   subscriptions: SubscriptionConfig[];
   queue: QueueConfig;
   health: HealthConfig;
+  homeassistant: HomeAssistantConfig;
   log: { level: LogLevel };
   // Subscriber mode (agent/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
   gpio: { simulated: boolean };
