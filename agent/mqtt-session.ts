@@ -6,6 +6,7 @@
 import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { MqttConfig, Qos, SubscriptionConfig } from './config/types.js';
+import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from './broker-auth.js';
 import type { Logger } from './logger.js';
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
@@ -38,6 +39,7 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     connectTimeout: config.connectTimeoutMs,
     reconnectPeriod: config.reconnectPeriodMs,
     will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    ...brokerAuthOptions(config),
   };
 }
 
@@ -48,6 +50,8 @@ export class MqttSession {
   private lastError = '';
   private firstConnect: Promise<void> | undefined;
   connects = 0;
+  /** Subscriptions the broker refused (SUBACK 0x80 and above, e.g. an ACL denial). */
+  subscriptionsRefused = 0;
 
   constructor(
     private readonly config: MqttConfig,
@@ -64,6 +68,7 @@ export class MqttSession {
    */
   start(): void {
     const url = redactUrl(this.config.url);
+    for (const warning of brokerAuthWarnings(this.config)) this.logger.warn(warning);
     this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: this.config.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' });
     const client = mqtt.connect(this.config.url, clientOptions(this.config));
     this.client = client;
@@ -85,7 +90,9 @@ export class MqttSession {
       // mqtt.js repeats the same error on every retry; say it once until something changes.
       if (error.message === this.lastError) return;
       this.lastError = error.message;
-      this.logger.error('broker connection error', { url, error: error.message });
+      const { kind, hint } = explainBrokerError(error);
+      const message = kind === 'auth' ? 'broker refused the credentials, will retry' : kind === 'tls' ? 'TLS handshake failed, will retry' : 'broker connection error';
+      this.logger.error(message, { url, error: error.message, hint, retryMs: this.config.reconnectPeriodMs });
     });
     client.on('message', (topic, payload) => {
       for (const handler of this.handlers) handler(topic, payload);
@@ -116,8 +123,11 @@ export class MqttSession {
     try {
       const grants = await this.requireClient().subscribeAsync(map);
       for (const grant of grants) {
-        // 128 (0x80) is the broker's refusal, e.g. an ACL denial.
-        if (grant.qos === 128) this.logger.error('subscription refused by the broker', { topic: grant.topic });
+        // 0x80 and above is a refusal: 128 in MQTT 3.1.1, 0x87 "not authorized" in MQTT 5 (an ACL denial).
+        if (grant.qos >= 0x80) {
+          this.subscriptionsRefused++;
+          this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
+        }
         else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
       }
     } catch (error) {

@@ -340,6 +340,14 @@ const rawAdc: ConfigFormat = {
   },
 };
 
+/** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
+function text(what: string, hint: string): ConfigFormat {
+  return {
+    allowed: 'string; "" = not set',
+    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) ? ok : issue(`not a valid ${what} (a string without control characters)`, hint)),
+  };
+}
+
 function jsonArray(what: string): ConfigFormat {
   return {
     allowed: `array of ${what} objects (environment: JSON)`,
@@ -402,6 +410,9 @@ export const FORMATS = {
   'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
   calibration,
   'raw-adc': rawAdc,
+  'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
+  secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
+  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none'),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

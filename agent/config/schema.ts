@@ -7,6 +7,7 @@
  */
 import type { Quantity } from '../../drivers/sensor.js';
 import type { ConfigProblem } from './config-error.js';
+import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
 import { fillTopic, type FormatName } from './formats.js';
 import type { Bmp280Settings, Board, LogLevel, MqttConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
 
@@ -96,6 +97,32 @@ export const AGENT_SCHEMA = {
       format: 'reconnect-ms',
       default: 1000,
       env: `${ENV}MQTT_RECONNECT_PERIOD_MS`,
+    },
+    // Broker security (README "Securing the broker connection"); checked by BROKER_AUTH_RULE.
+    username: { doc: 'User name the broker knows this board by (Mosquitto password_file); empty = none.', format: 'mqtt-username', default: '', env: `${ENV}MQTT_USERNAME` },
+    password: {
+      doc: 'Password for username. Keep it out of the JSON: use passwordFile or the environment variable.',
+      format: 'secret',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD`,
+      sensitive: true,
+    },
+    passwordFile: {
+      doc: 'File whose first line is the password (e.g. /etc/edge-agent/mqtt-password, mode 0640 root:edge-agent); wins over password.',
+      format: 'file-path',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD_FILE`,
+    },
+    tls: {
+      ca: { doc: 'PEM file of the CA that signed the broker\'s certificate (a private CA); empty = the system\'s trusted CAs.', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CA` },
+      cert: { doc: 'PEM client certificate for mutual TLS (needs key).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CERT` },
+      key: { doc: 'PEM private key of the client certificate (needs cert).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_KEY` },
+      insecureSkipVerify: {
+        doc: 'DANGEROUS: accept any server certificate and host name (a test bench only); logged as a warning at every start.',
+        format: 'flag',
+        default: false,
+        env: `${ENV}MQTT_TLS_INSECURE_SKIP_VERIFY`,
+      },
     },
   },
   sensors: {
@@ -388,4 +415,5 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
       return out;
     },
   },
+  BROKER_AUTH_RULE,
 ];

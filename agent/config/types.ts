@@ -90,6 +90,20 @@ export interface MqttConfig {
   statusTopic: string;
   connectTimeoutMs: number;
   reconnectPeriodMs: number;
+  /** Empty strings mean "not set" (convict defaults). */
+  username: string;
+  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); masked by printableConfig. */
+  password: string;
+  passwordFile: string;
+  tls: MqttTlsConfig;
+}
+
+export interface MqttTlsConfig {
+  /** PEM file paths; empty = not set. */
+  ca: string;
+  cert: string;
+  key: string;
+  insecureSkipVerify: boolean;
 }
 
 export interface AgentConfig {
