@@ -21,6 +21,8 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Log every sample at info level (the demo does, a service does not). */
   logReadings?: boolean;
+  /** Called after every sampling tick: the systemd watchdog's proof that the loop is alive. */
+  onTick?: () => void;
 }
 
 export class Agent {
@@ -83,7 +85,10 @@ export class Agent {
       onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensor: task, skipped }),
       onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
     });
-    for (const sampler of this.samplers) this.scheduler.start(sampler);
+    const onTick = this.options.onTick;
+    for (const sampler of this.samplers) {
+      this.scheduler.start(onTick ? { name: sampler.name, intervalMs: sampler.intervalMs, run: () => sampler.run().finally(onTick) } : sampler);
+    }
   }
 
   /** Resolves when the broker session is up. */
