@@ -264,5 +264,23 @@ describe('a secured broker', () => {
         await agent.stop();
       }
     });
+
+    it('with MQTT 3.1.1 the same denial is invisible: acknowledged, then dropped (why the README says use MQTT 5)', async () => {
+      const config = droneConfig('drone01', { url: `mqtts://127.0.0.1:${broker.port}`, username: 'drone01', passwordFile, protocolVersion: 4, tls: { ca: pki.ca } });
+      const sensors = config.sensors as Array<{ measurements: Record<string, unknown> }>;
+      sensors[0]!.measurements.temperature = { enabled: true, qos: 1, topic: 'elsewhere/{deviceId}/temperature' };
+      const nothing = watch({ port: broker.port, topics: ['elsewhere/#'], count: 1, timeoutS: 3, extraArgs: observer() });
+      const { agent, lines } = await runAgent(config);
+      try {
+        const stats = agent.publishing!.stats;
+        for (let i = 0; i < 300 && stats.acknowledged < 10; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(stats.acknowledged >= 10, `acknowledged ${stats.acknowledged}`);
+        assert.equal(stats.failed, 0, 'the broker acknowledged the denied publishes too');
+        assert.ok(!lines.some((l) => /publish failed/.test(l)));
+        await assert.rejects(nothing, /expected 1 message/, 'and never delivered them');
+      } finally {
+        await agent.stop();
+      }
+    });
   });
 });
