@@ -45,6 +45,8 @@ export class Service {
   /** Start, reloads and stop run one after another, never interleaved. */
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Aborts the wait for the first broker session (a stop must not wait for it). */
+  private readyWait: AbortController | undefined;
 
   constructor(private readonly options: ServiceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -84,6 +86,7 @@ export class Service {
   }
 
   stop(): Promise<void> {
+    this.readyWait?.abort();
     return this.enqueue(async () => {
       if (this.stopped) return;
       this.stopped = true;
@@ -113,11 +116,14 @@ export class Service {
     const agent = this.agent!;
     const broker = redactUrl(config.mqtt.url);
     const abort = new AbortController();
+    this.readyWait = abort;
     const connected = await Promise.race([
       agent.connected().then(() => true),
       this.clock.sleep(config.mqtt.connectTimeoutMs, abort.signal).then(() => false, () => false),
     ]);
+    const interrupted = abort.signal.aborted;
     abort.abort();
+    if (interrupted && !connected) return; // stopping: no READY now
     const status = connected ? `running: ${config.deviceId} connected to ${broker}` : `running: ${config.deviceId}, broker ${broker} not reachable yet (retrying)`;
     if (!connected) this.log?.warn('broker not reachable yet; telling systemd the service is up anyway', { url: broker });
     await this.options.notifier.notify({ READY: 1, STATUS: status });

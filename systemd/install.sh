@@ -102,6 +102,13 @@ if [ "$node_major" -lt 20 ]; then
   exit 69
 fi
 
+case "$node_bin" in
+  /home/*|/root/*|/run/user/*)
+    message="node is at $node_bin, inside a home directory, which the service cannot see (ProtectHome=yes): install Node.js system-wide (/usr/bin or /usr/local/bin)"
+    # Under --root nothing runs the unit here (an image build may install node later): a warning.
+    if [ -n "$root" ]; then say "WARNING: $message"; else echo "install.sh: $message" >&2; exit 69; fi ;;
+esac
+
 # Build the new tree beside the old one and swap, so a failed copy leaves the old install intact.
 mkdir -p "$(dirname "$prefix")"
 rm -rf "$prefix.new"

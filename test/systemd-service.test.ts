@@ -140,6 +140,40 @@ describe('edge-agent run under a (fake) service manager', () => {
   });
 });
 
+describe('edge-agent run under a (fake) service manager, broker unreachable', () => {
+  const unreachable = (deviceId: string, connectTimeoutMs: number): string => writeTempConfig({ ...config(deviceId), mqtt: { url: 'mqtt://127.0.0.1:1', connectTimeoutMs } });
+
+  it('says READY after mqtt.connectTimeoutMs anyway, with a status that says why', async () => {
+    const socket = await startFakeNotifySocket();
+    const agent = startAgent(['run', '--config', unreachable('late01', 300)], { NOTIFY_SOCKET: socket.path });
+    try {
+      const m = await socket.waitFor((m) => m.some((x) => x.startsWith('READY=1')), 'READY=1');
+      assert.ok(m.includes('READY=1\nSTATUS=running: late01, broker mqtt://127.0.0.1:1 not reachable yet (retrying)'), JSON.stringify(m));
+    } finally {
+      agent.child.kill('SIGTERM');
+      assert.equal(await agent.exited, 0);
+      socket.close();
+    }
+  });
+
+  it('a SIGTERM while waiting for the broker stops at once, without a READY', async () => {
+    const socket = await startFakeNotifySocket();
+    const agent = startAgent(['run', '--config', unreachable('late02', 600_000)], { NOTIFY_SOCKET: socket.path });
+    try {
+      await agent.waitFor(/broker connection error/);
+      agent.child.kill('SIGTERM');
+      // Bounded so a regression fails instead of hanging for the 10-minute connect timeout.
+      const code = await Promise.race([agent.exited, new Promise<string>((r) => setTimeout(() => r('still running after 60 s'), 60_000).unref())]);
+      assert.equal(code, 0);
+      const m = await socket.waitFor((m) => m.some((x) => x.startsWith('STOPPING=1')), 'STOPPING=1');
+      assert.ok(!m.some((x) => x.startsWith('READY=1')), JSON.stringify(m));
+    } finally {
+      if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      socket.close();
+    }
+  });
+});
+
 describe('logs under the journal', () => {
   it('every line carries its syslog priority and no timestamp when JOURNAL_STREAM is set', async () => {
     const file = writeTempConfig(config('journal01'));
