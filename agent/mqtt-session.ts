@@ -120,18 +120,25 @@ export class MqttSession {
 
   private async sendSubscribe(subscriptions: SubscriptionConfig[]): Promise<void> {
     const map = Object.fromEntries(subscriptions.map((s) => [s.topic, { qos: s.qos }]));
+    let grants: Array<{ topic: string; qos: number }>;
     try {
-      const grants = await this.requireClient().subscribeAsync(map);
-      for (const grant of grants) {
-        // 0x80 and above is a refusal: 128 in MQTT 3.1.1, 0x87 "not authorized" in MQTT 5 (an ACL denial).
-        if (grant.qos >= 0x80) {
-          this.subscriptionsRefused++;
-          this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
-        }
-        else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
-      }
+      grants = await this.requireClient().subscribeAsync(map);
     } catch (error) {
-      this.logger.error('subscribe failed', { error: error instanceof Error ? error.message : String(error) });
+      // mqtt.js 5 rejects the whole SUBSCRIBE when the broker refuses any topic in it
+      // (handlers/ack.js); the SUBACK it carries says which, in the order sent.
+      const granted = (error as { packet?: { granted?: unknown } } | null)?.packet?.granted;
+      if (!Array.isArray(granted)) {
+        this.logger.error('subscribe failed', { error: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      grants = Object.keys(map).map((topic, i) => ({ topic, qos: Number(granted[i]) }));
+    }
+    for (const grant of grants) {
+      // 0x80 and above is a refusal: 128 in MQTT 3.1.1, 0x87 "not authorized" in MQTT 5 (an ACL denial).
+      if (grant.qos >= 0x80) {
+        this.subscriptionsRefused++;
+        this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
+      } else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
     }
   }
 
