@@ -151,12 +151,13 @@ export class Service {
     await this.agent!.stop();
     try {
       await this.startAgent(next);
+      this.log!.info('configuration reloaded', { deviceId: next.deviceId });
     } catch (error) {
       logger.error('new configuration failed to start, going back to the previous one', { error: error instanceof Error ? error.message : String(error) });
       await this.agent?.stop();
       await this.startAgent(previous);
+      this.log!.info('previous configuration restarted', { deviceId: previous.deviceId });
     }
-    this.log!.info('configuration reloaded', { deviceId: this.config!.deviceId });
     await this.announceReady(this.config!);
   }
 }

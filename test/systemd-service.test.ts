@@ -119,6 +119,12 @@ describe('edge-agent run under a (fake) service manager', () => {
       const reloading = index(m, /^RELOADING=1/);
       assert.ok(reloading > ready && reloading < index(m, /^READY=1\nSTATUS=running: svc02/));
 
+      // A valid one that cannot start (no such I2C bus) falls back to the running configuration.
+      writeFileSync(file, JSON.stringify({ ...config('svc04'), i2c: { simulated: false, bus: 99 } }));
+      agent.child.kill('SIGHUP');
+      await agent.waitFor(/new configuration failed to start, going back to the previous one/);
+      await agent.waitFor(/previous configuration restarted deviceId=svc02/);
+
       // An invalid one is refused with every problem, and the running agent carries on.
       writeFileSync(file, JSON.stringify({ deviceId: 'svc03', sensors: [{ name: 'a', address: '0x99' }], loglevel: 'debug' }));
       agent.child.kill('SIGHUP');
