@@ -31,6 +31,8 @@ export interface AgentOptions {
   logReadings?: boolean;
   /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
   gpio?: GpioBackend;
+  /** Called after every sampling tick: the systemd watchdog's proof that the loop is alive. */
+  onTick?: () => void;
 }
 
 export class Agent {
@@ -129,7 +131,10 @@ export class Agent {
       onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensor: task, skipped }),
       onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
     });
-    for (const sampler of this.samplers) this.scheduler.start(sampler);
+    const onTick = this.options.onTick;
+    for (const sampler of this.samplers) {
+      this.scheduler.start(onTick ? { name: sampler.name, intervalMs: sampler.intervalMs, run: () => sampler.run().finally(onTick) } : sampler);
+    }
     if (config.health.intervalS > 0) {
       this.scheduler.start({
         name: 'health',

@@ -8,7 +8,6 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { probe } from '../drivers/probe.js';
-import { Agent } from './agent.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
@@ -17,6 +16,8 @@ import { runTail } from './tail/tail.js';
 import { version } from './version.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
+import { createNotifier, watchdogIntervalMs } from './sd-notify.js';
+import { Service } from './service.js';
 import { convert, round } from './units.js';
 import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 
@@ -27,7 +28,7 @@ class UsageError extends Error {}
 const COMMANDS: Record<string, { summary: string; usage: string; options: ParseArgsConfig['options'] }> = {
   run: {
     summary: 'sample the sensors and publish, and/or react to subscriptions, until stopped',
-    usage: 'edge-agent run --config FILE [--broker URL] [--simulate] [--log-level LEVEL]',
+    usage: 'edge-agent run --config FILE [--broker URL] [--simulate] [--log-level LEVEL]   (SIGHUP re-reads FILE)',
     options: { config: { type: 'string', short: 'c' }, broker: { type: 'string' }, simulate: { type: 'boolean' }, 'log-level': { type: 'string' } },
   },
   'check-config': {
@@ -106,19 +107,30 @@ function loggerFor(level: AgentConfig['log']['level']): Logger {
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv);
   if (values.help) return help('run');
-  const config = configFrom(values, positionals, 'run');
-  const logger = loggerFor(config.log.level);
-  const agent = new Agent({ config, logger });
+  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service.ts).
+  const notifier = createNotifier({ env: process.env, onError: (error) => service.logger?.warn('systemd notify failed', { error: error.message }) });
+  const service: Service = new Service({
+    load: () => configFrom(values, positionals, 'run'),
+    logger: (config) => loggerFor(config.log.level),
+    notifier,
+    watchdogMs: watchdogIntervalMs(process.env, process.pid),
+  });
   let signalled = false;
   const stop = (signal: string): void => {
     if (signalled) return;
     signalled = true;
-    logger.info('signal received', { signal });
-    void agent.stop().then(() => process.exit(EXIT.ok));
+    service.logger?.info('signal received', { signal });
+    void service.stop().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await agent.start();
+  process.on('SIGHUP', () => {
+    service.reload().catch((error: unknown) => {
+      service.logger?.error('reload failed and the previous configuration could not be restarted', { error: error instanceof Error ? error.message : String(error) });
+      process.exit(EXIT.failure);
+    });
+  });
+  await service.start();
   return new Promise<number>(() => undefined); // runs until a signal
 }
 

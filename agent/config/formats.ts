@@ -318,6 +318,14 @@ const rawAdc: ConfigFormat = {
   },
 };
 
+/** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
+function text(what: string, hint: string): ConfigFormat {
+  return {
+    allowed: 'string; "" = not set',
+    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) ? ok : issue(`not a valid ${what} (a string without control characters)`, hint)),
+  };
+}
+
 function jsonArray(what: string): ConfigFormat {
   return {
     allowed: `array of ${what} objects (environment: JSON)`,
@@ -502,6 +510,9 @@ export const FORMATS = {
   'mpl3115a2-chip': oneOf('simulated chip', ['mpl3115a2']),
   'mpl3115a2-mode': oneOf('MPL3115A2 mode', ['barometer', 'altimeter']),
   'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
+  'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
+  secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
+  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none'),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

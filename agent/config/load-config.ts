@@ -424,7 +424,8 @@ export function validateConfigText(text: string, env: Record<string, string | un
   return checkConfig({ text, env }).problems;
 }
 
-/** The resolved configuration as JSON for logs, with the broker password masked (mqtt.url is sensitive). */
+/** The resolved configuration as JSON for logs, with the broker passwords masked (mqtt.url and mqtt.password are sensitive). */
 export function printableConfig(config: AgentConfig): string {
-  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url) } }, null, 2);
+  const password = config.mqtt.password === '' ? '' : '***';
+  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url), password } }, null, 2);
 }

@@ -12,6 +12,7 @@ import { conversionTimeMs as bmp388ConversionMs, toRegisters as bmp388Registers 
 import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_MS } from '../../drivers/mpl3115a2/registers.js';
 import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
+import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
 import { fillTopic, FORMATS, type FormatName } from './formats.js';
 import type {
   Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
@@ -121,6 +122,32 @@ export const AGENT_SCHEMA = {
       format: 'reconnect-ms',
       default: 60000,
       env: `${ENV}MQTT_RECONNECT_MAX_MS`,
+    },
+    // Broker security (README "Securing the broker connection"); checked by BROKER_AUTH_RULE.
+    username: { doc: 'User name the broker knows this board by (Mosquitto password_file); empty = none.', format: 'mqtt-username', default: '', env: `${ENV}MQTT_USERNAME` },
+    password: {
+      doc: 'Password for username. Keep it out of the JSON: use passwordFile or the environment variable.',
+      format: 'secret',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD`,
+      sensitive: true,
+    },
+    passwordFile: {
+      doc: 'File whose first line is the password (e.g. /etc/edge-agent/mqtt-password, mode 0640 root:edge-agent); wins over password.',
+      format: 'file-path',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD_FILE`,
+    },
+    tls: {
+      ca: { doc: 'PEM file of the CA that signed the broker\'s certificate (a private CA); empty = the system\'s trusted CAs.', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CA` },
+      cert: { doc: 'PEM client certificate for mutual TLS (needs key).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CERT` },
+      key: { doc: 'PEM private key of the client certificate (needs cert).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_KEY` },
+      insecureSkipVerify: {
+        doc: 'DANGEROUS: accept any server certificate and host name (a test bench only); logged as a warning at every start.',
+        format: 'flag',
+        default: false,
+        env: `${ENV}MQTT_TLS_INSECURE_SKIP_VERIFY`,
+      },
     },
   },
   queue: {
@@ -653,4 +680,5 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
       return out;
     },
   },
+  BROKER_AUTH_RULE,
 ];

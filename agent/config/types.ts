@@ -187,6 +187,20 @@ export interface MqttConfig {
   /** MQTT 5 only: how long the broker keeps a persistent session (clean false) after a disconnect. */
   sessionExpiryS: number;
   reconnectMaxMs: number;
+  /** Empty strings mean "not set" (convict defaults). */
+  username: string;
+  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); masked by printableConfig. */
+  password: string;
+  passwordFile: string;
+  tls: MqttTlsConfig;
+}
+
+export interface MqttTlsConfig {
+  /** PEM file paths; empty = not set. */
+  ca: string;
+  cert: string;
+  key: string;
+  insecureSkipVerify: boolean;
 }
 
 export interface QueueConfig {
