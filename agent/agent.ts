@@ -1,13 +1,17 @@
 /**
  * The composition root: builds the pieces from the config and starts and stops them in order.
- * Start: hardware → sensors → broker session → subscriptions → sampling. Stop: sampling (in-flight
- * reads finish) → pending acknowledgements → `offline` → session → bus.
+ * Start: hardware → sensors → broker session → subscriber mode (outputs at safe states, inputs,
+ * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
+ * safe states, pins released → pending acknowledgements → `offline` → session → bus.
  */
+import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
+import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
+import { HomeAssistantDiscovery } from './discovery.js';
 import { healthReport } from './health.js';
 import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
@@ -15,6 +19,8 @@ import { SampleGroup } from './sample-group.js';
 import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
+import { version } from './version.js';
+import { SubscriberMode } from './subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -24,6 +30,10 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Log every sample at info level (the demo does, a service does not). */
   logReadings?: boolean;
+  /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
+  gpio?: GpioBackend;
+  /** Called after every sampling tick: the systemd watchdog's proof that the loop is alive. */
+  onTick?: () => void;
 }
 
 export class Agent {
@@ -33,7 +43,9 @@ export class Agent {
   private hardware: Hardware | undefined;
   private session: MqttSession | undefined;
   private outbox: Outbox | undefined;
+  private discovery: HomeAssistantDiscovery | undefined;
   private subscriber: Subscriber | undefined;
+  private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
   private readonly samplers: Sampler[] = [];
   private readonly groups = new Map<number, SampleGroup>();
@@ -51,6 +63,11 @@ export class Agent {
 
   get delivery(): Outbox | undefined {
     return this.outbox;
+  }
+
+  /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
+  get subscriberMode(): SubscriberMode | undefined {
+    return this.reacting;
   }
 
   async start(): Promise<void> {
@@ -87,7 +104,30 @@ export class Agent {
       }
     }
 
+    if (config.homeassistant.enabled) {
+      const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+        measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
+      });
+      this.discovery = discovery;
+      discovery.attach();
+      session.onConnect(() => void discovery.connected());
+    }
+    if (config.role !== 'publisher') {
+      this.reacting = new SubscriberMode({
+        config, session: this.session, clock: this.clock, logger,
+        elsewhere: this.discovery?.topics ?? [],
+        ...(this.options.gpio ? { gpio: this.options.gpio } : {}),
+      });
+      this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
+    }
     this.session.start();
+    await this.discovery?.start();
+    try {
+      await this.reacting?.start();
+    } catch (error) {
+      await this.stop(); // the session would keep the process alive with nothing to do
+      throw error;
+    }
     if (config.role !== 'publisher' && config.subscriptions.length > 0) {
       this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
       await this.subscriber.start();
@@ -97,7 +137,10 @@ export class Agent {
       onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensors: task, skipped }),
       onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
     });
-    for (const group of this.groups.values()) this.scheduler.start(group);
+    const onTick = this.options.onTick;
+    for (const group of this.groups.values()) {
+      this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, run: () => group.run().finally(onTick) } : group);
+    }
     if (config.health.intervalS > 0) {
       this.scheduler.start({
         name: 'health',
@@ -149,6 +192,8 @@ export class Agent {
     const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
     this.logger.info('stopping');
     await this.scheduler?.stop();
+    this.discovery?.stop();
+    await this.reacting?.stop(left() / 2); // safe states and pins released before the session closes
     if (this.outbox && !(await this.outbox.drain(left() / 2))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }

@@ -7,19 +7,22 @@
  * and opens hardware (through hardware.ts). Exit statuses follow sysexits: 64 usage, 69 hardware
  * unavailable, 78 configuration (systemd's RestartPreventExitStatus=78 stops restart loops on it).
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { probe } from '../drivers/probe.js';
-import { Agent } from './agent.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { runDemo } from './demo.js';
+import { runTail } from './tail/tail.js';
+import { version } from './version.js';
 import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
+import { createNotifier, watchdogIntervalMs } from './sd-notify.js';
+import { Service } from './service.js';
 import { convert, round } from './units.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, config: 78 } as const;
 
@@ -28,7 +31,7 @@ class UsageError extends Error {}
 const COMMANDS: Record<string, { summary: string; usage: string; options: ParseArgsConfig['options'] }> = {
   run: {
     summary: 'sample the sensors and publish, and/or react to subscriptions, until stopped',
-    usage: 'edge-agent run --config FILE [--broker URL] [--simulate] [--log-level LEVEL]',
+    usage: 'edge-agent run --config FILE [--broker URL] [--simulate] [--log-level LEVEL]   (SIGHUP re-reads FILE)',
     options: { config: { type: 'string', short: 'c' }, broker: { type: 'string' }, simulate: { type: 'boolean' }, 'log-level': { type: 'string' } },
   },
   'check-config': {
@@ -46,6 +49,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: ParseA
     usage: 'edge-agent probe [--bus N] [--config FILE] [--simulate]',
     options: { bus: { type: 'string', short: 'b' }, config: { type: 'string', short: 'c' }, simulate: { type: 'boolean' } },
   },
+  tail: {
+    summary: 'show live readings, status and health of every agent seen (plain lines when not a terminal)',
+    usage: 'edge-agent tail [--broker URL] [FILTER…]   (default filter sensors/#)',
+    options: { broker: { type: 'string' } },
+  },
   demo: {
     summary: 'the classic scenario on simulated hardware: a Pi publishes altitude, a BeagleBone Black and a Udoo Neo receive it',
     usage: 'edge-agent demo [--broker URL] [--duration SECONDS]',
@@ -58,11 +66,6 @@ function mainHelp(): string {
   for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(13)} ${command.summary}`);
   lines.push('', "Run 'edge-agent COMMAND --help' for a command's options.", 'Environment: EDGE_AGENT_* variables override config keys (see README).');
   return lines.join('\n');
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 type Values = Record<string, string | boolean | undefined>;
@@ -107,19 +110,30 @@ function loggerFor(level: AgentConfig['log']['level']): Logger {
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv);
   if (values.help) return help('run');
-  const config = configFrom(values, positionals, 'run');
-  const logger = loggerFor(config.log.level);
-  const agent = new Agent({ config, logger });
+  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service.ts).
+  const notifier = createNotifier({ env: process.env, onError: (error) => service.logger?.warn('systemd notify failed', { error: error.message }) });
+  const service: Service = new Service({
+    load: () => configFrom(values, positionals, 'run'),
+    logger: (config) => loggerFor(config.log.level),
+    notifier,
+    watchdogMs: watchdogIntervalMs(process.env, process.pid),
+  });
   let signalled = false;
   const stop = (signal: string): void => {
     if (signalled) return;
     signalled = true;
-    logger.info('signal received', { signal });
-    void agent.stop().then(() => process.exit(EXIT.ok));
+    service.logger?.info('signal received', { signal });
+    void service.stop().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  await agent.start();
+  process.on('SIGHUP', () => {
+    service.reload().catch((error: unknown) => {
+      service.logger?.error('reload failed and the previous configuration could not be restarted', { error: error instanceof Error ? error.message : String(error) });
+      process.exit(EXIT.failure);
+    });
+  });
+  await service.start();
   return new Promise<number>(() => undefined); // runs until a signal
 }
 
@@ -133,8 +147,10 @@ async function read(argv: string[]): Promise<number> {
   const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
   let failures = 0;
   try {
+    // The same fault policy as the agent: a glitch is retried, an impossible value is not printed.
+    const retry = (c: AgentConfig['sensors'][number]): RetryOptions => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
     for (const { config: sensorConfig, sensor } of hardware.sensors) {
-      await sensor.init();
+      await retryTransient(() => sensor.init(), retry(sensorConfig));
       logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });
     }
     const interval = Math.min(...hardware.sensors.map((s) => s.config.intervalMs));
@@ -143,7 +159,10 @@ async function read(argv: string[]): Promise<number> {
       for (const { config: sensorConfig, sensor } of hardware.sensors) {
         try {
           const ts = new Date().toISOString();
-          for (const m of await sensor.read()) {
+          const measurements = await retryTransient(() => sensor.read(), retry(sensorConfig));
+          const bad = outOfRange(measurements, sensor.operatingRange);
+          if (bad) throw new Error(`${describeOutOfRange(bad)}; sample rejected`);
+          for (const m of measurements) {
             const mc = sensorConfig.measurements[m.quantity];
             if (!mc?.enabled) continue;
             const value = round(convert(m.quantity, m.value, mc.unit), mc.decimals);
@@ -199,7 +218,28 @@ async function checkConfig(argv: string[]): Promise<number> {
   const { values, positionals } = parse('check-config', argv);
   if (values.help) return help('check-config');
   const config = configFrom(values, positionals, 'check-config');
-  process.stdout.write(`${(values.config as string | undefined) ?? positionals[0]}: valid (${config.board}, ${config.role}, device ${config.deviceId}, ${config.sensors.length} sensor(s), ${config.subscriptions.length} subscription(s))\n`);
+  process.stdout.write(`${(values.config as string | undefined) ?? positionals[0]}: valid (${config.board}, ${config.role}, device ${config.deviceId}, ${config.sensors.length} sensor(s), ${config.subscriptions.length} subscription(s), ${config.outputs.length} output(s), ${config.inputs.length} input(s), ${config.rules.length} rule(s))\n`);
+  return EXIT.ok;
+}
+
+async function tail(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('tail', argv);
+  if (values.help) return help('tail');
+  const broker = (values.broker as string | undefined) ?? process.env.EDGE_AGENT_MQTT_URL ?? 'mqtt://localhost:1883';
+  const filters = positionals.length > 0 ? positionals : ['sensors/#'];
+  const until = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await runTail({
+    broker,
+    filters,
+    screen: process.stdout.isTTY === true,
+    write: (text) => process.stdout.write(text),
+    columns: () => process.stdout.columns ?? 100,
+    until,
+    onError: (message) => process.stderr.write(`edge-agent tail: ${message}\n`),
+  });
   return EXIT.ok;
 }
 
@@ -234,6 +274,8 @@ async function main(argv: string[]): Promise<number> {
         return await checkConfig(rest);
       case 'demo':
         return await demo(rest);
+      case 'tail':
+        return await tail(rest);
       case '--version':
       case 'version':
         process.stdout.write(`${version()}\n`);

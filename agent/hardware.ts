@@ -6,7 +6,7 @@ import type { Clock } from '../drivers/clock.js';
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js';
 import { openLinuxI2cBus } from '../drivers/i2c/linux-bus.js';
 import { RecordingBus } from '../drivers/i2c/recording-bus.js';
-import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
+import { FaultyDevice, SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import type { Sensor } from '../drivers/sensor.js';
 import type { AgentConfig, SensorConfig } from './config/types.js';
 import { createSensor, simulateSensor } from './sensors.js';
@@ -26,7 +26,11 @@ export interface HardwareOptions {
 
 export function simulatedBus(config: AgentConfig, clock: Clock): SimulatedI2cBus {
   const bus = new SimulatedI2cBus();
-  for (const sensor of config.sensors) bus.attach(sensor.address, simulateSensor(clock, sensor));
+  for (const sensor of config.sensors) {
+    const chip = simulateSensor(clock, sensor);
+    const rate = sensor.simulation.faultRate ?? 0; // absent in configs built by hand in tests
+    bus.attach(sensor.address, rate > 0 ? new FaultyDevice(chip, sensor.address, rate, sensor.address) : chip);
+  }
   return bus;
 }
 

@@ -29,10 +29,10 @@ export interface HealthReport {
     published: number;
     acknowledged: number;
     buffered: number;
-    dropped: { queueFull: number; expired: number; offline: number };
+    dropped: { queueFull: number; expired: number; offline: number; refused: number };
   };
   queue: { bytes: number; records: number };
-  sensors: Record<string, { samples: number; errors: number; lastError: string | null }>;
+  sensors: Record<string, { samples: number; errors: number; retries: number; reinits: number; resets: number; rejected: number; lastError: string | null }>;
   lastError: string | null;
 }
 
@@ -49,10 +49,15 @@ export function healthReport(s: HealthSources): HealthReport {
       published: stats?.sent ?? 0,
       acknowledged: stats?.acknowledged ?? 0,
       buffered: s.outbox?.backlog ?? 0,
-      dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0 }) },
+      dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0, refused: 0 }) },
     },
     queue: { bytes: s.outbox?.queueBytes ?? 0, records: s.outbox?.backlog ?? 0 },
-    sensors: Object.fromEntries(s.sensors.map(({ name, stats: st }) => [name, { samples: st.samples, errors: st.errors, lastError: st.lastError || null }])),
+    sensors: Object.fromEntries(
+      s.sensors.map(({ name, stats: st }) => [
+        name,
+        { samples: st.samples, errors: st.errors, retries: st.retries, reinits: st.reinits, resets: st.resets, rejected: st.rejected, lastError: st.lastError || null },
+      ]),
+    ),
     lastError: s.lastError || null,
   };
 }

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { redactUrl } from './config/formats.js';
 import type { MqttConfig, Qos, SubscriptionConfig } from './config/types.js';
+import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from './broker-auth.js';
 import type { Logger } from './logger.js';
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
@@ -32,6 +33,10 @@ export function clientOptions(config: MqttConfig): IClientOptions {
     // offline queue stays empty; QoS 0 must not be queued there either.
     queueQoSZero: false,
     will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    // MQTT 5 ends a session at disconnect unless it has an expiry (MQTT 5.0 §3.1.2.11.2), so
+    // clean: false alone would not keep a subscriber's queue there.
+    ...(config.protocolVersion === 5 && !config.clean ? { properties: { sessionExpiryInterval: config.sessionExpiryS } } : {}),
+    ...brokerAuthOptions(config),
   };
 }
 
@@ -59,6 +64,8 @@ export class MqttSession {
   lastError = '';
   private firstConnect: Promise<void> | undefined;
   connects = 0;
+  /** Subscriptions the broker refused (SUBACK 0x80 and above, e.g. an ACL denial). */
+  subscriptionsRefused = 0;
 
   constructor(
     private readonly config: MqttConfig,
@@ -75,6 +82,7 @@ export class MqttSession {
    */
   start(): void {
     const url = redactUrl(this.config.url);
+    for (const warning of brokerAuthWarnings(this.config)) this.logger.warn(warning);
     this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: this.config.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' });
     const client = mqtt.connect(this.config.url, clientOptions(this.config));
     this.client = client;
@@ -87,8 +95,10 @@ export class MqttSession {
       client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
         if (error) this.logger.warn('could not publish online status', { error: error.message });
       });
-      // A broker that kept our session has our subscriptions; otherwise (re)subscribe.
-      if (this.subscriptions.length > 0 && !connack.sessionPresent) void this.sendSubscribe(this.subscriptions);
+      // A broker that kept our session has our subscriptions; otherwise (re)subscribe. The first
+      // connection of a process always subscribes: a kept session holds the subscriptions of the
+      // config it was made with, and a rule added since would never be subscribed.
+      if (this.subscriptions.length > 0 && (!connack.sessionPresent || this.connects === 1)) void this.sendSubscribe(this.subscriptions);
       this.attempts = 0;
       for (const handler of this.connectHandlers) handler();
     });
@@ -98,7 +108,9 @@ export class MqttSession {
       this.lastError = error.message;
       if (error.message === this.repeatedError) return;
       this.repeatedError = error.message;
-      this.logger.error('broker connection error', { url, error: error.message });
+      const { kind, hint } = explainBrokerError(error);
+      const message = kind === 'auth' ? 'broker refused the credentials, will retry' : kind === 'tls' ? 'TLS handshake failed, will retry' : 'broker connection error';
+      this.logger.error(message, { url, error: error.message, hint });
     });
     client.on('message', (topic, payload) => {
       for (const handler of this.handlers) handler(topic, payload);
@@ -147,15 +159,25 @@ export class MqttSession {
 
   private async sendSubscribe(subscriptions: SubscriptionConfig[]): Promise<void> {
     const map = Object.fromEntries(subscriptions.map((s) => [s.topic, { qos: s.qos }]));
+    let grants: Array<{ topic: string; qos: number }>;
     try {
-      const grants = await this.requireClient().subscribeAsync(map);
-      for (const grant of grants) {
-        // 128 (0x80) is the broker's refusal, e.g. an ACL denial.
-        if (grant.qos === 128) this.logger.error('subscription refused by the broker', { topic: grant.topic });
-        else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
-      }
+      grants = await this.requireClient().subscribeAsync(map);
     } catch (error) {
-      this.logger.error('subscribe failed', { error: error instanceof Error ? error.message : String(error) });
+      // mqtt.js 5 rejects the whole SUBSCRIBE when the broker refuses any topic in it
+      // (handlers/ack.js); the SUBACK it carries says which, in the order sent.
+      const granted = (error as { packet?: { granted?: unknown } } | null)?.packet?.granted;
+      if (!Array.isArray(granted)) {
+        this.logger.error('subscribe failed', { error: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      grants = Object.keys(map).map((topic, i) => ({ topic, qos: Number(granted[i]) }));
+    }
+    for (const grant of grants) {
+      // 0x80 and above is a refusal: 128 in MQTT 3.1.1, 0x87 "not authorized" in MQTT 5 (an ACL denial).
+      if (grant.qos >= 0x80) {
+        this.subscriptionsRefused++;
+        this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
+      } else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
     }
   }
 

@@ -38,7 +38,8 @@ export interface OutboxStats {
   sent: number;
   /** Acknowledged by the broker (QoS ≥ 1), or written to it (QoS 0). */
   acknowledged: number;
-  dropped: { queueFull: number; expired: number; offline: number };
+  /** queueFull: the cap; expired: maxAgeS; offline: no queue (or QoS 0 "drop"); refused: the broker said no (an ACL, MQTT 5). */
+  dropped: { queueFull: number; expired: number; offline: number; refused: number };
 }
 
 interface QueueMeta {
@@ -69,8 +70,14 @@ function decode(data: Buffer): OutgoingMessage {
   return { topic: s.t, payload: s.p, qos: s.q, retain: s.r === 1, ts: s.ts, sensor: s.s, seq: s.n };
 }
 
+/** An error carrying an MQTT reason code ≥ 0x80 is the broker's answer, not a lost connection. */
+function refusedByBroker(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 0x80;
+}
+
 export class Outbox {
-  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0 } };
+  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0, refused: 0 } };
   private readonly log: SegmentLog<QueueMeta> | undefined;
   private readonly seqs: Record<string, number> = {};
   private sendIndex = 0;
@@ -82,6 +89,7 @@ export class Outbox {
   private readonly direct = new Set<Promise<void>>();
   private syncTimer: NodeJS.Timeout | undefined;
   private dropping = false;
+  private readonly refusedTopics = new Set<string>();
   private closed = false;
 
   constructor(
@@ -227,6 +235,14 @@ export class Outbox {
       (error: unknown) => {
         if (this.inFlight.get(index) !== token) return;
         this.inFlight.delete(index);
+        if (refusedByBroker(error)) {
+          // The broker answered, and said no (MQTT 5 PUBACK ≥ 0x80, e.g. 0x87 Not authorized): sending
+          // it again would be refused again, forever. Count it, say so, and let the queue move on.
+          this.refused(message.topic, error);
+          this.settled(index);
+          this.pump();
+          return;
+        }
         // Connection lost with this message unacknowledged: send it again, and everything after it,
         // so the order at the subscriber holds (duplicates are the price of at-least-once).
         if (index < this.sendIndex && !this.acked.has(index)) this.sendIndex = Math.max(index, this.log!.tail);
@@ -245,12 +261,25 @@ export class Outbox {
           this.stats.acknowledged++;
         },
         (error: unknown) => {
+          if (refusedByBroker(error)) {
+            this.refused(message.topic, error);
+            return;
+          }
           this.stats.dropped.offline++;
           this.logger.debug('publish failed', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
         },
       )
       .finally(() => this.direct.delete(sent));
     this.direct.add(sent);
+  }
+
+  /** Logged once per topic: a denied topic stays denied, and every sample would say so again. */
+  private refused(topic: string, error: unknown): void {
+    this.stats.dropped.refused++;
+    const fields = { topic, error: error instanceof Error ? error.message : String(error), hint: 'refused by the broker (its ACL?); dropped, not retried' };
+    if (this.refusedTopics.has(topic)) this.logger.debug('publish failed', fields);
+    else this.logger.warn('publish failed', fields);
+    this.refusedTopics.add(topic);
   }
 
   /** A logged message is done with (acknowledged or expired): consume the log up to the first gap. */

@@ -1,15 +1,20 @@
 /**
  * One periodic task per sensor: read the chip, turn its measurements into readings in the
- * configured units and hand them on. A failing read is logged with the sensor's name and counted;
- * the next tick tries again (and re-initialises the chip if it never came up), so one bad sensor
- * never stops the others.
+ * configured units and hand them on. Faults are handled here for every driver alike
+ * (agent/sensor-guard.ts holds the policy): a transient bus error is retried within the tick, a
+ * value outside the chip's operating range drops the sample, and after `faults.reinitAfter`
+ * consecutive failed samples (or at once when the driver finds the chip reset) the sensor is
+ * re-initialised on the next tick. A failure never leaves this task, so one bad sensor never
+ * stops the others; each kind of trouble is logged once per episode, and counted in `stats`.
  */
 import type { Clock } from '../drivers/clock.js';
-import type { Sensor } from '../drivers/sensor.js';
-import type { MeasurementConfig, SensorConfig } from './config/types.js';
+import { SensorResetError, type Measurement, type Quantity, type Sensor } from '../drivers/sensor.js';
+import type { FaultConfig, MeasurementConfig, SensorConfig } from './config/types.js';
+import { FilterChain } from './filters.js';
 import type { Logger } from './logger.js';
 import type { Reading } from './reading.js';
 import type { PeriodicTask } from './scheduler.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 import { convert, round } from './units.js';
 
 export interface PublishableReading {
@@ -20,19 +25,53 @@ export interface PublishableReading {
 /** Receives all readings of one sample together, so a tick's work can be done in one go. */
 export type ReadingSink = (readings: PublishableReading[]) => void;
 
+/** Counters since start, for logs and the health topic. */
 export interface SamplerStats {
+  /** Samples handed to the sink. */
   samples: number;
+  /** Ticks that ended without a sample because of an error (after retries). */
   errors: number;
+  /** Extra attempts made within ticks after a transient bus error. */
+  retries: number;
+  /** Successful initialisations after the first one. */
+  reinits: number;
+  /** Times the driver found the chip reset behind its back. */
+  resets: number;
+  /** Samples dropped because a value was outside the sensor's operating range. */
+  rejected: number;
+  /** Failed or rejected samples in a row, now (0 when the last sample was good). */
+  consecutiveFailures: number;
   lastError: string;
 }
+
+/** Used when a config entry has no `faults` (configs built by hand); the schema has the same defaults. */
+export const DEFAULT_FAULTS: FaultConfig = { readAttempts: 3, reinitAfter: 3 };
+
+/** What went wrong with a sample; `reinit` is the decision that follows, logged the same way. */
+type Failure = 'read' | 'init' | 'reset' | 'range';
+type Trouble = Failure | 'reinit';
+
+const FAILURE_LOG: Record<Failure, string> = {
+  read: 'sensor read failed',
+  init: 'sensor initialisation failed',
+  reset: 'sensor was reset behind our back, will re-initialise',
+  range: 'reading outside the operating range',
+};
 
 export class Sampler implements PeriodicTask {
   readonly name: string;
   readonly intervalMs: number;
-  readonly stats: SamplerStats = { samples: 0, errors: 0, lastError: '' };
+  readonly stats: SamplerStats = { samples: 0, errors: 0, retries: 0, reinits: 0, resets: 0, rejected: 0, consecutiveFailures: 0, lastError: '' };
+  private readonly faults: FaultConfig;
   private seq = 0;
-  private initialised = false;
-  private recovering = false;
+  private initialisedOnce = false;
+  private needsInit = true;
+  /** Failed samples since the last successful init: a persistent fault re-inits every `reinitAfter` ticks, not every tick. */
+  private failuresSinceInit = 0;
+  /** Filter state per measurement (windows, last published), kept across samples. */
+  private readonly filters = new Map<Quantity, FilterChain>();
+  /** Kinds of trouble already logged at warn level in the current episode (since the last good sample). */
+  private readonly warned = new Set<Trouble>();
 
   constructor(
     private readonly config: SensorConfig,
@@ -43,6 +82,15 @@ export class Sampler implements PeriodicTask {
   ) {
     this.name = config.name;
     this.intervalMs = config.intervalMs;
+    this.faults = config.faults ?? DEFAULT_FAULTS;
+    for (const [quantity, measurement] of Object.entries(config.measurements) as Array<[Quantity, MeasurementConfig | undefined]>) {
+      if (measurement?.filters?.length) this.filters.set(quantity, new FilterChain(measurement.filters));
+    }
+  }
+
+  /** What the chip measures, once it has been identified (undefined before its first init). */
+  get measures(): readonly Quantity[] | undefined {
+    return this.initialisedOnce ? this.sensor.quantities : undefined;
   }
 
   /** Continue numbering after `seq` (the last number this sensor used before a restart). */
@@ -50,40 +98,118 @@ export class Sampler implements PeriodicTask {
     if (seq > this.seq) this.seq = seq;
   }
 
+  /**
+   * Identify, calibrate and configure the chip (retrying transient bus errors). Throws if it
+   * cannot, for the caller to report; the failure is counted, and the next tick tries again.
+   */
   async init(): Promise<void> {
-    await this.sensor.init();
-    this.initialised = true;
-    this.logger.info('sensor ready', { sensor: this.name, chip: this.sensor.model, measures: this.sensor.quantities.join(',') });
+    try {
+      await this.initialise();
+    } catch (error) {
+      this.failed('init', error, { logged: false });
+      throw error;
+    }
+  }
+
+  private async initialise(): Promise<void> {
+    await retryTransient(() => this.sensor.init(), this.retryOptions());
+    this.needsInit = false;
+    this.failuresSinceInit = 0;
+    if (this.initialisedOnce) {
+      this.stats.reinits++;
+      this.logger.info('sensor re-initialised', { sensor: this.name, chip: this.sensor.model, reinits: this.stats.reinits });
+    } else {
+      this.logger.info('sensor ready', { sensor: this.name, chip: this.sensor.model, measures: this.sensor.quantities.join(',') });
+    }
+    this.initialisedOnce = true;
   }
 
   async run(): Promise<void> {
-    try {
-      if (!this.initialised) await this.init();
-      const ts = this.clock.wallNow();
-      const measurements = await this.sensor.read();
-      const seq = ++this.seq;
-      this.stats.samples++;
-      const readings: PublishableReading[] = [];
-      for (const m of measurements) {
-        const measurement = this.config.measurements[m.quantity];
-        if (!measurement?.enabled) continue;
-        const value = round(convert(m.quantity, m.value, measurement.unit), measurement.decimals);
-        readings.push({ reading: { sensor: this.name, measurement: m.quantity, value, unit: measurement.unit, ts, seq }, measurement });
+    if (this.needsInit) {
+      try {
+        await this.initialise();
+      } catch (error) {
+        this.failed('init', error);
+        return;
       }
-      if (this.stats.errors > 0 && this.recovering) {
-        this.recovering = false;
-        this.logger.info('sensor recovered', { sensor: this.name, errors: this.stats.errors });
-      }
-      this.sink(readings);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.stats.errors++;
-      // The same failure every tick is one event to a reader of the journal, not hundreds.
-      const repeated = this.recovering && message === this.stats.lastError;
-      this.stats.lastError = message;
-      this.recovering = true;
-      if (repeated) this.logger.debug('sensor read failed again', { sensor: this.name, error: message });
-      else this.logger.warn('sensor read failed', { sensor: this.name, error: message });
     }
+    const ts = this.clock.wallNow();
+    let measurements: Measurement[];
+    try {
+      measurements = await retryTransient(() => this.sensor.read(), this.retryOptions());
+    } catch (error) {
+      if (error instanceof SensorResetError) {
+        this.stats.resets++;
+        this.needsInit = true; // nothing it says can be trusted until it is configured again
+        this.failed('reset', error);
+      } else {
+        this.failed('read', error);
+      }
+      return;
+    }
+    const bad = outOfRange(measurements, this.sensor.operatingRange);
+    if (bad) {
+      this.stats.rejected++;
+      this.failed('range', new Error(`${describeOutOfRange(bad)}; sample rejected`), { counted: false });
+      return;
+    }
+    this.publish(measurements, ts);
+  }
+
+  private publish(measurements: Measurement[], ts: number): void {
+    const seq = ++this.seq;
+    this.stats.samples++;
+    const readings: PublishableReading[] = [];
+    for (const m of measurements) {
+      const measurement = this.config.measurements[m.quantity];
+      if (!measurement?.enabled) continue;
+      const converted = convert(m.quantity, m.value, measurement.unit);
+      const chain = this.filters.get(m.quantity);
+      const filtered = chain ? chain.apply(converted, this.clock.now()) : converted;
+      if (filtered === undefined) continue; // held back by a delta or throttle filter
+      const value = round(filtered, measurement.decimals);
+      readings.push({ reading: { sensor: this.name, measurement: m.quantity, value, unit: measurement.unit, ts, seq }, measurement });
+    }
+    if (this.stats.consecutiveFailures > 0) {
+      this.logger.info('sensor recovered', { sensor: this.name, failedSamples: this.stats.consecutiveFailures, errors: this.stats.errors });
+    }
+    this.stats.consecutiveFailures = 0;
+    this.failuresSinceInit = 0;
+    this.warned.clear();
+    this.sink(readings);
+  }
+
+  /** Count and log a sample that produced nothing; decide whether the next tick re-initialises. */
+  private failed(kind: Failure, error: unknown, { counted = true, logged = true } = {}): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (counted) this.stats.errors++;
+    this.stats.consecutiveFailures++;
+    this.stats.lastError = message;
+    // The same trouble every tick is one event to a reader of the journal, not hundreds.
+    const what = FAILURE_LOG[kind];
+    if (!logged) this.logger.debug(what, { sensor: this.name, error: message }); // the caller reports it
+    else if (this.warned.has(kind)) this.logger.debug(`${what} again`, { sensor: this.name, error: message });
+    else this.logger.warn(what, { sensor: this.name, error: message });
+    this.warned.add(kind);
+    if (this.needsInit) return; // already due (never came up, failed to, or found reset)
+    if (++this.failuresSinceInit >= this.faults.reinitAfter) {
+      this.needsInit = true;
+      const details = { sensor: this.name, consecutiveFailures: this.stats.consecutiveFailures };
+      if (this.warned.has('reinit')) this.logger.debug('sensor will be re-initialised again', details);
+      else this.logger.warn('sensor will be re-initialised', details);
+      this.warned.add('reinit');
+    }
+  }
+
+  private retryOptions(): RetryOptions {
+    return {
+      clock: this.clock,
+      attempts: this.faults.readAttempts,
+      budgetMs: this.intervalMs * RETRY_BUDGET_SHARE,
+      onRetry: (error, retry, waitMs) => {
+        this.stats.retries++;
+        this.logger.debug('transient bus error, retrying', { sensor: this.name, retry, waitMs, error: error instanceof Error ? error.message : String(error) });
+      },
+    };
   }
 }

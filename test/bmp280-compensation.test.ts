@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  adcHForHumidity, adcPForPressure, adcTForTemperature, altitudeM, encodeCalibration, EXAMPLE_CALIBRATION, humidityPct,
-  parseCalibration, pressureAtAltitudePa, pressurePa, temperatureC, tFine, withCalibrationWords,
+  adcHForHumidity, adcPForPressure, adcTForTemperature, encodeCalibration, EXAMPLE_CALIBRATION, humidityPct,
+  parseCalibration, pressurePa, temperatureC, tFine, withCalibrationWords,
 } from '../drivers/bmp280/compensation.js';
+import { altitudeM, pressureAtAltitudePa } from '../drivers/barometric.js';
 import {
   maxMeasurementTimeMs, Oversampling, standbyCode, toRegisterSettings, typicalMeasurementTimeMs,
 } from '../drivers/bmp280/settings.js';

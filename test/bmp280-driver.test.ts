@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bmp280, Bmp280TimeoutError, UnsupportedChipError } from '../drivers/bmp280/bmp280.js';
-import { altitudeM } from '../drivers/bmp280/compensation.js';
+import { altitudeM } from '../drivers/barometric.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
-import { staticEnvironment } from '../drivers/bmp280/scenarios.js';
+import { staticEnvironment } from '../drivers/environment.js';
 import { maxMeasurementTimeMs, typicalMeasurementTimeMs } from '../drivers/bmp280/settings.js';
 import { ManualClock } from '../drivers/clock.js';
 import { I2cError, readRegister, readRegisters, writeRegister } from '../drivers/i2c/i2c-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
+import { SensorResetError } from '../drivers/sensor.js';
 import { drive, near, rig, settings, valueOf } from './bmp280-helpers.js';
 
 const ROOM = { temperatureC: 22.5, pressurePa: 98765.4, humidityPct: 41.5 };
@@ -187,7 +188,7 @@ describe('Bmp280 read', () => {
   it('propagates EIO on the data burst as I2cError with its code', async () => {
     const { clock, bus, sensor } = rig();
     await drive(clock, sensor.init());
-    bus.failWhen((_address, write, readLength) => (write[0] === 0xf7 && readLength === 6 ? 'EIO' : undefined));
+    bus.failWhen((_address, write, readLength) => (write[0] === 0xf3 && readLength === 10 ? 'EIO' : undefined));
     await assert.rejects(drive(clock, sensor.read()), (error: unknown) => error instanceof I2cError && error.code === 'EIO');
     bus.failWhen(undefined);
     assert.equal((await drive(clock, sensor.read())).length, 3);
@@ -250,9 +251,8 @@ describe('Bmp280Simulator (register level)', () => {
     await clock.advance(2);
     assert.deepEqual([...(await readRegisters(bus, 0x76, 0xf2, 4))], [0, 0, 0, 0], 'ctrl_hum, status, ctrl_meas, config');
     assert.equal(adc20(await readRegisters(bus, 0x76, 0xf7, 6), 0), 0x80000);
-    // The driver, unaware, still reads: ctrl_hum is lost, so humidity is no longer measured.
-    const after = await drive(clock, sensor.read());
-    assert.deepEqual(after.map((m) => m.quantity), ['temperature', 'pressure', 'altitude']);
+    // ctrl_hum is lost, so humidity would no longer be measured: the driver's burst notices.
+    await assert.rejects(drive(clock, sensor.read()), SensorResetError);
   });
 
   it('uses explicit raw ADC values as they are', async () => {
@@ -270,5 +270,65 @@ describe('Bmp280Simulator (register level)', () => {
     const clock = new ManualClock();
     const bus = new SimulatedI2cBus().attach(0x77, new Bmp280Simulator(clock, { chipId: 0x99 }));
     assert.equal(await readRegister(bus, 0x77, 0xd0), 0x99);
+  });
+});
+
+describe('Bmp280 notices a reset behind its back (registers back at their defaults)', () => {
+  const lostConfiguration = (pattern: RegExp) => (error: unknown): boolean => {
+    assert.ok(error instanceof SensorResetError, String(error));
+    assert.match(error.message, /at 0x76 lost its configuration/);
+    assert.match(error.message, pattern);
+    return true;
+  };
+
+  it('BME280, forced: ctrl_hum lost is reported (not humidity silently missing); init() brings humidity back', async () => {
+    const { clock, bus, sim, sensor } = rig({ chip: 'BME280', environment: staticEnvironment(ROOM) });
+    await drive(clock, sensor.init());
+    const before = bus.transactions;
+    assert.equal((await drive(clock, sensor.read())).length, 4);
+    assert.equal(bus.transactions - before, 3, 'forced write, status, ONE burst: the check costs no transaction');
+    sim.powerCycle();
+    await clock.advance(5);
+    await assert.rejects(drive(clock, sensor.read()), lostConfiguration(/ctrl_hum 0x00, expected 0x01/));
+    await drive(clock, sensor.init());
+    const again = await drive(clock, sensor.read());
+    near(valueOf(again, 'humidity'), ROOM.humidityPct, 0.1, 'humidity after re-init');
+  });
+
+  it('BMP280, forced, filter x4: config lost is reported; init() restores the filter', async () => {
+    const { clock, sim, sensor } = rig({ chip: 'BMP280', environment: staticEnvironment(ROOM) }, { filter: 'x4' });
+    await drive(clock, sensor.init());
+    await drive(clock, sensor.read());
+    sim.powerCycle();
+    await clock.advance(5);
+    await assert.rejects(drive(clock, sensor.read()), lostConfiguration(/config 0x00, expected 0x08/));
+    await drive(clock, sensor.init());
+    assert.equal((sim.peek(0xf5) >> 2) & 0x07, 2, 'filter code x4 back in config');
+    near(valueOf(await drive(clock, sensor.read()), 'temperature'), ROOM.temperatureC, 0.01, 'temperature');
+  });
+
+  it('normal mode: a chip found asleep (ctrl_meas 0) is reported instead of serving stale data', async () => {
+    const { clock, sim, sensor } = rig({ chip: 'BMP280', environment: staticEnvironment(ROOM) }, { mode: 'normal', standbyMs: 62.5 });
+    await drive(clock, sensor.init());
+    await drive(clock, sensor.read());
+    sim.powerCycle();
+    await assert.rejects(drive(clock, sensor.read()), lostConfiguration(/im_update set.*ctrl_meas 0x00, expected 0x27/));
+  });
+
+  it('a reset that leaves nothing different (forced, filter off, BMP280) is harmless and reads on', async () => {
+    const { clock, sim, sensor } = rig({ chip: 'BMP280', environment: staticEnvironment(ROOM) });
+    await drive(clock, sensor.init());
+    sim.powerCycle();
+    await clock.advance(5);
+    near(valueOf(await drive(clock, sensor.read()), 'pressure'), ROOM.pressurePa, 1, 'pressure');
+  });
+
+  it('declares the datasheet operating range: 300–1100 hPa, −40…+85 °C, 0–100 %', () => {
+    const { sensor } = rig();
+    assert.deepEqual(sensor.operatingRange, {
+      temperature: { min: -40, max: 85 },
+      pressure: { min: 30000, max: 110000 },
+      humidity: { min: 0, max: 100 },
+    });
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
-import { flightProfile, simulatorFromConfig } from '../drivers/bmp280/scenarios.js';
+import { simulatorFromConfig } from '../drivers/bmp280/scenarios.js';
+import { flightProfile } from '../drivers/environment.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
 import { Oversampling, typicalMeasurementTimeMs } from '../drivers/bmp280/settings.js';
 import { ManualClock } from '../drivers/clock.js';

@@ -1,13 +1,13 @@
 /**
  * Shared set-up for the BMP280 tests: settings with defaults, a simulated chip on a simulated bus,
- * and `drive`, which moves a ManualClock forward while a driver call is pending (nothing sleeps).
+ * and (re-exported from helpers/drive.ts, shared by every chip's tests) `drive`, `near`, `valueOf`.
  */
+export { drive, near, valueOf } from './helpers/drive.js';
 import type { Bmp280Settings, OversamplingName } from '../agent/config/types.js';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
 import { Bmp280Simulator, type Bmp280SimulatorOptions } from '../drivers/bmp280/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
-import type { Measurement, Quantity } from '../drivers/sensor.js';
 
 export interface SettingsOverrides extends Partial<Omit<Bmp280Settings, 'oversampling'>> {
   oversampling?: Partial<Record<'temperature' | 'pressure' | 'humidity', OversamplingName>>;
@@ -24,20 +24,6 @@ export function settings(overrides: SettingsOverrides = {}): Bmp280Settings {
   };
 }
 
-/** Resolve `promise` by advancing `clock` in `stepMs` steps (sleepers wake at their exact times). */
-export async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 1, maxSteps = 100_000): Promise<T> {
-  let settled = false;
-  const tracked = promise.finally(() => {
-    settled = true;
-  });
-  tracked.catch(() => undefined);
-  for (let i = 0; !settled; i++) {
-    if (i >= maxSteps) throw new Error(`drive: still pending after ${maxSteps} steps of ${stepMs} ms`);
-    await clock.advance(stepMs);
-  }
-  return tracked;
-}
-
 export interface Rig {
   clock: ManualClock;
   bus: SimulatedI2cBus;
@@ -52,14 +38,4 @@ export function rig(sim: Bmp280SimulatorOptions = {}, overrides: SettingsOverrid
   bus.attach(0x76, simulator);
   const sensor = new Bmp280(bus, clock, { address, settings: settings(overrides) });
   return { clock, bus, sim: simulator, sensor };
-}
-
-export function valueOf(measurements: Measurement[], quantity: Quantity): number | undefined {
-  return measurements.find((m) => m.quantity === quantity)?.value;
-}
-
-export function near(actual: number | undefined, expected: number, tolerance: number, what: string): void {
-  if (actual === undefined || !(Math.abs(actual - expected) <= tolerance)) {
-    throw new Error(`${what}: expected ${expected} ± ${tolerance}, got ${actual}`);
-  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
-import { flightProfile } from '../drivers/bmp280/scenarios.js';
+import { flightProfile } from '../drivers/environment.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { I2cError } from '../drivers/i2c/i2c-bus.js';
@@ -29,13 +29,13 @@ const BMP280_SESSION: Array<[string, number]> = [
   ['f424', 0], // ctrl_meas: osrs_t ×1, osrs_p ×1, sleep
   ['f425', 0], // ctrl_meas: forced
   ['f3', 1], // status: measuring clear
-  ['f7', 6], // press + temp in one burst
+  ['f3', 10], // status, ctrl_meas, config, reserved, press + temp in one burst
 ];
 const BME280_SESSION: Array<[string, number]> = [
   ['d0', 1], ['e0b6', 0], ['f3', 1], ['88', 24], ['a1', 1], ['e1', 7],
   ['f201', 0], // ctrl_hum before ctrl_meas
   ['f500', 0], ['f424', 0], ['f425', 0], ['f3', 1],
-  ['f7', 8], // press + temp + hum in one burst
+  ['f2', 13], // ctrl_hum, status, ctrl_meas, config, reserved, press + temp + hum in one burst
 ];
 
 function shape(steps: TranscriptStep[]): Array<[string, number]> {
@@ -91,7 +91,7 @@ describe('Bmp280 against a strict playback script', () => {
     await initAndRead(longer, new ManualClock());
     assert.throws(() => longer.assertDone(), /playback: 1 of 10 step\(s\) not consumed; next is step 10: addr 0x76 write \[d0\] read 1 byte\(s\)/);
     const shorter = new PlaybackBus(steps.slice(0, 8));
-    await assert.rejects(initAndRead(shorter, new ManualClock()), /unexpected transaction 9, the script has only 8 step\(s\); got addr 0x76 write \[f7\] read 6 byte\(s\)/);
+    await assert.rejects(initAndRead(shorter, new ManualClock()), /unexpected transaction 9, the script has only 8 step\(s\); got addr 0x76 write \[f3\] read 10 byte\(s\)/);
   });
 
   it('rejects malformed transcripts with the step and field', () => {

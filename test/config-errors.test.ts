@@ -186,6 +186,7 @@ test('defaults per quantity: units and decimals, decimals following the unit', (
   const summary = Object.fromEntries(Object.entries(sensor.measurements).map(([q, m]) => [q, `${m.unit} ${m.decimals}`]));
   assert.deepEqual(summary, { temperature: '°C 2', pressure: 'Pa 0', humidity: '% 1', altitude: 'm 1' });
   assert.equal(sensor.measurements.altitude?.topic, 'sensors/{deviceId}/{measurement}');
+  assert.ok(sensor.driver === 'bmp280');
   assert.deepEqual([sensor.address, sensor.intervalMs, sensor.settings.mode, sensor.settings.seaLevelPa], [0x76, 1000, 'forced', 101325]);
   assert.deepEqual(sensor.settings.oversampling, { temperature: 'x2', pressure: 'x16', humidity: 'x1' });
   assert.equal(config.i2c.bus, 1); // generic board

@@ -14,6 +14,17 @@ function assertScenario(stdout: string): void {
   }
 }
 
+/** The subscribers react: safe state at start, LED/beacon on at 100 ft, an acknowledgement, safe state at stop. */
+function assertReaction(stdout: string): void {
+  for (const [board, output, rule] of [['beaglebone-black', 'led', 'altitude-led'], ['udoo-neo', 'beacon', 'altitude-beacon']] as const) {
+    const line = (text: string): RegExp => new RegExp(`\\[${board} \\w+\\s*\\] INFO\\s+${text}`);
+    assert.match(stdout, line(`\\[output\\] output ${output} OFF \\(safe state\\)`), `${board} starts with its ${output} off`);
+    assert.match(stdout, line(`\\[output\\] output ${output} ON by="rule ${rule}"`), `${board} switches its ${output} on at 100 ft`);
+    assert.match(stdout, line(`\\[rule\\] rule ${rule}: publishing to devices/\\w+/ack payload=.*\\\\"${output}\\\\":\\\\"on\\\\"`), `${board} acknowledges`);
+    assert.match(stdout, line(`\\[output\\] output ${output} OFF \\(safe state on shutdown\\)`), `${board} leaves its ${output} off`);
+  }
+}
+
 describe('edge-agent demo', () => {
   let broker: Mosquitto;
   before(async () => {
@@ -23,11 +34,13 @@ describe('edge-agent demo', () => {
     await broker?.stop();
   });
 
-  it('runs the classic scenario on its embedded broker and stops after --duration', () => {
-    const result = runCli(['demo', '--duration', '3']);
+  it('runs the classic scenario on its embedded broker: the subscribers react at 100 ft', () => {
+    // The flight reaches its 100 ft hover 12 s into its 60 s cycle; the demo runs a little longer.
+    const result = runCli(['demo', '--duration', '16']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /embedded \(aedes\)/);
     assertScenario(result.stdout);
+    assertReaction(result.stdout);
   });
 
   it('uses a real broker with --broker', () => {

@@ -111,11 +111,11 @@ describe('SegmentLog', () => {
 /** A link whose publishes wait until the test acknowledges (or fails) them. */
 class FakeLink implements BrokerLink {
   connected = true;
-  readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void }> = [];
+  readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void; reject: (error: Error) => void }> = [];
 
   publish(topic: string, payload: string, options: { qos: 0 | 1 | 2 }): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.sent.push({ topic, payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')) });
+      this.sent.push({ topic, payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')), reject });
     });
   }
 
@@ -211,6 +211,26 @@ describe('Outbox', () => {
     const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7']);
     second.close();
+  });
+
+  it('a publish the broker refuses (MQTT 5 reason code ≥ 0x80) is counted and dropped, not resent forever', async () => {
+    const link = new FakeLink();
+    const logger = memoryLogger();
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), logger);
+    outbox.open();
+    outbox.submit([message(1), message(2), message(3)]);
+    const [denied, ...rest] = link.sent.splice(0);
+    denied!.reject(Object.assign(new Error('Publish error: Not authorized'), { code: 0x87 }));
+    for (const r of rest) r.ack();
+    await settle();
+    assert.equal(link.sent.length, 0, 'nothing resent');
+    assert.equal(outbox.stats.dropped.refused, 1);
+    assert.equal(outbox.backlog, 0, 'the queue moved on');
+    outbox.submit([message(4)]);
+    link.sent.splice(0)[0]!.reject(Object.assign(new Error('Publish error: Not authorized'), { code: 0x87 }));
+    await settle();
+    assert.equal(logger.lines.filter((l) => l.startsWith('WARN') && l.includes('publish failed')).length, 1, 'warned once per topic');
+    outbox.close();
   });
 
   it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {

@@ -28,7 +28,7 @@ class TimedSensor implements Sensor {
   async halt(): Promise<void> {}
 }
 
-const temperature: MeasurementConfig = { enabled: true, unit: '°C', decimals: 2, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{sensor}/{measurement}' };
+const temperature: MeasurementConfig = { enabled: true, unit: '°C', decimals: 2, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{sensor}/{measurement}', filters: [] };
 const sensorConfig = (name: string, intervalMs = 100): SensorConfig => ({ name, intervalMs, measurements: { temperature } }) as unknown as SensorConfig;
 
 function group(clock: ManualClock, sensors: TimedSensor[]) {

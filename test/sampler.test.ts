@@ -34,6 +34,7 @@ const measurement = (over: Partial<MeasurementConfig>): MeasurementConfig => ({
   qos: 1,
   retain: false,
   topic: 'sensors/{deviceId}/{measurement}',
+  filters: [],
   ...over,
 });
 

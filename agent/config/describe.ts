@@ -4,11 +4,11 @@
  */
 import { BOARD_PROFILES } from './boards.js';
 import { FORMATS } from './formats.js';
-import { AGENT_SCHEMA, CROSS_FIELD_RULES, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
+import { AGENT_SCHEMA, CROSS_FIELD_RULES, DRIVER_SCHEMAS, INPUT_SCHEMA, leaves, OUTPUT_SCHEMA, RULE_SCHEMA, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA, type SchemaNode } from './schema.js';
 
 export interface ConfigKeyDoc {
   /** Which schema: the top level, one entry of `sensors`, or one entry of `subscriptions`. */
-  section: 'top' | 'sensor' | 'subscription';
+  section: 'top' | 'sensor' | 'subscription' | 'output' | 'input' | 'rule';
   /** Full key path; entries are written `sensors[].settings.mode`. */
   path: string;
   doc: string;
@@ -35,9 +35,22 @@ function rows(section: ConfigKeyDoc['section'], schema: SchemaNode, prefix: stri
   }));
 }
 
+/**
+ * The keys a driver other than bmp280 has of its own (its `settings`, `simulation`, and defaults
+ * that differ), written `sensors[] (ms5611).settings.osr`.
+ */
+function driverRows(): ConfigKeyDoc[] {
+  const common = new Map(rows('sensor', SENSOR_SCHEMA, '').map((d) => [d.path, d]));
+  return Object.entries(DRIVER_SCHEMAS).flatMap(([driver, schema]) => schema === SENSOR_SCHEMA ? [] : rows('sensor', schema, '').filter((d) => {
+    const same = common.get(d.path);
+    return !same || same.doc !== d.doc || same.allowed !== d.allowed || JSON.stringify(same.default) !== JSON.stringify(d.default);
+  }).map((d) => ({ ...d, path: `sensors[] (${driver}).${d.path}` })));
+}
+
 /** Every key of the configuration, documented, in schema order. */
 export function configSchemaDoc(): ConfigKeyDoc[] {
-  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].')];
+  return [...rows('top', AGENT_SCHEMA, ''), ...rows('sensor', SENSOR_SCHEMA, 'sensors[].'), ...driverRows(), ...rows('subscription', SUBSCRIPTION_SCHEMA, 'subscriptions[].'),
+    ...rows('output', OUTPUT_SCHEMA, 'outputs[].'), ...rows('input', INPUT_SCHEMA, 'inputs[].'), ...rows('rule', RULE_SCHEMA, 'rules[].')];
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -77,6 +90,12 @@ export function renderConfigReference(): string {
     '### Each entry of `subscriptions`',
     '',
     ...table(of('subscription')),
+    '',
+    '### Each entry of `outputs`, `inputs` and `rules` (subscriber mode)',
+    '',
+    ...table([...of('output'), ...of('input'), ...of('rule')]),
+    '',
+    'Each action of `rules[].actions` / `elseActions` is checked by agent/config/actions.ts: see "Subscriber mode: rules and outputs" in the README.',
     '',
     '### Rules across keys',
     '',

@@ -8,6 +8,8 @@
  * `registerFormats()` wraps it in the throwing `validate` convict expects.
  */
 import convict from 'convict';
+import { checkFilters } from '../filters.js';
+import { closest } from './closest.js';
 
 export interface FormatIssue {
   /** Sub-key inside an object-valued setting (e.g. `dig_T1` in a calibration), if any. */
@@ -42,31 +44,7 @@ export function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(above + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The candidate closest to `word` (ignoring case, `_`, `-`, spaces), if it is plausibly a typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[\s_-]/g, '');
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const d = editDistance(norm(word), norm(candidate));
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
+export { closest } from './closest.js';
 
 const ok: FormatIssue[] = [];
 const issue = (message: string, hint: string, key?: string): FormatIssue[] => [key ? { key, message, hint } : { message, hint }];
@@ -340,6 +318,14 @@ const rawAdc: ConfigFormat = {
   },
 };
 
+/** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
+function text(what: string, hint: string): ConfigFormat {
+  return {
+    allowed: 'string; "" = not set',
+    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) ? ok : issue(`not a valid ${what} (a string without control characters)`, hint)),
+  };
+}
+
 function jsonArray(what: string): ConfigFormat {
   return {
     allowed: `array of ${what} objects (environment: JSON)`,
@@ -353,6 +339,89 @@ function jsonArray(what: string): ConfigFormat {
     },
   };
 }
+
+/*
+ * Subscriber mode (outputs, inputs, rules, commands). Action lists are only checked for being
+ * arrays here: agent/config/actions.ts checks each action with its own path.
+ */
+
+/** A publish topic template with exactly these placeholders (never a wildcard). */
+function templateTopic(placeholders: readonly string[], example: string): ConfigFormat {
+  const known = placeholders.map((p) => `{${p}}`).join(', ');
+  return {
+    allowed: `publish topic, no + or #; placeholders ${known}`,
+    check(value) {
+      const basic = topicBasics(value, 'topic');
+      if (basic.length > 0 || typeof value !== 'string') return basic;
+      const problems: FormatIssue[] = [];
+      if (/[+#]/.test(value)) problems.push(...issue(`${show(value)} contains a wildcard (+ or #)`, `a publish topic names every level exactly, e.g. ${show(example)}`));
+      if (value.startsWith('$')) problems.push(...issue(`${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker ($SYS/...)'));
+      for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
+        if (placeholders.includes(name!)) continue;
+        const guess = closest(name!, placeholders);
+        problems.push(...issue(`unknown placeholder {${name}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known here: ${known}`));
+      }
+      if (/[{}]/.test(value.replace(/\{[^{}]*\}/g, ''))) problems.push(...issue(`unbalanced brace in ${show(value)}`, `placeholders are written ${known}`));
+      return problems;
+    },
+  };
+}
+
+const gpioPin: ConfigFormat = {
+  allowed: 'pin as named on the board: "17" (Pi BCM), "P8_13" (BeagleBone Black), "25" (Udoo Neo)',
+  check(value) {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return ok;
+    if (typeof value === 'string' && /^[A-Za-z0-9_.-]{1,32}$/.test(value)) return ok;
+    return issue(`${show(value)} is not a pin name`, 'write the pin as your board names it, e.g. "17" on a Raspberry Pi (BCM), "P8_13" on a BeagleBone Black, "25" on a Udoo Neo');
+  },
+};
+
+const nullOr = (format: ConfigFormat, allowed: string): ConfigFormat => ({ allowed, check: (value) => (value === null ? ok : format.check(value)), ...(format.coerce ? { coerce: format.coerce } : {}) });
+
+const threshold = nullOr(number('threshold', -1e12, 1e12, 'in the unit of the payload (e.g. feet)'), 'number, or null');
+
+const jsonField: ConfigFormat = {
+  allowed: 'null (the payload is the value) or a dotted path into a JSON payload: "value", "reading.ft"',
+  check(value) {
+    if (value === null || (typeof value === 'string' && /^[\w$-]+(\.[\w$-]+)*$/.test(value))) return ok;
+    return issue(`${show(value)} is not a field path`, 'write the JSON field as a dotted path, e.g. "value" or "reading.ft", or null for a plain payload');
+  },
+};
+
+const matchValue: ConfigFormat = {
+  allowed: 'string, number, or null',
+  check(value) {
+    if (value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) return ok;
+    return issue(`${show(value)} cannot be compared with a payload`, 'give a string such as "ON" or a number, or null');
+  },
+};
+
+const actionList: ConfigFormat = {
+  allowed: 'array of actions: {type: output|log|publish, ...}',
+  check: (value) => (Array.isArray(value) ? ok : issue(`${show(value)} is not an array of actions`, 'write [ { "type": "output", "output": "led", "state": "on" } ], or [] for none')),
+};
+
+const SUBSCRIBER_FORMATS = {
+  'output-list': jsonArray('output'),
+  'input-list': jsonArray('input'),
+  'rule-list': jsonArray('rule'),
+  'output-name': topicLevelName('output name', 'led'),
+  'input-name': topicLevelName('input name', 'button'),
+  'rule-name': topicLevelName('rule name', 'altitude-led'),
+  'gpio-pin': gpioPin,
+  'output-state': oneOf('output state', ['on', 'off']),
+  edge: oneOf('edge', ['rising', 'falling', 'both']),
+  'debounce-ms': integer('debounce time', 0, 10000, 'milliseconds a level must be stable; 0 = off, 20–50 for a push button'),
+  'io-topic': templateTopic(['deviceId', 'name'], 'devices/{deviceId}/outputs/{name}/state'),
+  'device-topic': templateTopic(['deviceId'], 'devices/{deviceId}/commands'),
+  'json-field': jsonField,
+  threshold,
+  'match-value': matchValue,
+  hysteresis: number('hysteresis', 0, 1e12, 'how far past the threshold the value must fall back before the condition turns false'),
+  'action-list': actionList,
+  'payload-bytes': integer('payload size limit', 16, 268435455, 'bytes; MQTT allows up to 268435455'),
+  'session-expiry-s': integer('session expiry', 0, 4294967295, 'seconds the broker keeps a persistent MQTT 5 session'),
+} satisfies Record<string, ConfigFormat>;
 
 export const FORMATS = {
   board: oneOf('board', ['raspberry-pi', 'beaglebone-black', 'udoo-neo', 'generic'], { rpi: 'raspberry-pi', raspberrypi: 'raspberry-pi', bbb: 'beaglebone-black', beaglebone: 'beaglebone-black', udooneo: 'udoo-neo' }),
@@ -374,8 +443,12 @@ export const FORMATS = {
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
-  driver: oneOf('driver', ['bmp280'], { bme280: 'bmp280' }),
+  ...SUBSCRIBER_FORMATS,
+  driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180', 'mpl3115a2'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180', mpl3115: 'mpl3115a2' }),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
+  'read-attempts': integer('number of read attempts', 1, 10, '1 means no retry; 3 rides out a short glitch'),
+  'reinit-after': integer('failure count', 1, 1000, 'consecutive failed readings before the sensor is re-initialised'),
+  'fault-rate': number('fault rate', 0, 1, 'the share of transactions that fail, e.g. 0.2; 0 for none'),
   'bmp280-mode': oneOf('mode', ['forced', 'normal']),
   oversampling: oneOf('oversampling', ['skip', 'x1', 'x2', 'x4', 'x8', 'x16']),
   filter: oneOf('IIR filter', ['off', 'x2', 'x4', 'x8', 'x16']),
@@ -402,6 +475,17 @@ export const FORMATS = {
   'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
   calibration,
   'raw-adc': rawAdc,
+  'filter-list': {
+    allowed: 'list of filter objects, e.g. [{ "type": "median", "window": 5 }, { "type": "delta", "min": 0.5 }]',
+    check: (value) => checkFilters(value).map(({ key, message, hint }) => (key ? { key, message, hint } : { message, hint })),
+  },
+  'discovery-prefix': {
+    allowed: 'one or more topic levels without wildcards, e.g. "homeassistant"',
+    check: (value) =>
+      typeof value === 'string' && /^[^#+\u0000]+$/.test(value) && !value.startsWith('/') && !value.endsWith('/')
+        ? ok
+        : issue(`${show(value)} is not a discovery prefix`, 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default'),
+  },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
     check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),
@@ -414,6 +498,21 @@ export const FORMATS = {
   window: integer('window', 1, 10000, 'messages in flight at once, e.g. 100'),
   'qos0-policy': oneOf('QoS 0 policy', ['buffer', 'drop']),
   'health-interval-s': integer('health interval', 0, 86400, 'seconds between health reports; 0 = off'),
+  // The other drivers' own settings (one entry per driver option, see schema.ts DRIVER_SCHEMAS).
+  'environment-scenario': oneOf('scenario', ['flight', 'static']),
+  'bmp388-chip': oneOf('simulated chip', ['bmp388', 'bmp390']),
+  'bmp388-oversampling': oneOf('BMP388 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32']),
+  'bmp388-filter': oneOf('BMP388 IIR filter coefficient', ['off', 'c1', 'c3', 'c7', 'c15', 'c31', 'c63', 'c127']),
+  'ms5611-chip': oneOf('simulated chip', ['ms5611']),
+  'ms5611-osr': oneOf('MS5611 oversampling ratio', [256, 512, 1024, 2048, 4096]),
+  'bmp180-chip': oneOf('simulated chip', ['bmp180']),
+  'bmp180-oversampling': oneOf('BMP180 oversampling', ['x1', 'x2', 'x4', 'x8']),
+  'mpl3115a2-chip': oneOf('simulated chip', ['mpl3115a2']),
+  'mpl3115a2-mode': oneOf('MPL3115A2 mode', ['barometer', 'altimeter']),
+  'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
+  'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
+  secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
+  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none'),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

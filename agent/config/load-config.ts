@@ -12,14 +12,18 @@ import { homedir } from 'node:os';
 import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
 import type { Quantity } from '../../drivers/sensor.js';
+import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { closest, fillTopic, FORMATS, redactUrl, registerFormats, show } from './formats.js';
 import {
-  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, isLeaf, leaves, QUANTITIES, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA,
+  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,
 } from './schema.js';
-import type { AgentConfig, MeasurementConfig, SensorConfig, SimulationConfig, SubscriptionConfig } from './types.js';
+import { parseActions } from './actions.js';
+import { checkIo, comparisonsOf } from './io-checks.js';
+import type { ConditionConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
+import type { AgentConfig, Board, MeasurementConfig, Role, SensorConfig, SubscriptionConfig } from './types.js';
 
 export { ConfigError, type ConfigProblem } from './config-error.js';
 export { configSchemaDoc, renderConfigReference } from './describe.js';
@@ -112,7 +116,7 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
       continue;
     }
     for (const issue of FORMATS[leaf.format].check(value)) {
-      const path = join(display, issue.key ? `${rel}.${issue.key}` : rel);
+      const path = join(display, issue.key ? `${rel}${issue.key.startsWith('[') ? '' : '.'}${issue.key}` : rel);
       problems.push({ path, message: prefix + issue.message, hint: issue.hint });
       clean = false;
     }
@@ -122,30 +126,32 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
 
 /** What convict holds for a checked sensor entry: the contract's shape before resolution. */
 type CheckedSensor = Omit<SensorConfig, 'measurements' | 'simulation'> & {
-  measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals'> & { decimals: number | null }>;
-  simulation: Omit<SimulationConfig, 'raw'> & { raw: { adcT: number; adcP: number; adcH?: number } | null };
+  measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals' | 'filters'> & { decimals: number | null; filters: Record<string, unknown>[] }>;
+  simulation: SensorConfig['simulation'] & { raw?: { adcT: number; adcP: number; adcH?: number } | null };
 };
 
 type LoadedSensor = RuleContext['sensors'][number];
 
 function loadSensor(raw: unknown, display: string, note: string | undefined, problems: Problems): LoadedSensor {
   const values: Array<[string, unknown]> = [];
-  const shapeOk = walk(raw, SENSOR_SCHEMA, display, '', values, problems);
+  // Each driver has its own settings: the entry's `driver` picks the schema it is checked against.
+  const schema = sensorSchemaFor(isObject(raw) ? raw.driver : undefined);
+  const shapeOk = walk(raw, schema, display, '', values, problems);
   if (!isObject(raw)) return null;
-  const store = buildStore(SENSOR_SCHEMA, values, {});
-  const valuesOk = checkLeaves(store, SENSOR_SCHEMA, display, () => note, problems);
+  const store = buildStore(schema, values, {});
+  const valuesOk = checkLeaves(store, schema, display, () => note, problems);
   const entry = store.getProperties() as CheckedSensor; // trusted where no problem was reported
   const measurements: Partial<Record<Quantity, MeasurementConfig>> = {};
   for (const q of QUANTITIES) {
     const m = entry.measurements[q];
-    measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit] };
+    measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit], filters: toFilterSpecs(m.filters) };
   }
   const rawAdc = entry.simulation.raw;
-  const simulation: SimulationConfig = {
+  const simulation = rawAdc === undefined ? entry.simulation : {
     ...entry.simulation,
     raw: rawAdc === null ? null : { adcT: rawAdc.adcT, adcP: rawAdc.adcP, adcH: rawAdc.adcH ?? 0x8000 },
   };
-  return { sensor: { ...entry, measurements, simulation }, valid: shapeOk && valuesOk };
+  return { sensor: { ...entry, measurements, simulation } as SensorConfig, valid: shapeOk && valuesOk };
 }
 
 function loadSubscription(raw: unknown, display: string, note: string | undefined, problems: Problems): SubscriptionConfig | null {
@@ -155,6 +161,57 @@ function loadSubscription(raw: unknown, display: string, note: string | undefine
   const store = buildStore(SUBSCRIPTION_SCHEMA, values, {});
   const valuesOk = checkLeaves(store, SUBSCRIPTION_SCHEMA, display, () => note, problems);
   return shapeOk && valuesOk ? (store.getProperties() as SubscriptionConfig) : null;
+}
+
+/** One array entry against its schema (shape, then values); null when it has any problem. */
+function loadEntry<T>(schema: SchemaNode, raw: unknown, display: string, note: string | undefined, problems: Problems): T | null {
+  const values: Array<[string, unknown]> = [];
+  const shapeOk = walk(raw, schema, display, '', values, problems);
+  if (!isObject(raw)) return null;
+  const store = buildStore(schema, values, {});
+  const valuesOk = checkLeaves(store, schema, display, () => note, problems);
+  return shapeOk && valuesOk ? (store.getProperties() as T) : null;
+}
+
+interface SubscriberMode {
+  outputs: OutputConfig[];
+  inputs: InputConfig[];
+  rules: RuleConfig[];
+  ruleCount: number | null;
+}
+
+/** outputs, inputs and rules: each entry checked, topics resolved for the device, then the checks across them. */
+function loadSubscriberMode(store: Store, origin: (rel: string) => string | undefined, problems: Problems): SubscriberMode {
+  const deviceId = String(store.get('deviceId'));
+  const list = (key: string): unknown[] | null => {
+    const value = store.get(key);
+    return Array.isArray(value) ? value : null;
+  };
+  const fill = (template: string, name: string): string => template.replaceAll('{deviceId}', deviceId).replaceAll('{name}', name);
+  const outputs = (list('outputs') ?? []).map((raw, i) => {
+    const o = loadEntry<OutputConfig>(OUTPUT_SCHEMA, raw, `outputs[${i}]`, origin('outputs'), problems);
+    return o && { ...o, pin: String(o.pin), stateTopic: fill(o.stateTopic, o.name), setTopic: fill(o.setTopic, o.name) };
+  });
+  const inputs = (list('inputs') ?? []).map((raw, i) => {
+    const o = loadEntry<InputConfig>(INPUT_SCHEMA, raw, `inputs[${i}]`, origin('inputs'), problems);
+    return o && { ...o, pin: String(o.pin), stateTopic: fill(o.stateTopic, o.name), edgeTopic: fill(o.edgeTopic, o.name) };
+  });
+  const rulesRaw = list('rules');
+  const entries = (rulesRaw ?? []).map((raw, i) => loadEntry<Omit<RuleConfig, 'condition'> & { condition: ConditionConfig }>(RULE_SCHEMA, raw, `rules[${i}]`, origin('rules'), problems));
+  const checked = entries.map((r) => r && { ...r, actionCount: r.actions.length, elseCount: r.elseActions.length });
+  const before = problems.length;
+  problems.push(...checkIo({ board: store.get('board') as Board, role: store.get('role') as Role, outputs, inputs, rules: checked }));
+  const outputNames = outputs.every((o) => o !== null) ? new Set(outputs.map((o) => o!.name)) : null;
+  const rules = entries.flatMap((rule, i) => {
+    if (!rule) return [];
+    const ctx = { deviceId, rule: rule.name, outputs: outputNames };
+    const actions = parseActions(rule.actions, `rules[${i}].actions`, ctx, problems);
+    const elseActions = parseActions(rule.elseActions, `rules[${i}].elseActions`, ctx, problems);
+    return [{ ...rule, condition: comparisonsOf(rule.condition).length > 0 ? rule.condition : null, actions, elseActions }];
+  });
+  const ruleCount = rulesRaw === null ? null : rulesRaw.length + outputs.length + inputs.length;
+  if (problems.length > before) return { outputs: [], inputs: [], rules: [], ruleCount };
+  return { outputs: outputs.filter((o) => o !== null), inputs: inputs.filter((o) => o !== null), rules, ruleCount };
 }
 
 /** Offset of the first syntax error in `text` (V8 does not always say), or text.length. */
@@ -284,6 +341,7 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
   };
   override('mqtt.url', 'broker', args.broker);
   override('i2c.simulated', 'simulated', args.simulated === true ? true : undefined);
+  override('gpio.simulated', 'simulated', args.simulated === true ? true : undefined);
   override('log.level', 'logLevel', args.logLevel);
 
   const envOf = new Map(leaves(AGENT_SCHEMA).map(([path, leaf]) => [path, leaf.env]));
@@ -298,12 +356,15 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
   const subsRaw = store.get('subscriptions');
   const subscriptions = Array.isArray(subsRaw) ? subsRaw.map((s, i) => loadSubscription(s, `subscriptions[${i}]`, origin('subscriptions'), problems)) : [];
 
+  const subscriberMode = loadSubscriberMode(store, origin, problems);
+
   const top = store.getProperties() as LoadedTop; // trusted where no problem was reported
   const context: RuleContext = {
     top,
     sensors,
     sensorCount: Array.isArray(sensorsRaw) ? sensorsRaw.length : null,
     subscriptionCount: Array.isArray(subsRaw) ? subsRaw.length : null,
+    ruleCount: subscriberMode.ruleCount,
     bad: new Set(problems.map((p) => p.path)),
   };
   for (const rule of CROSS_FIELD_RULES) problems.push(...rule.check(context));
@@ -316,12 +377,24 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     role: top.role,
     deviceId: top.deviceId,
     i2c: { bus: top.i2c.bus ?? board.i2c.defaultBus, simulated: top.i2c.simulated },
-    mqtt: { ...top.mqtt, clientId, statusTopic: fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }) },
+    // A subscriber keeps its session by default, so what is published while it is away reaches it.
+    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }) },
     sensors: sensors.map((s) => s!.sensor),
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
     queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },
     health: { ...top.health, topic: fillTopic(top.health.topic, { deviceId: top.deviceId }) },
+    homeassistant: top.homeassistant,
     log: top.log,
+    gpio: top.gpio,
+    outputs: subscriberMode.outputs,
+    inputs: subscriberMode.inputs,
+    rules: subscriberMode.rules,
+    commands: {
+      enabled: top.commands.enabled,
+      topic: fillTopic(top.commands.topic, { deviceId: top.deviceId }),
+      responseTopic: fillTopic(top.commands.responseTopic, { deviceId: top.deviceId }),
+    },
+    messages: top.messages,
   };
   return { config, problems, source };
 }
@@ -351,7 +424,8 @@ export function validateConfigText(text: string, env: Record<string, string | un
   return checkConfig({ text, env }).problems;
 }
 
-/** The resolved configuration as JSON for logs, with the broker password masked (mqtt.url is sensitive). */
+/** The resolved configuration as JSON for logs, with the broker passwords masked (mqtt.url and mqtt.password are sensitive). */
 export function printableConfig(config: AgentConfig): string {
-  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url) } }, null, 2);
+  const password = config.mqtt.password === '' ? '' : '***';
+  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url), password } }, null, 2);
 }

@@ -6,9 +6,17 @@
  * means "required" unless the key is `nullable` (then null means "resolve it", e.g. board default).
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import { OSS as BMP180_OSS } from '../../drivers/bmp180/bmp180.js';
+import { PRESSURE_MAX_MS as BMP180_PRESSURE_MS, TEMPERATURE_MAX_MS as BMP180_TEMPERATURE_MS } from '../../drivers/bmp180/registers.js';
+import { conversionTimeMs as bmp388ConversionMs, toRegisters as bmp388Registers } from '../../drivers/bmp388/settings.js';
+import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_MS } from '../../drivers/mpl3115a2/registers.js';
+import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
-import { fillTopic, type FormatName } from './formats.js';
-import type { Bmp280Settings, Board, HealthConfig, LogLevel, MqttConfig, QueueConfig, OversamplingName, Role, SensorConfig, Unit } from './types.js';
+import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
+import { fillTopic, FORMATS, type FormatName } from './formats.js';
+import type {
+  Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
+} from './types.js';
 
 export interface SchemaLeaf {
   doc: string;
@@ -72,7 +80,19 @@ export const AGENT_SCHEMA = {
       env: `${ENV}MQTT_CLIENT_ID`,
     },
     keepaliveS: { doc: 'Keepalive interval, seconds (0 = off).', format: 'keepalive-s', default: 60, env: `${ENV}MQTT_KEEPALIVE_S` },
-    clean: { doc: 'Start a clean session (no queued messages from before).', format: 'flag', default: true, env: `${ENV}MQTT_CLEAN` },
+    clean: {
+      doc: 'Start a clean session (no queued messages from before); null = true for a publisher, false for subscriber and both (a persistent session: QoS 1 messages sent while the board was off arrive when it returns).',
+      format: 'flag',
+      default: null,
+      nullable: true,
+      env: `${ENV}MQTT_CLEAN`,
+    },
+    sessionExpiryS: {
+      doc: 'MQTT 5 only: how long the broker keeps a persistent session after a disconnect, s (MQTT 5 ends it at once unless this is set).',
+      format: 'session-expiry-s',
+      default: 86400,
+      env: `${ENV}MQTT_SESSION_EXPIRY_S`,
+    },
     protocolVersion: {
       doc: 'MQTT protocol: 4 = 3.1.1, 5 = MQTT 5.',
       format: 'mqtt-protocol-version',
@@ -102,6 +122,32 @@ export const AGENT_SCHEMA = {
       format: 'reconnect-ms',
       default: 60000,
       env: `${ENV}MQTT_RECONNECT_MAX_MS`,
+    },
+    // Broker security (README "Securing the broker connection"); checked by BROKER_AUTH_RULE.
+    username: { doc: 'User name the broker knows this board by (Mosquitto password_file); empty = none.', format: 'mqtt-username', default: '', env: `${ENV}MQTT_USERNAME` },
+    password: {
+      doc: 'Password for username. Keep it out of the JSON: use passwordFile or the environment variable.',
+      format: 'secret',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD`,
+      sensitive: true,
+    },
+    passwordFile: {
+      doc: 'File whose first line is the password (e.g. /etc/edge-agent/mqtt-password, mode 0640 root:edge-agent); wins over password.',
+      format: 'file-path',
+      default: '',
+      env: `${ENV}MQTT_PASSWORD_FILE`,
+    },
+    tls: {
+      ca: { doc: 'PEM file of the CA that signed the broker\'s certificate (a private CA); empty = the system\'s trusted CAs.', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CA` },
+      cert: { doc: 'PEM client certificate for mutual TLS (needs key).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_CERT` },
+      key: { doc: 'PEM private key of the client certificate (needs cert).', format: 'file-path', default: '', env: `${ENV}MQTT_TLS_KEY` },
+      insecureSkipVerify: {
+        doc: 'DANGEROUS: accept any server certificate and host name (a test bench only); logged as a warning at every start.',
+        format: 'flag',
+        default: false,
+        env: `${ENV}MQTT_TLS_INSECURE_SKIP_VERIFY`,
+      },
     },
   },
   queue: {
@@ -134,6 +180,16 @@ export const AGENT_SCHEMA = {
     intervalS: { doc: 'Seconds between health reports (retained JSON); 0 = off.', format: 'health-interval-s', default: 60, env: `${ENV}HEALTH_INTERVAL_S` },
     topic: { doc: 'Health topic; {deviceId} is the only placeholder here.', format: 'mqtt-topic', default: 'sensors/{deviceId}/health', env: `${ENV}HEALTH_TOPIC` },
   },
+  homeassistant: {
+    enabled: { doc: 'Announce measurements, outputs and inputs to Home Assistant (MQTT discovery, retained configs).', format: 'flag', default: false, env: `${ENV}HOMEASSISTANT_ENABLED` },
+    prefix: { doc: 'Home Assistant\'s discovery prefix (its MQTT integration setting).', format: 'discovery-prefix', default: 'homeassistant', env: `${ENV}HOMEASSISTANT_PREFIX` },
+    expireAfterS: {
+      doc: 'expire_after of each measurement, s; 0 = three sample intervals (at least 30 s), twice a heartbeat filter, none with a delta/throttle filter and no heartbeat.',
+      format: 'age-s',
+      default: 0,
+      env: `${ENV}HOMEASSISTANT_EXPIRE_AFTER_S`,
+    },
+  },
   sensors: {
     doc: 'Sensors to read and publish (each entry: see the sensor table). From the environment: a JSON array.',
     format: 'sensor-list',
@@ -148,6 +204,21 @@ export const AGENT_SCHEMA = {
   },
   log: {
     level: { doc: 'Least severe level written.', format: 'log-level', default: 'info', env: `${ENV}LOG_LEVEL` },
+  },
+  // Subscriber mode: entry schemas OUTPUT_SCHEMA, INPUT_SCHEMA, RULE_SCHEMA below.
+  gpio: {
+    simulated: { doc: 'Use the simulated GPIO backend (pins in memory; the demo and tests) instead of the board\'s.', format: 'flag', default: false, env: `${ENV}GPIO_SIMULATED` },
+  },
+  outputs: { doc: 'GPIO outputs (LEDs, relays), each driven to its safe state at start and on shutdown (see the output table). From the environment: a JSON array.', format: 'output-list', default: [], env: `${ENV}OUTPUTS` },
+  inputs: { doc: 'GPIO inputs (buttons, switches) whose debounced state is published (see the input table). From the environment: a JSON array.', format: 'input-list', default: [], env: `${ENV}INPUTS` },
+  rules: { doc: 'What to do with messages: topic filter, condition, actions (see the rule table). From the environment: a JSON array.', format: 'rule-list', default: [], env: `${ENV}RULES` },
+  commands: {
+    enabled: { doc: 'Take JSON commands on commands.topic and answer on commands.responseTopic (roles subscriber and both).', format: 'flag', default: true, env: `${ENV}COMMANDS_ENABLED` },
+    topic: { doc: 'Command topic; {deviceId} is the only placeholder.', format: 'device-topic', default: 'devices/{deviceId}/commands', env: `${ENV}COMMANDS_TOPIC` },
+    responseTopic: { doc: 'Where each command is answered ({"id","status":"ok"|"error"}); {deviceId} only.', format: 'device-topic', default: 'devices/{deviceId}/responses', env: `${ENV}COMMANDS_RESPONSE_TOPIC` },
+  },
+  messages: {
+    maxBytes: { doc: 'Incoming payloads larger than this are logged, counted and dropped, bytes.', format: 'payload-bytes', default: 4096, env: `${ENV}MESSAGES_MAX_BYTES` },
   },
 } satisfies SchemaNode;
 
@@ -178,6 +249,11 @@ function measurementSchema(quantity: Quantity): SchemaNode {
     format: { doc: 'Payload: plain = the number as text ("100"); json = {"value","unit","ts","seq"}.', format: 'payload-format', default: 'plain' },
     qos: { doc: 'QoS of the publication.', format: 'qos', default: 0 },
     retain: { doc: 'Retain the last value on the broker.', format: 'flag', default: false },
+    filters: {
+      doc: 'Filters applied in order before rounding (README, Filters): offset, linear, clamp, round, movingAverage, median, ema, delta, throttle, heartbeat.',
+      format: 'filter-list',
+      default: [],
+    },
     topic: {
       doc: 'Topic template; placeholders {deviceId}, {sensor}, {measurement}.',
       format: 'mqtt-topic',
@@ -200,9 +276,21 @@ export const QUANTITIES: readonly Quantity[] = ['temperature', 'pressure', 'humi
 
 export const SENSOR_SCHEMA = {
   name: { doc: 'Unique name of this sensor ({sensor} in topics, logs). Required.', format: 'sensor-name', default: null },
-  driver: { doc: 'Driver; bmp280 handles BMP280 and BME280 (told apart by chip id).', format: 'driver', default: 'bmp280' },
+  driver: { doc: 'Driver: bmp280 (BMP280, BME280), bmp388 (BMP388, BMP390), ms5611, bmp180 (BMP180, BMP085), mpl3115a2. Each has its own settings (see Supported chips).', format: 'driver', default: 'bmp280' },
   address: { doc: 'I2C address: 0x76 (SDO to GND) or 0x77 (SDO to VDDIO).', format: 'i2c-address', default: '0x76' },
   intervalMs: { doc: 'Time between readings, ms (at least 10).', format: 'interval-ms', default: 1000 },
+  faults: {
+    readAttempts: {
+      doc: 'Attempts per reading when the I2C bus reports a transient error (EIO, EREMOTEIO, ENXIO, ETIMEDOUT, EAGAIN, EBUSY), 2, 4, 8… ms apart, within half the interval; 1 = no retry.',
+      format: 'read-attempts',
+      default: 3,
+    },
+    reinitAfter: {
+      doc: 'Consecutive failed or rejected readings after which the sensor is re-initialised (chip ID, calibration, configuration) on the next tick.',
+      format: 'reinit-after',
+      default: 3,
+    },
+  },
   settings: {
     mode: {
       doc: 'forced: one conversion per reading, then sleep; normal: continuous with standbyMs between conversions.',
@@ -241,12 +329,143 @@ export const SENSOR_SCHEMA = {
       default: {},
     },
     raw: { doc: 'ADC values for scenario raw: { adcT, adcP, adcH }.', format: 'raw-adc', default: null, nullable: true },
+    faultRate: {
+      doc: 'Share of this chip\'s I2C transactions that fail with EIO (0–1, fixed seed), to watch the fault handling work.',
+      format: 'fault-rate',
+      default: 0,
+    },
   },
 } satisfies SchemaNode;
+
+/** Where each driver's chips can answer and what they measure: the address and quantity rules. */
+export const DRIVER_CHIPS: Record<DriverName, { chips: string; addresses: readonly number[]; addressHint: string; measures: readonly Quantity[] }> = {
+  bmp280: { chips: 'BMP280/BME280', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)', measures: QUANTITIES },
+  bmp388: { chips: 'BMP388/BMP390', addresses: [0x76, 0x77], addressHint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards)', measures: ['temperature', 'pressure', 'altitude'] },
+  ms5611: { chips: 'MS5611', addresses: [0x76, 0x77], addressHint: 'use 0x77 (CSB to GND; GY-63/GY-86 boards) or 0x76 (CSB to VDD)', measures: ['temperature', 'pressure', 'altitude'] },
+  bmp180: { chips: 'BMP180/BMP085', addresses: [0x77], addressHint: 'the BMP180 answers only at 0x77', measures: ['temperature', 'pressure', 'altitude'] },
+  mpl3115a2: { chips: 'MPL3115A2', addresses: [0x60], addressHint: 'the MPL3115A2 answers only at 0x60', measures: ['temperature', 'pressure', 'altitude'] },
+};
+
+/** `measurements` of a driver that cannot measure some quantities: those are off by default. */
+function measurementsFor(driver: DriverName): SchemaNode {
+  const { chips, measures } = DRIVER_CHIPS[driver];
+  return Object.fromEntries(QUANTITIES.map((q) => {
+    const node = measurementSchema(q);
+    if (measures.includes(q)) return [q, node];
+    return [q, { ...node, enabled: { doc: `Off: a ${chips} does not measure ${q}.`, format: 'flag', default: false } }];
+  }));
+}
+
+/** The chip-neutral `simulation` keys (flight/static; see drivers/environment.ts) for a driver's chips. */
+function environmentSimulation(chipFormat: FormatName, chip: string): SchemaNode {
+  const { groundAltitudeM, hoverFt, cycleS, temperatureC, faultRate } = SENSOR_SCHEMA.simulation;
+  return {
+    chip: { doc: 'Chip the simulator answers as.', format: chipFormat, default: chip },
+    scenario: { doc: 'flight: climb to hoverFt, hover, land, wait on the ground, repeat; static: constant.', format: 'environment-scenario', default: 'flight' },
+    groundAltitudeM, hoverFt, cycleS, temperatureC, faultRate,
+  };
+}
+
+function sensorEntry(driver: DriverName, address: string, settings: SchemaNode, simulation: SchemaNode): SchemaNode {
+  const { chips, addressHint } = DRIVER_CHIPS[driver];
+  const { name, intervalMs, faults } = SENSOR_SCHEMA;
+  return {
+    name,
+    driver: SENSOR_SCHEMA.driver,
+    address: { doc: `I2C address of the ${chips}: ${addressHint.replace(/^use /, '')}.`, format: 'i2c-address', default: address },
+    intervalMs,
+    faults,
+    settings: { ...settings, seaLevelPa: SENSOR_SCHEMA.settings.seaLevelPa },
+    measurements: measurementsFor(driver),
+    simulation,
+  };
+}
+
+/** One sensor entry per driver: common keys, then the driver's own `settings` and `simulation`. */
+export const DRIVER_SCHEMAS: Record<DriverName, SchemaNode> = {
+  bmp280: SENSOR_SCHEMA,
+  bmp388: sensorEntry('bmp388', '0x77', {
+    oversampling: {
+      temperature: { doc: 'Temperature oversampling (osr_t; x1 or x2 is plenty).', format: 'bmp388-oversampling', default: 'x2' },
+      pressure: { doc: 'Pressure oversampling (osr_p; x8 with temperature x1 is Bosch\'s drone preset).', format: 'bmp388-oversampling', default: 'x16' },
+    },
+    filter: { doc: 'IIR filter coefficient (0 … 127; smooths pressure, adds lag).', format: 'bmp388-filter', default: 'off' },
+  }, environmentSimulation('bmp388-chip', 'bmp388')),
+  ms5611: sensorEntry('ms5611', '0x77', {
+    osr: { doc: 'Oversampling ratio of both conversions: 256 (0.6 ms, 0.065 mbar RMS) … 4096 (9.04 ms, 0.012 mbar).', format: 'ms5611-osr', default: 4096 },
+  }, environmentSimulation('ms5611-chip', 'ms5611')),
+  bmp180: sensorEntry('bmp180', '0x77', {
+    oversampling: { doc: 'Pressure oversampling (oss 0–3): x1 4.5 ms … x8 25.5 ms.', format: 'bmp180-oversampling', default: 'x8' },
+  }, environmentSimulation('bmp180-chip', 'bmp180')),
+  mpl3115a2: sensorEntry('mpl3115a2', '0x60', {
+    mode: { doc: 'barometer: the chip reports pressure (altitude computed here); altimeter: the chip reports altitude itself (no pressure).', format: 'mpl3115a2-mode', default: 'barometer' },
+    oversampling: { doc: 'Oversampling: x1 (6 ms) … x128 (512 ms between samples).', format: 'mpl3115a2-oversampling', default: 'x128' },
+  }, environmentSimulation('mpl3115a2-chip', 'mpl3115a2')),
+};
+
+/** Conversion time one reading waits for, ms, from each driver's own timing tables. */
+function readingTimeMs(s: SensorConfig): number | undefined {
+  switch (s.driver) {
+    case 'bmp388': {
+      const { osrP, osrT } = bmp388Registers(s.settings);
+      return bmp388ConversionMs(osrP, osrT);
+    }
+    case 'ms5611':
+      return 2 * MS5611_MAX_MS[MS5611_OSRS.indexOf(s.settings.osr)]!;
+    case 'bmp180':
+      return BMP180_TEMPERATURE_MS + BMP180_PRESSURE_MS[BMP180_OSS[s.settings.oversampling]]!;
+    case 'mpl3115a2':
+      return MPL3115A2_SAMPLE_MS[MPL3115A2_OS[s.settings.oversampling]]!;
+    default:
+      return undefined; // bmp280: its own rule above, which knows the modes
+  }
+}
+
+/** The schema of a sensor entry with this `driver` value (an unknown driver: bmp280's, whose driver key reports it). */
+export function sensorSchemaFor(driver: unknown): SchemaNode {
+  const name = typeof driver === 'string' ? FORMATS.driver.coerce?.(driver) : driver;
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(DRIVER_SCHEMAS, name) ? DRIVER_SCHEMAS[name as DriverName] : SENSOR_SCHEMA;
+}
 
 export const SUBSCRIPTION_SCHEMA = {
   topic: { doc: 'Topic filter (+ and # wildcards, $share/group/...). Required.', format: 'mqtt-topic-filter', default: null },
   qos: { doc: 'Maximum QoS to receive at.', format: 'qos', default: 0 },
+} satisfies SchemaNode;
+
+export const OUTPUT_SCHEMA = {
+  name: { doc: 'Unique name of this output ({name} in its topics, `output` in actions and commands). Required.', format: 'output-name', default: null },
+  pin: { doc: 'Pin as the board names it: BCM number on a Raspberry Pi ("17"), header name on a BeagleBone Black ("P8_13"), GPIO number on a Udoo Neo ("25"). Required.', format: 'gpio-pin', default: null },
+  activeLow: { doc: 'The load is on when the pin is low (many relay boards): on/off stay logical.', format: 'flag', default: false },
+  initial: { doc: 'Safe state, driven as the pin is claimed at start and again on shutdown.', format: 'output-state', default: 'off' },
+  stateTopic: { doc: 'State ON/OFF is published here, retained, after each change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/state' },
+  setTopic: { doc: 'Takes ON, OFF, TOGGLE, or {"state":"ON","ms":500} (on for 500 ms, then back); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/set' },
+} satisfies SchemaNode;
+
+export const INPUT_SCHEMA = {
+  name: { doc: 'Unique name of this input ({name} in its topics). Required.', format: 'input-name', default: null },
+  pin: { doc: 'Pin as the board names it (as for outputs). Required.', format: 'gpio-pin', default: null },
+  activeLow: { doc: 'Active (ON, pressed) when the pin is low: a button to ground with a pull-up.', format: 'flag', default: false },
+  debounceMs: { doc: 'A change counts only after the level has been stable this long, ms.', format: 'debounce-ms', default: 50 },
+  edge: { doc: 'Which changes go out on edgeTopic: rising (becomes active), falling, or both (the state topic follows every change).', format: 'edge', default: 'both' },
+  stateTopic: { doc: 'State ON/OFF, retained, at start and after each reported change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/state' },
+  edgeTopic: { doc: 'One message "rising" or "falling" per reported change (not retained); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/edge' },
+} satisfies SchemaNode;
+
+export const RULE_SCHEMA = {
+  name: { doc: 'Unique name of this rule ({rule} in templates, logs). Required.', format: 'rule-name', default: null },
+  topic: { doc: 'Topic filter the rule subscribes to (+, #, $share/group/...). Required.', format: 'mqtt-topic-filter', default: null },
+  qos: { doc: 'QoS of the rule\'s subscription (1: nothing lost while the board is away, with a persistent session).', format: 'qos', default: 1 },
+  condition: {
+    field: { doc: 'Dotted path of the value in a JSON payload ("value"); null = the payload itself is the value.', format: 'json-field', default: null, nullable: true },
+    above: { doc: 'True when the value is > this; false again only below above − hysteresis.', format: 'threshold', default: null, nullable: true },
+    atLeast: { doc: 'True when the value is ≥ this; false again only below atLeast − hysteresis.', format: 'threshold', default: null, nullable: true },
+    below: { doc: 'True when the value is < this; false again only above below + hysteresis.', format: 'threshold', default: null, nullable: true },
+    atMost: { doc: 'True when the value is ≤ this; false again only above atMost + hysteresis.', format: 'threshold', default: null, nullable: true },
+    equals: { doc: 'True when the value (text or number) equals this.', format: 'match-value', default: null, nullable: true },
+    hysteresis: { doc: 'Dead band that keeps a value hovering at a threshold from chattering, in the value\'s unit.', format: 'hysteresis', default: 0 },
+  },
+  actions: { doc: 'Run when the condition becomes true (every message if there is no condition): {type:"output",output,state:on|off|toggle|pulse,ms}, {type:"log",message}, {type:"publish",topic,payload,qos,retain}.', format: 'action-list', default: [] },
+  elseActions: { doc: 'Run when the condition becomes false.', format: 'action-list', default: [] },
 } satisfies SchemaNode;
 
 /** Every leaf of a schema with its dotted path, in declaration order. */
@@ -269,10 +488,14 @@ export interface LoadedTop {
   role: Role;
   deviceId: string;
   i2c: { bus: number | null; simulated: boolean };
-  mqtt: MqttConfig;
+  mqtt: Omit<MqttConfig, 'clean'> & { clean: boolean | null };
   queue: QueueConfig;
   health: HealthConfig;
+  homeassistant: HomeAssistantConfig;
   log: { level: LogLevel };
+  gpio: { simulated: boolean };
+  commands: CommandsConfig;
+  messages: { maxBytes: number };
 }
 
 export interface RuleContext {
@@ -285,6 +508,8 @@ export interface RuleContext {
   /** Lengths of the arrays, null when they are not arrays. */
   sensorCount: number | null;
   subscriptionCount: number | null;
+  /** Rules, outputs and inputs together: each gives a subscriber something to do. */
+  ruleCount?: number | null;
   /** Paths that already have a problem. */
   bad: ReadonlySet<string>;
 }
@@ -308,17 +533,22 @@ function eachSensor(ctx: RuleContext, fn: (s: SensorConfig, at: string) => Confi
   return ctx.sensors.flatMap((s, i) => (s?.valid ? fn(s.sensor, `sensors[${i}]`) : []));
 }
 
+/** The rules about BMP280 settings look at bmp280 entries only. */
+function eachBmp280(ctx: RuleContext, fn: (s: Bmp280SensorConfig, at: string) => ConfigProblem[]): ConfigProblem[] {
+  return eachSensor(ctx, (s, at) => (s.driver === 'bmp280' ? fn(s, at) : []));
+}
+
 export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   {
-    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription.',
-    check({ top, sensorCount, subscriptionCount, bad }) {
+    doc: 'role publisher or both needs at least one sensor; subscriber or both at least one subscription, rule, output or input.',
+    check({ top, sensorCount, subscriptionCount, ruleCount, bad }) {
       if (bad.has('role')) return [];
       const out: ConfigProblem[] = [];
       if (top.role !== 'subscriber' && sensorCount === 0) {
         out.push({ path: 'sensors', message: `role '${top.role}' needs at least one sensor, and there are none`, hint: 'add a sensor entry, or set role to "subscriber"' });
       }
-      if (top.role !== 'publisher' && subscriptionCount === 0) {
-        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 }, or set role to "publisher"' });
+      if (top.role !== 'publisher' && subscriptionCount === 0 && !ruleCount) {
+        out.push({ path: 'subscriptions', message: `role '${top.role}' needs at least one subscription, rule, output or input, and there are none`, hint: 'add { "topic": "sensors/+/altitude", "qos": 1 } or a rule, or set role to "publisher"' });
       }
       return out;
     },
@@ -345,14 +575,30 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
     },
   },
   {
-    doc: 'A bmp280 sensor is at 0x76 or 0x77 (the only addresses the chip answers at).',
-    check: (ctx) => eachSensor(ctx, (s, at) => (s.address === 0x76 || s.address === 0x77 ? [] : [
-      { path: `${at}.address`, message: `a BMP280/BME280 does not answer at ${hex(s.address)}`, hint: 'use 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)' },
-    ])),
+    doc: 'A sensor is at an address its chip can answer at: bmp280, bmp388, ms5611 0x76 or 0x77; bmp180 0x77; mpl3115a2 0x60.',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, addresses, addressHint } = DRIVER_CHIPS[s.driver];
+      return addresses.includes(s.address) ? [] : [{ path: `${at}.address`, message: `a ${chips} does not answer at ${hex(s.address)}`, hint: addressHint }];
+    }),
+  },
+  {
+    doc: 'An enabled quantity is one the chip measures (no humidity but on a BME280; no pressure from an MPL3115A2 in altimeter mode).',
+    check: (ctx) => eachSensor(ctx, (s, at) => {
+      const { chips, measures } = DRIVER_CHIPS[s.driver];
+      const out: ConfigProblem[] = QUANTITIES.filter((q) => s.measurements[q]?.enabled === true && !measures.includes(q)).map((q) => ({
+        path: `${at}.measurements.${q}.enabled`,
+        message: `a ${chips} does not measure ${q}`,
+        hint: `set measurements.${q}.enabled to false (or remove it), or use a chip that measures ${q} (BME280)`,
+      }));
+      if (s.driver === 'mpl3115a2' && s.settings.mode === 'altimeter' && s.measurements.pressure?.enabled === true) {
+        out.push({ path: `${at}.measurements.pressure.enabled`, message: 'an MPL3115A2 in altimeter mode reports altitude, not pressure', hint: 'set measurements.pressure.enabled to false, or settings.mode to "barometer" (altitude is then computed from pressure)' });
+      }
+      return out;
+    }),
   },
   {
     doc: 'An enabled quantity is measured: pressure and altitude need pressure oversampling, everything needs temperature (compensation uses t_fine), humidity needs humidity oversampling.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const o = s.settings.oversampling;
       const on = (q: Quantity): boolean => s.measurements[q]?.enabled === true;
       const enabled = QUANTITIES.filter(on);
@@ -371,15 +617,23 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   },
   {
     doc: 'In forced mode, intervalMs is at least the worst-case conversion time of the oversampling chosen.',
-    check: (ctx) => eachSensor(ctx, (s, at) => {
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const needed = maxMeasurementMs(s.settings.oversampling);
       if (s.settings.mode !== 'forced' || s.intervalMs >= needed) return [];
       return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one forced conversion (up to ${needed.toFixed(1)} ms)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
     }),
   },
   {
-    doc: 'A raw simulation scenario has raw values; a simulated BMP280 has no dig_H* words; when simulated, standbyMs exists on the simulated chip (10/20 BME280 only, 2000/4000 BMP280 only).',
+    doc: 'For bmp388, ms5611, bmp180 and mpl3115a2, intervalMs is at least the conversions one reading waits for (datasheet maxima).',
     check: (ctx) => eachSensor(ctx, (s, at) => {
+      const needed = readingTimeMs(s);
+      if (needed === undefined || s.intervalMs >= needed) return [];
+      return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one reading of this ${DRIVER_CHIPS[s.driver].chips} (${needed.toFixed(1)} ms of conversions)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
+    }),
+  },
+  {
+    doc: 'A raw simulation scenario has raw values; a simulated BMP280 has no dig_H* words; when simulated, standbyMs exists on the simulated chip (10/20 BME280 only, 2000/4000 BMP280 only).',
+    check: (ctx) => eachBmp280(ctx, (s, at) => {
       const sim = s.simulation;
       const out: ConfigProblem[] = [];
       if (sim.scenario === 'raw' && sim.raw === null) {
@@ -426,4 +680,5 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
       return out;
     },
   },
+  BROKER_AUTH_RULE,
 ];

@@ -6,8 +6,9 @@
 import type { Bmp280Settings } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
-import type { Measurement, Quantity, Sensor } from '../sensor.js';
-import { altitudeM, humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
+import { SensorResetError, type Measurement, type OperatingRange, type Quantity, type Sensor } from '../sensor.js';
+import { altitudeM } from '../barometric.js';
+import { humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
 import * as R from './registers.js';
 import {
   configValue, ctrlHumValue, ctrlMeasValue, maxMeasurementTimeMs, Mode, Oversampling, toRegisterSettings,
@@ -20,6 +21,16 @@ const IM_UPDATE_POLLS = 10;
 const MEASURING_POLLS = 10;
 const POLL_INTERVAL_MS = 1;
 
+/**
+ * BMP280 section 1 / table 1 (BME280 table 1): 300–1100 hPa, −40…+85 °C; humidity 0–100 %RH.
+ * Altitude follows from pressure, so it is not checked on its own.
+ */
+export const BMP280_OPERATING_RANGE: OperatingRange = {
+  temperature: { min: -40, max: 85 },
+  pressure: { min: 30000, max: 110000 },
+  humidity: { min: 0, max: 100 },
+};
+
 /** The chip at the address answered an ID this driver does not handle. */
 export class UnsupportedChipError extends Error {
   readonly id: number;
@@ -27,7 +38,7 @@ export class UnsupportedChipError extends Error {
 
   constructor(id: number, address: number) {
     const what = id === R.CHIP_ID_BMP180
-      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol and is not supported by this driver`
+      ? `a BMP180/BMP085 (ID 0x55), which uses a different protocol: set "driver": "bmp180" for it`
       : `an unknown chip (ID ${hex(id)})`;
     super(`chip at ${hex(address)} reports ID ${hex(id)} in register 0xD0: ${what}; supported: ${SUPPORTED}`);
     this.name = 'UnsupportedChipError';
@@ -58,6 +69,7 @@ export interface Bmp280Options {
 }
 
 export class Bmp280 implements Sensor {
+  readonly operatingRange = BMP280_OPERATING_RANGE;
   private readonly bus: I2cBus;
   private readonly clock: Clock;
   private readonly address: number;
@@ -158,7 +170,12 @@ export class Bmp280 implements Sensor {
       await this.waitForStatusClear(chip, R.STATUS_MEASURING, MEASURING_POLLS, Math.ceil(maxMs), `measuring bit (status bit 3; maximum conversion time ${maxMs.toFixed(2)} ms, 3.8.1)`);
     }
     // All data registers in one burst: shadowing guarantees one conversion's values (3.9, 4.1).
-    const d = await readRegisters(this.bus, this.address, R.REG_DATA_START, R.dataLength(chip));
+    // The burst starts at the control registers, so the same transaction shows whether the chip
+    // still holds our configuration (see checkConfiguration).
+    const start = R.stateStart(chip);
+    const burst = await readRegisters(this.bus, this.address, start, R.stateLength(chip));
+    this.checkConfiguration(chip, regs, (register) => burst[register - start]!);
+    const d = burst.subarray(R.REG_DATA_START - start);
     const adcP = (d[0]! << 12) | (d[1]! << 4) | (d[2]! >> 4);
     const adcT = (d[3]! << 12) | (d[4]! << 4) | (d[5]! >> 4);
     const out: Measurement[] = [];
@@ -184,6 +201,33 @@ export class Bmp280 implements Sensor {
     const regs = this.registers;
     if (!this.detected || !regs) return;
     await writeRegister(this.bus, this.address, R.REG_CTRL_MEAS, ctrlMeasValue(regs.osrsT, regs.osrsP, Mode.Sleep));
+  }
+
+  /**
+   * A power glitch or a reset behind our back puts every register back at its default (4.3.2):
+   * config 0 (filter off), ctrl_hum 0 (a BME280 silently stops measuring humidity), ctrl_meas 0 (in
+   * normal mode the chip is asleep and the data is stale). Compare what the burst shows with what
+   * init() wrote. In forced mode ctrl_meas is rewritten before every conversion and its mode bits
+   * return to sleep afterwards (3.6.2), so only its oversampling bits are compared. A reset that
+   * leaves every compared register equal to what we wrote is invisible here, and also harmless:
+   * the chip then measures exactly as configured.
+   */
+  private checkConfiguration(chip: R.Bmp280Chip, regs: RegisterSettings, register: (address: number) => number): void {
+    const found: string[] = [];
+    const compare = (name: string, actual: number, expected: number): void => {
+      if (actual !== expected) found.push(`${name} ${hex(actual)}, expected ${hex(expected)}`);
+    };
+    if (register(R.REG_STATUS) & R.STATUS_IM_UPDATE) found.push('im_update set (NVM copy after a reset, 4.3.3)');
+    const ctrlMeas = ctrlMeasValue(regs.osrsT, regs.osrsP, regs.mode);
+    const ignoreMode = regs.mode === Mode.Forced ? ~R.CTRL_MEAS_MODE_MASK & 0xff : 0xff;
+    compare('ctrl_meas', register(R.REG_CTRL_MEAS) & ignoreMode, ctrlMeas & ignoreMode);
+    compare('config', register(R.REG_CONFIG) & R.CONFIG_SETTINGS_MASK, configValue(regs.standby, regs.filter) & R.CONFIG_SETTINGS_MASK);
+    if (chip === 'BME280') compare('ctrl_hum', register(R.REG_CTRL_HUM) & R.CTRL_HUM_OSRS_H_MASK, ctrlHumValue(regs.osrsH));
+    if (found.length > 0) {
+      throw new SensorResetError(
+        `${chip} at ${hex(this.address)} lost its configuration (${found.join('; ')}): it was reset or lost power behind the driver's back; init() must run again`,
+      );
+    }
   }
 
   private maxTimeMs(regs: RegisterSettings): number {

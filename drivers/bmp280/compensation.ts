@@ -1,10 +1,12 @@
 /**
  * Pure maths: calibration parsing and the floating-point compensation formulas (BMP280 datasheet
- * section 8.1, BME280 section 4.2.3), the barometric formula, and the inverses a simulator needs to
+ * section 8.1, BME280 section 4.2.3) and the inverses a simulator needs to
  * turn physical conditions back into raw ADC counts. No I/O here.
  */
 import type { CalibrationWords } from '../../agent/config/types.js';
+import { invertMonotonic } from '../barometric.js';
 import { CALIB_H_LENGTH, CALIB_TP_LENGTH } from './registers.js';
+
 
 /** Temperature and pressure trimming words (section 3.11.2, table 17), names as the datasheet's. */
 export interface TpCalibration {
@@ -165,37 +167,8 @@ export function humidityPct(adcH: number, fine: number, h: HumidityCalibration):
   return Math.min(100, Math.max(0, x));
 }
 
-/** Standard atmosphere sea-level pressure, Pa. */
-export const STANDARD_SEA_LEVEL_PA = 101325;
-
-/** International barometric formula: altitude in m for a pressure and a sea-level reference (QNH). */
-export function altitudeM(pressure: number, seaLevelPa = STANDARD_SEA_LEVEL_PA): number {
-  return 44330 * (1 - Math.pow(pressure / seaLevelPa, 1 / 5.255));
-}
-
-/** Inverse of altitudeM. */
-export function pressureAtAltitudePa(altitude: number, seaLevelPa = STANDARD_SEA_LEVEL_PA): number {
-  return seaLevelPa * Math.pow(1 - altitude / 44330, 5.255);
-}
-
 export const ADC20_MAX = 0xfffff;
 export const ADC16_MAX = 0xffff;
-
-/**
- * The integer x in [lo, hi] whose f(x) is nearest `target`, for f monotonic (either direction):
- * 20 bisection steps cover the 20-bit range.
- */
-export function invertMonotonic(f: (x: number) => number, target: number, lo: number, hi: number): number {
-  const increasing = f(hi) >= f(lo);
-  let a = lo;
-  let b = hi;
-  while (b - a > 1) {
-    const m = Math.floor((a + b) / 2);
-    if ((f(m) < target) === increasing) a = m;
-    else b = m;
-  }
-  return Math.abs(f(a) - target) <= Math.abs(f(b) - target) ? a : b;
-}
 
 export function adcTForTemperature(temperature: number, cal: TpCalibration): number {
   return invertMonotonic((x) => temperatureC(x, cal), temperature, 0, ADC20_MAX);

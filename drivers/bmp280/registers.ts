@@ -34,6 +34,16 @@ export const REG_TEMP_MSB = 0xfa;
 /** BME280 only: 16-bit humidity, msb at 0xFD, lsb at 0xFE. */
 export const REG_HUM_MSB = 0xfd;
 export const REG_DATA_START = REG_PRESS_MSB;
+/**
+ * The read path's one burst starts before the data, at the control registers, so every sample also
+ * shows whether the chip still holds the configuration init() wrote: BMP280 0xF3 (status, ctrl_meas,
+ * config, reserved 0xF6, data), BME280 0xF2 (ctrl_hum first). Still one burst over all data
+ * registers, which is what data shadowing needs (3.9); the address auto-increments (5.2.2).
+ */
+export const REG_STATE_START_BMP280 = REG_STATUS;
+export const REG_STATE_START_BME280 = REG_CTRL_HUM;
+/** config bits that hold settings: t_sb, filter, spi3w_en (bit 1 is reserved, 4.3.5). */
+export const CONFIG_SETTINGS_MASK = 0xfd;
 /** press (3) + temp (3) bytes. */
 export const DATA_LENGTH_BMP280 = 6;
 /** press (3) + temp (3) + hum (2) bytes. */
@@ -85,4 +95,14 @@ export function chipFromId(id: number): Bmp280Chip | undefined {
 
 export function dataLength(chip: Bmp280Chip): number {
   return chip === 'BME280' ? DATA_LENGTH_BME280 : DATA_LENGTH_BMP280;
+}
+
+/** First register of the read path's burst (control registers, then data). */
+export function stateStart(chip: Bmp280Chip): number {
+  return chip === 'BME280' ? REG_STATE_START_BME280 : REG_STATE_START_BMP280;
+}
+
+/** Length of the read path's burst: from stateStart(chip) to the last data register. */
+export function stateLength(chip: Bmp280Chip): number {
+  return REG_DATA_START - stateStart(chip) + dataLength(chip);
 }

@@ -9,6 +9,8 @@
  */
 import type { CalibrationWords } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
+import { registerTransaction } from '../i2c/register-file.js';
 import type { I2cDevice } from '../i2c/simulated-bus.js';
 import {
   adcHForHumidity, adcPForPressure, adcTForTemperature, ADC16_MAX, ADC20_MAX, encodeCalibration, EXAMPLE_CALIBRATION,
@@ -16,15 +18,6 @@ import {
 } from './compensation.js';
 import * as R from './registers.js';
 import { filterCoefficient, Mode, standbyMsFromCode, typicalMeasurementTimeMs } from './settings.js';
-
-export interface EnvironmentSample {
-  temperatureC: number;
-  pressurePa: number;
-  humidityPct: number;
-}
-
-/** Physical conditions at a monotonic time (ms). */
-export type Environment = (nowMs: number) => EnvironmentSample;
 
 /** Raw ADC counts: adc_T and adc_P 20-bit, adc_H 16-bit. */
 export interface RawAdc {
@@ -54,7 +47,6 @@ interface Conversion {
   osrsH: number;
 }
 
-const DEFAULT_ENVIRONMENT: Environment = () => ({ temperatureC: 20, pressurePa: 101325, humidityPct: 50 });
 /** Missed normal-mode conversions replayed at most (enough for the IIR filter to settle). */
 const MAX_CATCH_UP = 1000;
 
@@ -107,14 +99,10 @@ export class Bmp280Simulator implements I2cDevice {
     const now = this.clock.now();
     this.update(now);
     // I2C writes are register/value pairs, no auto-increment (5.2.1); a lone byte sets the pointer.
-    let i = 0;
-    for (; i + 1 < write.length; i += 2) this.writeRegister(write[i]!, write[i + 1]!, now);
-    if (i < write.length) this.pointer = write[i]!;
-    const out = Buffer.alloc(readLength);
     // Bursts auto-increment; one transfer is one snapshot of the shadowed data registers (3.9).
-    for (let k = 0; k < readLength; k++) out[k] = this.readRegister((this.pointer + k) & 0xff, now);
-    this.pointer = (this.pointer + readLength) & 0xff;
-    return out;
+    const t = registerTransaction(this.pointer, write, readLength, (r, v) => this.writeRegister(r, v, now), (r) => this.readRegister(r, now));
+    this.pointer = t.pointer;
+    return t.data;
   }
 
   /** Fault: power lost and restored behind the driver's back. Every register is back at its default. */

@@ -124,3 +124,31 @@ export class SimulatedI2cBus implements I2cBus {
     return undefined;
   }
 }
+
+/**
+ * A simulated chip whose transactions fail with probability `rate` (seeded, so reproducible),
+ * before reaching it: faults aimed at one address, while other chips on the bus answer normally.
+ */
+export class FaultyDevice implements I2cDevice {
+  private readonly random: () => number;
+  private count = 0;
+
+  constructor(
+    private readonly inner: I2cDevice,
+    private readonly address: number,
+    private readonly rate: number,
+    seed = 1,
+    private readonly code = 'EIO',
+  ) {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`failure rate ${rate} is not in 0…1`);
+    this.random = seededRandom(seed);
+  }
+
+  transfer(write: Uint8Array, readLength: number): Buffer {
+    const index = this.count++;
+    if (this.rate > 0 && this.random() < this.rate) {
+      throw new I2cError(`simulated ${this.code} at ${hex(this.address)} (transaction ${index} of this chip)`, this.code, this.address);
+    }
+    return this.inner.transfer(write, readLength);
+  }
+}
