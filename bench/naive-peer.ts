@@ -5,8 +5,12 @@
 import mqtt from 'mqtt';
 import type { LoadProfile } from './load-profiles.js';
 
-export async function runNaivePeer(profile: LoadProfile, url: string): Promise<() => Promise<void>> {
-  const client = mqtt.connect(url, { clientId: `naive-${profile.name}`, reconnectPeriod: 0 });
+/**
+ * With `publish` false it is the floor: the same runtime, connection and timer, publishing nothing.
+ * What any Node.js process pays to wake up at this rate, before it does any work.
+ */
+export async function runNaivePeer(profile: LoadProfile, url: string, publish = true): Promise<() => Promise<void>> {
+  const client = mqtt.connect(url, { clientId: `${publish ? 'naive' : 'floor'}-${profile.name}`, reconnectPeriod: 0 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', reject);
@@ -14,6 +18,7 @@ export async function runNaivePeer(profile: LoadProfile, url: string): Promise<(
   let n = 0;
   const timer = setInterval(() => {
     n++;
+    if (!publish) return;
     profile.sensors.forEach((quantities, s) => {
       for (const q of quantities) client.publish(`bench/naive-${profile.name}/s${s}/${q}`, String(20 + (n % 100) / 10), { qos: 0 });
     });

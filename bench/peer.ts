@@ -1,6 +1,6 @@
 /**
  * Entry point of the benchmark's child processes (one job each, so /proc accounts for it alone):
- *   peer.js agent|naive PROFILE URL      run a realistic load until SIGTERM; prints "ready"
+ *   peer.js agent|naive|floor PROFILE URL  run a realistic load until SIGTERM; prints "ready"
  *   peer.js timing TICKS INTERVAL_MS     prints the scheduler timing result as JSON
  *   peer.js backlog URL READINGS WINDOW  prints the outage/replay result as JSON
  */
@@ -10,10 +10,10 @@ import { PROFILES } from './load-profiles.js';
 
 async function main(argv: string[]): Promise<void> {
   const [mode, a, b, c] = argv;
-  if (mode === 'agent' || mode === 'naive') {
+  if (mode === 'agent' || mode === 'naive' || mode === 'floor') {
     const profile = PROFILES[a ?? ''];
     if (!profile || !b) throw new Error(`usage: peer.js ${mode} ${Object.keys(PROFILES).join('|')} URL`);
-    const stop = mode === 'agent' ? await (await import('./agent-peer.js')).runAgentPeer(profile, b) : await (await import('./naive-peer.js')).runNaivePeer(profile, b);
+    const stop = mode === 'agent' ? await (await import('./agent-peer.js')).runAgentPeer(profile, b) : await (await import('./naive-peer.js')).runNaivePeer(profile, b, mode === 'naive');
     process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
     process.stdout.write('ready\n');
     return;
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(JSON.stringify(await (await import('./backlog.js')).measureBacklog(a!, Number(b), Number(c))) + '\n');
     process.exit(0);
   }
-  throw new Error(`unknown mode ${String(mode)}: agent, naive, timing or backlog`);
+  throw new Error(`unknown mode ${String(mode)}: agent, naive, floor, timing or backlog`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
