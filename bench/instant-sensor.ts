@@ -22,6 +22,8 @@ export class InstantSensor implements Sensor {
     /** Resolves when the pipeline may take another sample (backpressure for max-rate runs). */
     private readonly gate?: () => Promise<void> | undefined,
     private readonly recordTimes = false,
+    /** Altitude for read n (1-based), instead of the default slow ramp. */
+    private readonly altitude?: (n: number) => number,
   ) {}
 
   async init(): Promise<void> {}
@@ -31,15 +33,21 @@ export class InstantSensor implements Sensor {
     if (waiting) await waiting;
     if (this.recordTimes) this.readTimes.push(performance.now());
     const n = ++this.reads;
-    return this.quantities.map((quantity) => ({ quantity, value: BASE[quantity] + (n % 100) / 10 }));
+    return this.quantities.map((quantity) => ({ quantity, value: quantity === 'altitude' && this.altitude ? this.altitude(n) : BASE[quantity] + (n % 100) / 10 }));
   }
 
   async halt(): Promise<void> {}
 }
 
 /** Hardware for the agent's composition root: one InstantSensor per configured sensor. */
-export function instantHardware(config: AgentConfig, quantities: Quantity[][], gate?: () => Promise<void> | undefined, recordTimes = false): Hardware & { instant: InstantSensor[] } {
-  const instant = config.sensors.map((_, i) => new InstantSensor(quantities[i] ?? quantities[0]!, gate, recordTimes));
+export function instantHardware(
+  config: AgentConfig,
+  quantities: Quantity[][],
+  gate?: () => Promise<void> | undefined,
+  recordTimes = false,
+  altitude?: (n: number) => number,
+): Hardware & { instant: InstantSensor[] } {
+  const instant = config.sensors.map((_, i) => new InstantSensor(quantities[i] ?? quantities[0]!, gate, recordTimes, altitude));
   return {
     bus: new SimulatedI2cBus(),
     simulated: true,

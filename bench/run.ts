@@ -50,9 +50,14 @@ async function main(): Promise<void> {
     const timing = childJson<TimingResult>(['timing', String(ticks), '10']);
 
     const loads = await measureLoads(broker.url, broker.port, QUICK ? 10 : 60, QUICK ? 2 : 5, log);
-    log('latency: 500 readings at 100 Hz, then the raw round trip');
-    const pipelineLatency = await measureLatency(broker.url, 500, 10);
-    const rawLatency = await rawRoundTrip(broker.url, 500, 10, 0);
+    log('latency: 500 readings at 50 Hz to a subscriber agent\'s output pin, then the raw round trip');
+    const pipelineLatency = await measureLatency(broker.url, 500, 20);
+    const rawLatency = await rawRoundTrip(broker.url, 500, 20, 0);
+    // Again through a broker that disables Nagle on its sockets (README Performance says why).
+    const nodelay = await startMosquitto({ config: ['allow_anonymous true', 'set_tcp_nodelay true'] });
+    const nodelayLatency = await measureLatency(nodelay.url, 500, 20);
+    const nodelayRaw = await rawRoundTrip(nodelay.url, 500, 20, 0);
+    await nodelay.stop();
     log('start-up: 3 runs of the CLI');
     const startupMs = await measureStartup(broker.url, 3);
     log('waiting for the timing run');
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
       baseline: { qos0PerS, qos1PerS, window: WINDOW },
       throughput: { directPerS, queuePerS },
       loads,
-      latency: { pipeline: pipelineLatency, raw: rawLatency },
+      latency: { pipeline: pipelineLatency, raw: rawLatency, nodelay: { pipeline: nodelayLatency, raw: nodelayRaw } },
       timing: timingResult,
       backlog,
       startupMs,
