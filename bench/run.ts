@@ -66,16 +66,17 @@ async function main(): Promise<void> {
     log(`baseline: raw mqtt.js, ${COUNT} messages at QoS 0 and at QoS 1 (window ${WINDOW})`);
     const qos0PerS = await rawQos0Rate(broker.url, COUNT);
     const qos1PerS = await rawQos1Rate(broker.url, COUNT, WINDOW);
-    log('throughput: the agent pipeline, queue off then on');
+    log('throughput: the agent pipeline, queue off, on, and on with sync "always"');
     const directPerS = await pipelineRate({ url: broker.url, queue: false, readings: COUNT, window: WINDOW });
     const queuePerS = await pipelineRate({ url: broker.url, queue: true, readings: COUNT, window: WINDOW });
+    const queueAlwaysPerS = await pipelineRate({ url: broker.url, queue: true, readings: COUNT / 5, window: WINDOW, sync: 'always' });
     log('backlog: 100,000 readings queued during an outage, then replayed');
     const backlog = await childJson<BacklogResult>(['backlog', broker.url, '100000', String(WINDOW)]);
 
     const results: BenchResults = {
       machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString() },
       baseline: { qos0PerS, qos1PerS, window: WINDOW },
-      throughput: { directPerS, queuePerS },
+      throughput: { directPerS, queuePerS, queueAlwaysPerS },
       loads,
       latency: { pipeline: pipelineLatency, raw: rawLatency, nodelay: { pipeline: nodelayLatency, raw: nodelayRaw } },
       timing: timingResult,
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
         '',
         formatLoads(loads),
         '',
-        `${rows.filter((r) => r.status === 'pass').length} of ${rows.length} targets met; results in bench/results.json; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        `${rows.filter((r) => r.status === 'pass').length} of ${rows.filter((r) => r.status !== 'info').length} targets met; results in bench/results.json; ${((performance.now() - started) / 1000).toFixed(0)} s`,
         '',
       ].join('\n'),
     );
