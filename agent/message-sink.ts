@@ -3,6 +3,8 @@ import type { PublishOptions } from './mqtt-session.js';
 
 export interface MessageSink {
   publish(topic: string, payload: string, options: PublishOptions): Promise<void>;
+  /** False while the broker is away (the session); absent = always connected (tests). */
+  readonly connected?: boolean;
 }
 
 /** Publish without holding up the caller; a failure is logged, never thrown. */

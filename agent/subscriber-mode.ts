@@ -73,6 +73,8 @@ export class SubscriberMode {
     this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, elsewhere: this.options.elsewhere ?? [], logger: logger.child('inbox') });
     const inbox = this.inbox;
     session.onMessage((topic, payload) => inbox.receive(topic, payload));
+    const outputs = this.outputsPart;
+    session.onConnect(() => void outputs.announceAll());
   }
 
   async start(): Promise<void> {

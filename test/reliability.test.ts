@@ -171,6 +171,35 @@ describe('store and forward against a real Mosquitto', () => {
   });
 });
 
+describe('output states after a broker restart', () => {
+  it('a subscriber publishes its outputs\' states again when it reconnects to a broker that forgot them', async () => {
+    const broker = await startMosquitto(); // no persistence: a restart loses every retained message
+    const agent = startAgent([
+      'run', '--broker', broker.url, '--config',
+      writeTempConfig({
+        board: 'beaglebone-black', role: 'subscriber', deviceId: 'rel-bbb', gpio: { simulated: true },
+        mqtt: { reconnectPeriodMs: 100, reconnectMaxMs: 400 },
+        outputs: [{ name: 'led', pin: 'P8_13' }],
+        rules: [{ name: 'r', topic: 'sensors/x/altitude', actions: [{ type: 'log', message: '{value}' }] }],
+      }),
+    ]);
+    try {
+      await agent.waitFor(/subscribed topic=devices\/rel-bbb\/outputs\/led\/set/);
+      const pub = spawn(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'devices/rel-bbb/outputs/led/set', '-m', 'ON']);
+      await new Promise((r) => pub.once('exit', r));
+      await agent.waitFor(/output led ON/);
+      await broker.restart();
+      await agent.waitFor(/connected[\s\S]*connected/);
+      const [state] = await watch({ port: broker.port, topics: ['devices/rel-bbb/outputs/led/state'], count: 1, timeoutS: 5 });
+      assert.deepEqual([state!.payload, state!.retained], ['ON', true]);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      await broker.stop();
+    }
+  });
+});
+
 async function waitForHealth(port: number, topic: string, accept: (h: HealthReport) => boolean): Promise<HealthReport> {
   let last = '';
   for (let i = 0; i < 40; i++) {

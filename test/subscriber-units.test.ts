@@ -25,6 +25,7 @@ interface Sent {
 
 class RecordingSink implements MessageSink {
   readonly sent: Sent[] = [];
+  connected = true;
   async publish(topic: string, payload: string, options: PublishOptions): Promise<void> {
     this.sent.push({ topic, payload, options });
   }
@@ -92,7 +93,18 @@ test('outputs start at their safe state (electrically, and retained on the state
   assert.equal(gpio.level('P8_13'), false);
   assert.equal(gpio.level('P9_12'), true, 'active-low relay off = pin high');
   const led = sink.sent.find((s) => s.topic === LED_STATE);
-  assert.deepEqual(led, { topic: LED_STATE, payload: 'OFF', options: { qos: 1, retain: true } });
+  assert.deepEqual(led, { topic: LED_STATE, payload: 'OFF', options: { qos: 0, retain: true } }, 'QoS 0: see Outputs.announce');
+});
+
+test('output states wait while the broker is away and are all published again on reconnect', async () => {
+  const { sink, deliver, outputs } = await rig();
+  sink.connected = false;
+  const before = sink.sent.length;
+  await deliver('devices/bbb01/outputs/led/set', 'ON');
+  assert.equal(sink.sent.filter((s) => s.topic === LED_STATE).length, sink.sent.slice(0, before).filter((s) => s.topic === LED_STATE).length, 'nothing sent while away');
+  sink.connected = true;
+  await outputs.announceAll(); // what SubscriberMode does on every (re)connect
+  assert.deepEqual(sink.sent.filter((s) => s.topic === LED_STATE).at(-1), { topic: LED_STATE, payload: 'ON', options: { qos: 0, retain: true } });
 });
 
 test('the LED follows the altitude across the threshold with hysteresis, and each switch is acknowledged once', async () => {
