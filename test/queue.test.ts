@@ -94,6 +94,25 @@ describe('SegmentLog', () => {
     assert.deepEqual(numbers(again.read(0, 10)), [0, 1]);
   });
 
+  it('rewrites the cursor file only when it changed (an idle agent writes nothing)', () => {
+    const dir = tempDir();
+    const log = new SegmentLog(dir, { segmentBytes: 4096, maxBytes: 1 << 20 });
+    log.open();
+    log.sync({ a: 1 });
+    const inode = (): number => statSync(join(dir, 'cursor')).ino;
+    const first = inode();
+    log.sync({ a: 1 });
+    log.sync({ a: 1 });
+    assert.equal(inode(), first, 'nothing changed: no new file');
+    log.append(record(0));
+    log.consume(1);
+    log.sync({ a: 1 });
+    assert.notEqual(inode(), first, 'the cursor moved: written again');
+    const second = inode();
+    log.sync({ a: 2 });
+    assert.notEqual(inode(), second, 'the meta changed: written again');
+  });
+
   it('drops the oldest segments when over maxBytes, and counts what was not yet consumed', () => {
     const dir = tempDir();
     const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 2048 });

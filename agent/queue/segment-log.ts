@@ -66,6 +66,8 @@ export class SegmentLog<Meta = unknown> {
   private nextIndex = 0;
   private consumed = 0;
   private dirtySinceSync = false;
+  /** The cursor file's content as last written (or read at open). */
+  private cursorWritten: string | undefined;
   /** The segment `read` last used: it keeps its offsets. */
   private reading: Segment | undefined;
   meta: Meta | undefined;
@@ -257,14 +259,22 @@ export class SegmentLog<Meta = unknown> {
     }
   }
 
+  /**
+   * Written only when it changed: an idle agent (QoS 0 going straight out, nothing queued) would
+   * otherwise create, fsync and rename a file every sync interval, forever — an SD card's wear and
+   * the largest share of the agent's idle CPU in a profile.
+   */
   private writeCursor(): void {
+    const text = JSON.stringify({ next: this.consumed, meta: this.meta });
+    if (text === this.cursorWritten) return;
     const path = join(this.dir, CURSOR);
     const temp = `${path}.tmp`;
-    writeFileSync(temp, JSON.stringify({ next: this.consumed, meta: this.meta }));
+    writeFileSync(temp, text);
     const fd = openSync(temp, 'r');
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, path);
+    this.cursorWritten = text;
   }
 }
 
