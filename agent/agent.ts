@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
-import type { AgentConfig } from './config/types.js';
+import type { Quantity } from '../drivers/sensor.js';
+import type { AgentConfig, MeasurementConfig } from './config/types.js';
 import { openHardware, type Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
@@ -86,7 +87,7 @@ export class Agent {
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const lastSeqs = outbox.open();
+      const { lastSeqs, unclean } = outbox.open();
       session.onConnect(() => outbox.pump());
       const sink = this.readingSink(new Publisher(config.deviceId), outbox);
       for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
@@ -95,12 +96,20 @@ export class Agent {
         if (!group) this.groups.set(sensorConfig.intervalMs, (group = new SampleGroup(sensorConfig.intervalMs, sink)));
         const sampler = new Sampler(sensorConfig, sensor, this.clock, group.collect, logger.child('sensor'));
         group.add(sampler);
-        sampler.resumeAfter(lastSeqs[sensorConfig.name] ?? 0);
         this.samplers.push(sampler);
         // A sensor that fails to come up is retried by its sampler on every tick.
         await sampler.init().catch((error: unknown) =>
           logger.error('sensor failed to start, will retry', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) }),
         );
+        // QoS 0 readings go straight out without touching the disk, so after an unclean stop the
+        // numbers of up to one sync interval of them may be published and forgotten: skip those
+        // rather than use a number twice. QoS 1/2 readings are in the log, numbered exactly. What the
+        // chip measures counts (a BMP280 entry may leave humidity enabled; it never sends it).
+        const direct = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
+          ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
+        );
+        const gap = unclean && direct ? Math.ceil(config.queue.syncIntervalMs / sensorConfig.intervalMs) + 1 : 0;
+        sampler.resumeAfter((lastSeqs[sensorConfig.name] ?? 0) + gap);
       }
     }
 

@@ -47,6 +47,19 @@ interface QueueMeta {
   seqs: Record<string, number>;
   /** Log head when this was written: records after it may carry later sequence numbers. */
   head: number;
+  /** True only when written by close(): false on disk means the agent did not stop cleanly. */
+  clean?: boolean;
+}
+
+export interface OpenedQueue {
+  /** Last sequence number per sensor found on disk (numbering resumes after it). */
+  lastSeqs: Record<string, number>;
+  /**
+   * The agent did not stop cleanly last time (SIGKILL, a crash, a power cut): readings numbered
+   * after the last sync may have been published (QoS 0 goes out without touching the disk) and
+   * then forgotten, so numbering should skip ahead rather than use a number twice.
+   */
+  unclean: boolean;
 }
 
 /** Compact on disk: the keys are written once per record on an SD card. */
@@ -103,10 +116,11 @@ export class Outbox {
     }
   }
 
-  /** Open the log; returns the last sequence number per sensor found there (numbering resumes after it). */
-  open(): Record<string, number> {
-    if (!this.log) return {};
+  /** Open the log: what numbering resumes from, and whether the last stop was clean. */
+  open(): OpenedQueue {
+    if (!this.log) return { lastSeqs: {}, unclean: false };
     const report = this.log.open();
+    const unclean = this.log.meta?.clean === false;
     if (report.tornBytes > 0) {
       this.logger.warn('queue: cut a torn record left by a power cut or crash', { bytes: report.tornBytes, dir: this.config.dir });
     }
@@ -120,11 +134,13 @@ export class Outbox {
     }
     this.sendIndex = this.log.tail;
     if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
-    if (this.config.sync === 'interval') {
-      this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
-      this.syncTimer.unref();
-    }
-    return { ...this.seqs };
+    // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
+    // append, and only this timer records it (the cursor file is rewritten only when it changed).
+    this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
+    this.syncTimer.unref();
+    this.log.sync(this.meta()); // "running": a crash from here on is seen at the next start
+    if (unclean) this.logger.warn('queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
+    return { lastSeqs: { ...this.seqs }, unclean };
   }
 
   /** Readings waiting on disk (not yet acknowledged). */
@@ -204,7 +220,7 @@ export class Outbox {
     if (this.closed) return;
     this.closed = true;
     if (this.syncTimer) clearInterval(this.syncTimer);
-    this.log?.close(this.meta());
+    this.log?.close({ ...this.meta(), clean: true });
   }
 
   private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
@@ -321,6 +337,6 @@ export class Outbox {
   }
 
   private meta(): QueueMeta {
-    return { seqs: { ...this.seqs }, head: this.log?.head ?? 0 };
+    return { seqs: { ...this.seqs }, head: this.log?.head ?? 0, clean: false };
   }
 }

@@ -223,7 +223,7 @@ describe('Outbox', () => {
     // No close(): a crash. The records were written to the OS; the cursor was never synced.
 
     const second = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
-    assert.deepEqual(second.open(), { altimeter: 7 }, 'the sampler continues at 8');
+    assert.deepEqual(second.open(), { lastSeqs: { altimeter: 7 }, unclean: true }, 'the sampler continues after 7; the crash is noticed');
     assert.equal(second.backlog, 7);
     link.connected = true;
     second.pump();
@@ -250,6 +250,18 @@ describe('Outbox', () => {
     await settle();
     assert.equal(logger.lines.filter((l) => l.startsWith('WARN') && l.includes('publish failed')).length, 1, 'warned once per topic');
     outbox.close();
+  });
+
+  it('a clean close is remembered: the next open is not "unclean"', () => {
+    const dir = tempDir();
+    const link = new FakeLink();
+    const first = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    first.open();
+    first.submit([message(1, 0)]); // straight out: only the meta records seq 1
+    first.close();
+    const second = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    assert.deepEqual(second.open(), { lastSeqs: { altimeter: 1 }, unclean: false });
+    second.close();
   });
 
   it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {

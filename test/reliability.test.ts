@@ -171,6 +171,43 @@ describe('store and forward against a real Mosquitto', () => {
   });
 });
 
+describe('sequence numbers after a crash', () => {
+  it('QoS 0 readings (sent without touching the disk) never reuse a number after a SIGKILL', async () => {
+    const broker = await startMosquitto();
+    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const config = writeTempConfig({
+      board: 'raspberry-pi', role: 'publisher', deviceId: 'rel04', i2c: { simulated: true },
+      queue: { dir: queueDir, syncIntervalMs: 200 },
+      sensors: [{
+        name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 50,
+        settings: { oversampling: { temperature: 'x1', pressure: 'x4' } },
+        measurements: { pressure: { format: 'json', qos: 0 }, altitude: { enabled: false }, temperature: { enabled: false } },
+        simulation: { scenario: 'static' },
+      }],
+    });
+    const subscriber = new Subscriber(broker.port, 'rel-sub-4', 'sensors/rel04/pressure');
+    await sleep(300);
+    let agent = startAgent(['run', '--config', config, '--broker', broker.url]);
+    try {
+      await subscriber.waitForHighest(10);
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      const before = subscriber.highest;
+      const seen = subscriber.seqs.length;
+      agent = startAgent(['run', '--config', config, '--broker', broker.url]);
+      await agent.waitFor(/did not stop cleanly last time; sequence numbers skip ahead/);
+      await subscriber.waitForHighest(before + 10);
+      const after = subscriber.seqs.slice(seen);
+      assert.ok(after.every((n) => n > before), `numbers after the restart (${after.slice(0, 3).join(', ')}…) all above ${before}: none used twice`);
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      subscriber.stop();
+      await broker.stop();
+    }
+  });
+});
+
 describe('output states after a broker restart', () => {
   it('a subscriber publishes its outputs\' states again when it reconnects to a broker that forgot them', async () => {
     const broker = await startMosquitto(); // no persistence: a restart loses every retained message
