@@ -38,10 +38,6 @@ export interface LoggerOptions {
   prefix?: string;
 }
 
-export function isLogLevel(value: string): value is LogLevel {
-  return value in RANK;
-}
-
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== 'string') return String(value);
   return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);

@@ -54,9 +54,3 @@ export const BOARD_PROFILES: Readonly<Record<Board, BoardProfile>> = {
     gpio: { numbering: 'sysfs numbers as the kernel gives them' },
   },
 };
-
-export const BOARD_NAMES = Object.keys(BOARD_PROFILES) as Board[];
-
-export function boardProfile(board: Board): BoardProfile {
-  return BOARD_PROFILES[board];
-}
