@@ -9,6 +9,7 @@ import { redactUrl } from './config/formats.js';
 import type { MqttConfig, Qos, SubscriptionConfig } from './config/types.js';
 import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from './broker-auth.js';
 import type { Logger } from './logger.js';
+import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
@@ -150,6 +151,21 @@ export class MqttSession {
   /** Resolves when the broker has acknowledged (QoS ≥ 1) or the packet is written (QoS 0). */
   async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
     await this.requireClient().publishAsync(topic, payload, options);
+  }
+
+  /**
+   * Write a tick's QoS 0 messages to the broker in one socket write (agent/publish-packets.ts says
+   * why). False, with nothing written, when the connection cannot take them now: not connected,
+   * closing, or the socket still backed up from earlier writes (the caller then queues them on disk
+   * rather than pile them up in memory behind a slow link).
+   */
+  writeQos0(messages: readonly Qos0Publish[]): boolean {
+    const client = this.client;
+    if (!client?.connected || client.disconnecting) return false;
+    const stream = client.stream;
+    if (!stream.writable || stream.writableNeedDrain) return false;
+    stream.write(encodeQos0Publishes(messages, this.config.protocolVersion));
+    return true;
   }
 
   async subscribe(subscriptions: SubscriptionConfig[]): Promise<void> {

@@ -13,6 +13,7 @@
 import type { Clock } from '../drivers/clock.js';
 import type { Qos, QueueConfig } from './config/types.js';
 import type { Logger } from './logger.js';
+import type { Qos0Publish } from './publish-packets.js';
 import { SegmentLog } from './queue/segment-log.js';
 
 export interface OutgoingMessage {
@@ -30,6 +31,8 @@ export interface OutgoingMessage {
 export interface BrokerLink {
   readonly connected: boolean;
   publish(topic: string, payload: string, options: { qos: Qos; retain: boolean }): Promise<void>;
+  /** Write QoS 0 messages now, all in one go; false (nothing written) if the connection cannot take them. */
+  writeQos0(messages: readonly Qos0Publish[]): boolean;
 }
 
 export interface OutboxStats {
@@ -156,26 +159,29 @@ export class Outbox {
     return this.inFlight.size + this.direct.size;
   }
 
-  /** All messages of one sample together: one append burst and, with sync "always", one fdatasync. */
+  /**
+   * All messages of one sample together: one append burst and, with sync "always", one fdatasync;
+   * the QoS 0 messages that go straight out are written to the broker in one go.
+   */
   submit(messages: OutgoingMessage[]): void {
     if (this.closed) return;
     let appended = false;
+    let direct: OutgoingMessage[] = [];
     for (const message of messages) {
       this.stats.submitted++;
       this.noteSeq(message);
       const waiting = this.log !== undefined && this.log.pending > 0;
-      if (this.link.connected && (message.qos === 0 || !this.log) && !waiting) {
-        this.sendDirect(message);
-      } else if (!this.log || (message.qos === 0 && this.config.qos0 === 'drop')) {
-        this.stats.dropped.offline++;
-      } else {
-        const index = this.log.append(encode(message));
-        // Only a sender that can send soon reads from memory; kept through an outage, these would
-        // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
-        if (this.link.connected) this.recent.set(index, message);
-        appended = true;
+      if (this.link.connected && message.qos === 0 && !waiting) {
+        direct.push(message);
+        continue;
       }
+      // Whatever goes another way goes after the QoS 0 messages sampled before it.
+      appended = this.writeDirect(direct) || appended;
+      direct = [];
+      if (this.link.connected && !this.log) this.sendDirect(message); // queue off: QoS 1/2 straight out
+      else appended = this.hold(message) || appended;
     }
+    appended = this.writeDirect(direct) || appended;
     if (!this.log || !appended) return;
     this.trimRecent();
     this.reportDrops();
@@ -235,6 +241,32 @@ export class Outbox {
       return out;
     }
     return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decode(data) }));
+  }
+
+  /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
+  private writeDirect(messages: OutgoingMessage[]): boolean {
+    if (messages.length === 0) return false;
+    if (this.link.writeQos0(messages)) {
+      this.stats.sent += messages.length;
+      this.stats.acknowledged += messages.length;
+      return false;
+    }
+    let appended = false;
+    for (const message of messages) appended = this.hold(message) || appended;
+    return appended;
+  }
+
+  /** A message that cannot go straight out: onto the disk log, or counted as dropped. True if appended. */
+  private hold(message: OutgoingMessage): boolean {
+    if (!this.log || (message.qos === 0 && this.config.qos0 === 'drop')) {
+      this.stats.dropped.offline++;
+      return false;
+    }
+    const index = this.log.append(encode(message));
+    // Only a sender that can send soon reads from memory; kept through an outage, these would
+    // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
+    if (this.link.connected) this.recent.set(index, message);
+    return true;
   }
 
   private sendLogged(index: number, message: OutgoingMessage): void {

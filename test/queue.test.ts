@@ -11,6 +11,7 @@ import type { QueueConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/logger.js';
 import { backoffMs } from '../agent/mqtt-session.js';
 import { Outbox, type BrokerLink, type OutgoingMessage } from '../agent/outbox.js';
+import type { Qos0Publish } from '../agent/publish-packets.js';
 import { SegmentLog } from '../agent/queue/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
 
@@ -131,6 +132,18 @@ describe('SegmentLog', () => {
 class FakeLink implements BrokerLink {
   connected = true;
   readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void; reject: (error: Error) => void }> = [];
+
+  /** False: the connection is up but cannot take a write now (a backed-up socket). */
+  takesWrites = true;
+  /** Sizes of the QoS 0 batches written. */
+  readonly batches: number[] = [];
+
+  writeQos0(messages: readonly Qos0Publish[]): boolean {
+    if (!this.connected || !this.takesWrites) return false;
+    this.batches.push(messages.length);
+    for (const { topic, payload } of messages) this.sent.push({ topic, payload, qos: 0, ack: () => undefined, fail: () => undefined, reject: () => undefined });
+    return true;
+  }
 
   publish(topic: string, payload: string, options: { qos: 0 | 1 | 2 }): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -262,6 +275,36 @@ describe('Outbox', () => {
     const second = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
     assert.deepEqual(second.open(), { lastSeqs: { altimeter: 1 }, unclean: false });
     second.close();
+  });
+
+  it('writes the QoS 0 messages of one submit in one go, in order, around a QoS 1 message', async () => {
+    const link = new FakeLink();
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([message(1, 0), message(2, 0), message(3, 0)]);
+    assert.deepEqual(link.batches, [3], 'one write for the sample');
+    outbox.submit([message(4, 0), message(5, 1), message(6, 0)]);
+    assert.deepEqual(link.sent.map((s) => `${s.qos}:${s.payload}`), ['0:1', '0:2', '0:3', '0:4', '1:5', '0:6']);
+    // 4 went out before 5 (a write of its own); 6 queued behind 5, which waits for its PUBACK.
+    assert.deepEqual(link.batches, [3, 1]);
+    assert.equal(outbox.stats.acknowledged, 4, 'QoS 0 written straight out counts as done');
+    await link.ackAll();
+    outbox.close();
+  });
+
+  it('QoS 0 messages a backed-up connection cannot take now wait on disk, then go in order', async () => {
+    const link = new FakeLink();
+    link.takesWrites = false;
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    outbox.submit([message(1, 0), message(2, 0)]);
+    assert.equal(outbox.stats.dropped.offline, 0, 'nothing lost');
+    link.takesWrites = true;
+    outbox.submit([message(3, 0)]); // the queue is not empty: this one waits its turn
+    const delivered = await link.deliverAll();
+    assert.deepEqual(delivered, ['1', '2', '3']);
+    assert.equal(outbox.backlog, 0);
+    outbox.close();
   });
 
   it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {
