@@ -9,6 +9,7 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { agentNodeFlags } from '../bench/node-flags.js';
 
 const INSTALL = resolve('systemd/install.sh');
 
@@ -82,9 +83,11 @@ describe('systemd/install.sh --root', () => {
 
   it('installs and enables the unit, with this machine\'s node in ExecStart', () => {
     const unit = readFileSync(at('etc/systemd/system/edge-agent.service'), 'utf8');
-    const exec = /^ExecStart=(\S+) \/opt\/edge-agent\/dist\/agent\/cli\.js run --config \/etc\/edge-agent\/agent\.json$/m.exec(unit);
+    const exec = /^ExecStart=(\S+)((?: --[\w-]+(?:=\S+)?)*) \/opt\/edge-agent\/dist\/agent\/cli\.js run --config \/etc\/edge-agent\/agent\.json$/m.exec(unit);
     assert.ok(exec, unit);
     assert.ok(existsSync(exec[1]!), `node at ${exec[1]}`);
+    // The service runs node as `edge-agent` on the command line does: with the shebang's flags.
+    assert.deepEqual(exec[2]!.trim().split(' '), agentNodeFlags());
     for (const line of ['Type=notify', 'NotifyAccess=all', 'Restart=on-failure', 'RestartPreventExitStatus=78', 'User=edge-agent', 'StateDirectory=edge-agent', 'ConfigurationDirectory=edge-agent', 'DevicePolicy=closed', 'DeviceAllow=char-i2c rw', 'CapabilityBoundingSet=', 'ExecReload=/bin/kill -HUP $MAINPID']) {
       assert.ok(unit.split('\n').includes(line), `unit has ${line}`);
     }
