@@ -46,6 +46,26 @@ describe('SegmentLog', () => {
     assert.deepEqual(numbers(again.read(48, 10)), [48, 49, 50]);
   });
 
+  it('reads a little at a time while appends go on, as a replay does, and never serves stale bytes', () => {
+    const dir = tempDir();
+    // Segments much larger than a record, so reads are served from the read-ahead of a growing file.
+    const log = new SegmentLog(dir, { segmentBytes: 8192, maxBytes: 1 << 20 });
+    log.open();
+    const seen: number[] = [];
+    let next = 0;
+    for (let round = 0; round < 60; round++) {
+      for (let i = 0; i < 5; i++) log.append(record(next++));
+      const batch = log.read(seen.length, 3); // fewer than appended: the reader falls behind
+      seen.push(...numbers(batch));
+      log.consume(seen.length);
+      if (round % 7 === 0) log.sync(); // deletes the segments read to the end, the one being read among them
+    }
+    seen.push(...numbers(log.read(seen.length, 1000)));
+    assert.deepEqual(seen, [...Array(next).keys()]);
+    assert.ok(readdirSync(dir).filter((f) => f.endsWith('.seg')).length >= 1);
+    log.close();
+  });
+
   it('deletes a segment only once all of it is consumed and the cursor is on disk', () => {
     const dir = tempDir();
     const log = new SegmentLog(dir, { segmentBytes: 256, maxBytes: 1 << 20 });

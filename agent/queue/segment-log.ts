@@ -24,6 +24,12 @@ const SUFFIX = '.seg';
 const CURSOR = 'cursor';
 /** A record larger than this is a corrupt length field, not a reading. */
 const MAX_RECORD = 1 << 20;
+/**
+ * Bytes read from a segment at a time. A replay after an outage reads records one or a few at a
+ * time (as acknowledgements free the window): reading each with its own open/read/close was a
+ * quarter of the replay's time in a profile; one read now serves hundreds of records.
+ */
+const READ_AHEAD = 64 * 1024;
 
 export interface SegmentLogOptions {
   /** Start a new segment file when the current one reaches this size. */
@@ -68,8 +74,11 @@ export class SegmentLog<Meta = unknown> {
   private dirtySinceSync = false;
   /** The cursor file's content as last written (or read at open). */
   private cursorWritten: string | undefined;
-  /** The segment `read` last used: it keeps its offsets. */
+  /** The segment `read` last used: it keeps its offsets, an open descriptor and a read-ahead chunk. */
   private reading: Segment | undefined;
+  private readFd: number | undefined;
+  /** Bytes [start, start + data.length) of the `reading` segment. Segments are append-only: what is read stays true. */
+  private chunk: { start: number; data: Buffer } | undefined;
   meta: Meta | undefined;
   report: OpenReport = { pending: 0, tornBytes: 0 };
   /** Records dropped because the log was over `maxBytes`, over its life. */
@@ -161,28 +170,44 @@ export class SegmentLog<Meta = unknown> {
     while (out.length < max && index < this.nextIndex) {
       const segment = this.segments.find((s) => index >= s.first && index < s.first + s.count);
       if (!segment) break;
-      if (this.reading !== segment) {
-        if (this.reading && this.reading !== this.segments.at(-1)) this.reading.offsets = undefined;
-        this.reading = segment;
-      }
+      if (this.reading !== segment) this.startReading(segment);
       segment.offsets ??= recordOffsets(segment.path, segment.count);
       const offsets = segment.offsets;
-      const fd = openSync(segment.path, 'r');
-      try {
-        for (; out.length < max && index < segment.first + segment.count; index++) {
-          const at = offsets[index - segment.first]!;
-          const header = Buffer.alloc(HEADER);
-          readSync(fd, header, 0, HEADER, at);
-          const length = header.readUInt32LE(0);
-          const data = Buffer.alloc(length);
-          readSync(fd, data, 0, length, at + HEADER);
-          out.push({ index, data });
-        }
-      } finally {
-        closeSync(fd);
+      for (; out.length < max && index < segment.first + segment.count; index++) {
+        const at = offsets[index - segment.first]!;
+        const length = this.bytesAt(segment, at, HEADER).readUInt32LE(0);
+        out.push({ index, data: this.bytesAt(segment, at + HEADER, length) });
       }
     }
     return out;
+  }
+
+  private startReading(segment: Segment): void {
+    this.stopReading();
+    this.reading = segment;
+    this.readFd = openSync(segment.path, 'r');
+  }
+
+  private stopReading(): void {
+    const previous = this.reading;
+    if (previous && previous !== this.segments.at(-1)) previous.offsets = undefined;
+    if (this.readFd !== undefined) closeSync(this.readFd);
+    this.reading = undefined;
+    this.readFd = undefined;
+    this.chunk = undefined;
+  }
+
+  /** `length` bytes at `at` in the segment being read, from the read-ahead chunk (refilled as needed). */
+  private bytesAt(segment: Segment, at: number, length: number): Buffer {
+    let chunk = this.chunk;
+    if (!chunk || at < chunk.start || at + length > chunk.start + chunk.data.length) {
+      const size = Math.max(length, Math.min(READ_AHEAD, segment.bytes - at));
+      const data = Buffer.allocUnsafe(size);
+      const got = readSync(this.readFd!, data, 0, size, at);
+      if (got < length) throw new Error(`queue segment ${segment.path} ends at ${at + got}, a record needs ${at + length}`);
+      chunk = this.chunk = { start: at, data: data.subarray(0, got) };
+    }
+    return chunk.data.subarray(at - chunk.start, at - chunk.start + length);
   }
 
   /** Everything before `index` is consumed; whole consumed segments are deleted at the next `sync`. */
@@ -205,6 +230,7 @@ export class SegmentLog<Meta = unknown> {
 
   close(meta?: Meta): void {
     this.sync(meta);
+    this.stopReading();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -237,7 +263,7 @@ export class SegmentLog<Meta = unknown> {
         this.dropped += end - Math.max(this.consumed, oldest.first);
         this.consumed = end;
       }
-      if (this.reading === oldest) this.reading = undefined;
+      if (this.reading === oldest) this.stopReading();
       unlinkSync(oldest.path);
     }
   }
@@ -245,7 +271,7 @@ export class SegmentLog<Meta = unknown> {
   private removeConsumedSegments(): void {
     while (this.segments.length > 1 && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
       const done = this.segments.shift()!;
-      if (this.reading === done) this.reading = undefined;
+      if (this.reading === done) this.stopReading();
       unlinkSync(done.path);
     }
   }
