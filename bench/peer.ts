@@ -3,6 +3,7 @@
  *   peer.js agent|naive|floor PROFILE URL  run a realistic load until SIGTERM; prints "ready"
  *   peer.js timing TICKS INTERVAL_MS     prints the scheduler timing result as JSON
  *   peer.js backlog URL READINGS WINDOW  prints the outage/replay result as JSON
+ *   peer.js pipeline URL READINGS WINDOW QUEUE SYNC  prints the pipeline's readings/s as JSON
  */
 import { PROFILES } from './load-profiles.js';
 
@@ -24,6 +25,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (mode === 'backlog') {
     process.stdout.write(JSON.stringify(await (await import('./backlog.js')).measureBacklog(a!, Number(b), Number(c))) + '\n');
+    process.exit(0);
+  }
+  if (mode === 'pipeline') {
+    const [, url, readings, window, queue, sync] = argv;
+    const rate = await (await import('./pipeline.js')).pipelineRate({ url: url!, readings: Number(readings), window: Number(window), queue: queue === 'on', sync: sync === 'always' ? 'always' : 'interval' });
+    process.stdout.write(JSON.stringify(rate) + '\n');
     process.exit(0);
   }
   throw new Error(`unknown mode ${String(mode)}: agent, naive, floor, timing or backlog`);

@@ -13,7 +13,6 @@ import { INSTALL_HINT, findCollectd } from './collectd.js';
 import { measureLatency } from './latency.js';
 import { PEER, measureLoads } from './load.js';
 import { agentNodeFlags } from './node-flags.js';
-import { pipelineRate } from './pipeline.js';
 import { rawQos0Rate, rawQos1Rate, rawRoundTrip } from './raw-client.js';
 import { evaluate, formatLoads, formatTable, type BenchResults } from './report.js';
 import { measureStartup } from './startup.js';
@@ -67,9 +66,12 @@ async function main(): Promise<void> {
     const qos0PerS = await rawQos0Rate(broker.url, COUNT);
     const qos1PerS = await rawQos1Rate(broker.url, COUNT, WINDOW);
     log('throughput: the agent pipeline, queue off, on, and on with sync "always"');
-    const directPerS = await pipelineRate({ url: broker.url, queue: false, readings: COUNT, window: WINDOW });
-    const queuePerS = await pipelineRate({ url: broker.url, queue: true, readings: COUNT, window: WINDOW });
-    const queueAlwaysPerS = await pipelineRate({ url: broker.url, queue: true, readings: COUNT / 5, window: WINDOW, sync: 'always' });
+    // In a process of its own, with the flags the agent ships with (the raw loop runs as a user's would).
+    const pipeline = (readings: number, queue: 'on' | 'off', sync: 'always' | 'interval'): Promise<number> =>
+      childJson<number>(['pipeline', broker.url, String(readings), String(WINDOW), queue, sync]);
+    const directPerS = await pipeline(COUNT, 'off', 'interval');
+    const queuePerS = await pipeline(COUNT, 'on', 'interval');
+    const queueAlwaysPerS = await pipeline(COUNT / 5, 'on', 'always');
     log('backlog: 100,000 readings queued during an outage, then replayed');
     const backlog = await childJson<BacklogResult>(['backlog', broker.url, '100000', String(WINDOW)]);
 
