@@ -34,8 +34,27 @@ export function convert(quantity: Quantity, canonical: number, unit: Unit): numb
   return CONVERT[unit](canonical);
 }
 
-/** Round half away from zero at `decimals` places, without binary artefacts like 1.005 → 1. */
+/**
+ * Round half away from zero at `decimals` places, without binary artefacts like 1.005 → 1.
+ * Arithmetic where it cannot be wrong, text where it could: this runs for every reading.
+ */
 export function round(value: number, decimals: number): number {
+  const scale = 10 ** decimals;
+  const scaled = Math.abs(value) * scale;
+  const whole = Math.floor(scaled);
+  const fraction = scaled - whole;
+  // The product is off by at most an ulp or two (< 1e-6 below 1e9): only a fraction that close to
+  // one half can round the wrong way. Quotient and text give the same double: both are the
+  // correctly rounded value of whole / 10^decimals (decimals ≤ 22, so 10^decimals is exact).
+  if (scaled < 1e9 && decimals <= 22 && Math.abs(fraction - 0.5) > 1e-6) {
+    const rounded = ((fraction > 0.5 ? whole + 1 : whole) / scale) * Math.sign(value);
+    return Object.is(rounded, -0) ? 0 : rounded;
+  }
+  return roundExact(value, decimals);
+}
+
+/** The same, through the number's shortest decimal text: exact at ties (1.005 is 1.00499999…). */
+export function roundExact(value: number, decimals: number): number {
   const text = String(Math.abs(value));
   // Shift the decimal point in the text, not by multiplying: 1.005 × 100 is 100.49999…
   const magnitude = text.includes('e')

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { encodePayload } from '../agent/payload.js';
 import type { Reading } from '../agent/reading.js';
 import { renderTopic, topicMatches } from '../agent/topic.js';
-import { convert, round } from '../agent/units.js';
+import { convert, round, roundExact } from '../agent/units.js';
 
 const reading: Reading = { sensor: 'altimeter', measurement: 'altitude', value: 100, unit: 'ft', ts: Date.UTC(2026, 10, 24, 10), seq: 42 };
 
@@ -26,6 +26,22 @@ describe('units', () => {
     assert.equal(round(99.96, 0), 100);
     assert.equal(round(-0.004, 2), 0);
     assert.ok(!Object.is(round(-0.004, 2), -0));
+  });
+
+  it('the arithmetic fast path agrees with the exact text rounding, ties and all', () => {
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const values: number[] = [0, -0, 1.005, 2.675, 1.255, 0.125, -0.125, 1e-7, 123456.789, 99999.5, 0.5, 1.5, -2.5];
+    for (let i = 0; i < 20_000; i++) {
+      const decimals = i % 5;
+      values.push((random() - 0.5) * 10 ** (i % 9)); // readings from µ-values to 1e8
+      values.push(Math.round(random() * 1e6) / 10 ** (decimals + 1) + 5 / 10 ** (decimals + 1)); // exact decimal ties
+    }
+    for (const value of values) {
+      for (const decimals of [0, 1, 2, 3, 4, 6]) {
+        assert.ok(Object.is(round(value, decimals), roundExact(value, decimals)), `round(${value}, ${decimals}): ${round(value, decimals)} vs ${roundExact(value, decimals)}`);
+      }
+    }
   });
 });
 
