@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --v8-pool-size=1
 // A 1 MB young generation (V8's default grows to 16 MB): measured by `npm run bench`, the agent's
 // peak RSS drops ~15 MB and its CPU per reading does not rise (README "Performance"). env -S needs
 // coreutils >= 8.30, which every distribution able to run Node 20 has (glibc >= 2.28).
