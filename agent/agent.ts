@@ -102,13 +102,14 @@ export class Agent {
           logger.error('sensor failed to start, will retry', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) }),
         );
         // QoS 0 readings go straight out without touching the disk, so after an unclean stop the
-        // numbers of up to one sync interval of them may be published and forgotten: skip those
+        // numbers of up to a minute and a sync interval of them (the outbox records that numbering
+        // once a minute) may be published and forgotten: skip those
         // rather than use a number twice. QoS 1/2 readings are in the log, numbered exactly. What the
         // chip measures counts (a BMP280 entry may leave humidity enabled; it never sends it).
         const direct = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
           ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
         );
-        const gap = unclean && direct ? Math.ceil(config.queue.syncIntervalMs / sensorConfig.intervalMs) + 1 : 0;
+        const gap = unclean && direct ? Math.ceil(outbox.numberingLagMs / sensorConfig.intervalMs) + 1 : 0;
         sampler.resumeAfter((lastSeqs[sensorConfig.name] ?? 0) + gap);
       }
     }

@@ -76,6 +76,13 @@ interface StoredMessage {
   n: number;
 }
 
+/**
+ * How long the numbering of QoS 0 readings sent straight out may go unrecorded on disk. Recording
+ * it at every sync would write the SD card every second for as long as the agent runs; after an
+ * unclean stop, numbering skips this much (plus one sync interval) worth of samples instead.
+ */
+export const NUMBERING_RECORD_MS = 60_000;
+
 function encode(m: OutgoingMessage): Buffer {
   const stored: StoredMessage = { t: m.topic, p: m.payload, q: m.qos, r: m.retain ? 1 : 0, ts: m.ts, s: m.sensor, n: m.seq };
   return Buffer.from(JSON.stringify(stored));
@@ -107,6 +114,8 @@ export class Outbox {
   private dropping = false;
   private readonly refusedTopics = new Set<string>();
   private closed = false;
+  /** The numbering last put in the cursor, the log head then, and when (clock ms). */
+  private recorded: { seqs: Record<string, number>; head: number; at: number } = { seqs: {}, head: -1, at: -Infinity };
 
   constructor(
     private readonly link: BrokerLink,
@@ -144,6 +153,11 @@ export class Outbox {
     this.log.sync(this.meta()); // "running": a crash from here on is seen at the next start
     if (unclean) this.logger.warn('queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
     return { lastSeqs: { ...this.seqs }, unclean };
+  }
+
+  /** Readings numbered after this long before an unclean stop may have gone out unrecorded. */
+  get numberingLagMs(): number {
+    return NUMBERING_RECORD_MS + this.config.syncIntervalMs;
   }
 
   /** Readings waiting on disk (not yet acknowledged). */
@@ -226,7 +240,7 @@ export class Outbox {
     if (this.closed) return;
     this.closed = true;
     if (this.syncTimer) clearInterval(this.syncTimer);
-    this.log?.close({ ...this.meta(), clean: true });
+    this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true });
   }
 
   private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
@@ -368,7 +382,17 @@ export class Outbox {
     if ((this.seqs[message.sensor] ?? 0) < message.seq) this.seqs[message.sensor] = message.seq;
   }
 
+  /**
+   * What the cursor says. Numbering that moved only by QoS 0 readings sent straight out is
+   * recorded once per NUMBERING_RECORD_MS; anything appended to the log is recorded at once, so
+   * the numbers of QoS 1/2 readings stay exact (at open, records after `head` are read for theirs).
+   */
   private meta(): QueueMeta {
-    return { seqs: { ...this.seqs }, head: this.log?.head ?? 0, clean: false };
+    const head = this.log?.head ?? 0;
+    const now = this.clock.now();
+    if (head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
+      this.recorded = { seqs: { ...this.seqs }, head, at: now };
+    }
+    return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false };
   }
 }

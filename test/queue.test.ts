@@ -285,6 +285,31 @@ describe('Outbox', () => {
     outbox.close();
   });
 
+  it('records the numbering of QoS 0 sent straight out once a minute, not at every sync (an SD card\'s wear)', async () => {
+    const dir = tempDir();
+    const clock = new ManualClock();
+    const link = new FakeLink();
+    const outbox = new Outbox(link, queueConfig(dir, { syncIntervalMs: 1000 }), clock, memoryLogger());
+    outbox.open();
+    const cursor = (): { seqs: Record<string, number> } => (JSON.parse(readFileSync(join(dir, 'cursor'), 'utf8')) as { meta: { seqs: Record<string, number> } }).meta;
+    for (let n = 1; n <= 59; n++) {
+      outbox.submit([message(n, 0)]);
+      await clock.advance(1000);
+      outbox.sync();
+    }
+    assert.deepEqual(cursor().seqs, {}, 'what open() wrote, unchanged through 59 s of QoS 0 readings');
+    outbox.submit([message(60, 0)]);
+    await clock.advance(1000);
+    outbox.sync();
+    assert.deepEqual(cursor().seqs, { altimeter: 60 }, 'a minute on, recorded');
+    outbox.submit([message(61, 1)]); // a QoS 1 reading goes into the log: its number is recorded at once
+    outbox.sync();
+    assert.deepEqual(cursor().seqs, { altimeter: 61 });
+    assert.equal(outbox.numberingLagMs, 61_000, 'what the agent skips after an unclean stop');
+    await link.ackAll();
+    outbox.close();
+  });
+
   it('a clean close is remembered: the next open is not "unclean"', () => {
     const dir = tempDir();
     const link = new FakeLink();
