@@ -9,10 +9,10 @@ import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { Quantity } from '../drivers/sensor.js';
 import type { AgentConfig, MeasurementConfig } from './config/types.js';
-import { openHardware, type Hardware } from './hardware.js';
+import type { Hardware } from './hardware.js';
 import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
-import { HomeAssistantDiscovery } from './discovery.js';
+import type { HomeAssistantDiscovery } from './discovery.js';
 import { healthReport } from './health.js';
 import { Outbox } from './outbox.js';
 import { Publisher } from './publisher.js';
@@ -21,7 +21,7 @@ import { Sampler, type ReadingSink } from './sampler.js';
 import { Scheduler } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
 import { version } from './version.js';
-import { SubscriberMode } from './subscriber-mode.js';
+import type { SubscriberMode } from './subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -77,7 +77,9 @@ export class Agent {
     logger.info('starting', { deviceId: config.deviceId, board: config.board, role: config.role, hardware: config.i2c.simulated ? 'simulated' : `/dev/i2c-${config.i2c.bus}` });
 
     if (samples) {
-      this.hardware = this.options.hardware ?? (await openHardware(config, this.clock));
+      // Imported when used, as are discovery and subscriber mode below: a module never loaded costs
+      // no memory, and every megabyte of RSS counts on a board (README Performance).
+      this.hardware = this.options.hardware ?? (await (await import('./hardware.js')).openHardware(config, this.clock));
     }
 
     const startedAt = this.clock.now();
@@ -115,6 +117,7 @@ export class Agent {
     }
 
     if (config.homeassistant.enabled) {
+      const { HomeAssistantDiscovery } = await import('./discovery.js');
       const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
         measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
       });
@@ -123,6 +126,7 @@ export class Agent {
       session.onConnect(() => void discovery.connected());
     }
     if (config.role !== 'publisher') {
+      const { SubscriberMode } = await import('./subscriber-mode.js');
       this.reacting = new SubscriberMode({
         config, session: this.session, clock: this.clock, logger,
         elsewhere: this.discovery?.topics ?? [],

@@ -8,16 +8,14 @@
  * unavailable, 78 configuration (systemd's RestartPreventExitStatus=78 stops restart loops on it).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+// Each command imports what only it needs when it runs (hardware, probe, demo, tail): `run`, the
+// long-lived one, then holds no code it never calls (README Performance: RSS).
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
-import { probe } from '../drivers/probe.js';
 import { ConfigError } from './config/config-error.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
-import { runDemo } from './demo.js';
-import { runTail } from './tail/tail.js';
 import { version } from './version.js';
-import { openBus, openHardware } from './hardware.js';
 import { createLogger, type Logger } from './logger.js';
 import { createNotifier, watchdogIntervalMs } from './sd-notify.js';
 import { Service } from './service.js';
@@ -144,6 +142,7 @@ async function read(argv: string[]): Promise<number> {
   const count = positiveInt(values.count as string | undefined, 'count', 1);
   const logger = loggerFor(config.log.level);
   const record = values.record as string | undefined;
+  const { openHardware } = await import('./hardware.js');
   const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
   let failures = 0;
   try {
@@ -193,6 +192,8 @@ async function probeCommand(argv: string[]): Promise<number> {
     config = loadConfig({ text: JSON.stringify(PROBE_DEFAULT), env: {}, args: values.simulate ? { simulated: true } : {} });
   }
   if (values.bus !== undefined) config = { ...config, i2c: { ...config.i2c, bus: positiveInt(values.bus as string, 'bus', 1) } };
+  const { openBus } = await import('./hardware.js');
+  const { probe } = await import('../drivers/probe.js');
   const bus = await openBus(config, systemClock);
   try {
     const found = await probe(bus);
@@ -231,6 +232,7 @@ async function tail(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+  const { runTail } = await import('./tail/tail.js');
   await runTail({
     broker,
     filters,
@@ -247,6 +249,7 @@ async function demo(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv);
   if (values.help) return help('demo');
   const durationS = values.duration === undefined ? undefined : positiveInt(values.duration as string, 'duration', 0);
+  const { runDemo } = await import('./demo.js');
   await runDemo({
     ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
     ...(durationS !== undefined ? { durationS } : {}),
