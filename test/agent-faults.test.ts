@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runCli, startAgent, writeTempConfig } from './helpers/agent-process.js';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 
 function sensor(name: string, address: string, faultRate: number, temperatureC: number): unknown {
@@ -28,13 +28,7 @@ function sensor(name: string, address: string, faultRate: number, temperatureC: 
 }
 
 describe('edge-agent run with a failing sensor', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('keeps publishing the flaky sensor (only good values) while the dead one is retried and logged once', async () => {
     const config = {
@@ -44,9 +38,9 @@ describe('edge-agent run with a failing sensor', () => {
       mqtt: { url: 'mqtt://127.0.0.1:1' },
       sensors: [sensor('dead', '0x76', 1, 30), sensor('flaky', '0x77', 0.2, 21.5)],
     };
-    const live = watch({ port: broker.port, topics: ['sensors/faulty01/+/+'], count: 30, timeoutS: 30 });
+    const live = watch({ port: mosquitto.broker.port, topics: ['sensors/faulty01/+/+'], count: 30, timeoutS: 30 });
     await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
-    const agent = startAgent(['run', '--config', writeTempConfig(config), '--broker', broker.url]);
+    const agent = startAgent(['run', '--config', writeTempConfig(config), '--broker', mosquitto.broker.url]);
     try {
       const messages = await live;
       assert.deepEqual(messages.filter((m) => !m.topic.startsWith('sensors/faulty01/flaky/')), [], 'nothing from the dead sensor');

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { useMosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
 
 const HUNDRED_FEET_M = 30.48;
@@ -40,18 +40,12 @@ function droneConfig(deviceId: string): unknown {
 }
 
 describe('edge-agent run against Mosquitto', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('publishes the classic readings with the configured formats, QoS and retain flags', async () => {
-    const live = watch({ port: broker.port, topics: ['sensors/drone01/altitude', 'sensors/drone01/pressure', 'sensors/drone01/temperature'], count: 9 });
+    const live = watch({ port: mosquitto.broker.port, topics: ['sensors/drone01/altitude', 'sensors/drone01/pressure', 'sensors/drone01/temperature'], count: 9 });
     await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
-    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone01')), '--broker', broker.url]);
+    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone01')), '--broker', mosquitto.broker.url]);
     try {
       const messages = await live;
       const altitude = messages.filter((m) => m.topic === 'sensors/drone01/altitude');
@@ -77,9 +71,9 @@ describe('edge-agent run against Mosquitto', () => {
       });
       assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'sequence numbers count up by one');
 
-      const [retained] = await watch({ port: broker.port, topics: ['sensors/drone01/pressure'], count: 1 });
+      const [retained] = await watch({ port: mosquitto.broker.port, topics: ['sensors/drone01/pressure'], count: 1 });
       assert.equal(retained!.retained, true, 'pressure is configured retained');
-      const [status] = await watch({ port: broker.port, topics: ['sensors/drone01/status'], count: 1 });
+      const [status] = await watch({ port: mosquitto.broker.port, topics: ['sensors/drone01/status'], count: 1 });
       assert.deepEqual({ payload: status!.payload, retained: status!.retained, qos: status!.qos }, { payload: 'online', retained: true, qos: 1 });
     } finally {
       agent.child.kill('SIGKILL');
@@ -88,20 +82,20 @@ describe('edge-agent run against Mosquitto', () => {
   });
 
   it('leaves a retained offline status when killed (the broker publishes the last will)', async () => {
-    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone02')), '--broker', broker.url]);
-    await waitForRetained(broker.port, 'sensors/drone02/status', 'online');
+    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone02')), '--broker', mosquitto.broker.url]);
+    await waitForRetained(mosquitto.broker.port, 'sensors/drone02/status', 'online');
     agent.child.kill('SIGKILL');
     await agent.exited;
-    assert.equal(await waitForRetained(broker.port, 'sensors/drone02/status', 'offline'), 'offline');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'sensors/drone02/status', 'offline'), 'offline');
   });
 
   it('says offline itself and exits 0 on SIGTERM', async () => {
-    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone03')), '--broker', broker.url]);
-    await waitForRetained(broker.port, 'sensors/drone03/status', 'online');
+    const agent = startAgent(['run', '--config', writeTempConfig(droneConfig('drone03')), '--broker', mosquitto.broker.url]);
+    await waitForRetained(mosquitto.broker.port, 'sensors/drone03/status', 'online');
     agent.child.kill('SIGTERM');
     assert.equal(await agent.exited, 0);
     assert.match(agent.output(), /stopped/);
-    assert.equal(await waitForRetained(broker.port, 'sensors/drone03/status', 'offline'), 'offline');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'sensors/drone03/status', 'offline'), 'offline');
   });
 
   it('a subscriber board logs what the publisher sends', async () => {
@@ -110,9 +104,9 @@ describe('edge-agent run against Mosquitto', () => {
       '--config',
       writeTempConfig({ board: 'beaglebone-black', role: 'subscriber', deviceId: 'bbb01', subscriptions: [{ topic: 'sensors/drone04/altitude', qos: 1 }] }),
       '--broker',
-      broker.url,
+      mosquitto.broker.url,
     ]);
-    const publisher = startAgent(['run', '--config', writeTempConfig(droneConfig('drone04')), '--broker', broker.url]);
+    const publisher = startAgent(['run', '--config', writeTempConfig(droneConfig('drone04')), '--broker', mosquitto.broker.url]);
     try {
       await subscriber.waitFor(/received topic=sensors\/drone04\/altitude payload=100/);
     } finally {

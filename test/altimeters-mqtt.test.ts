@@ -4,9 +4,9 @@
  * knows which chip it is: the same topic template and units serve all of them.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 
 const HUNDRED_FEET_M = 30.48;
@@ -31,13 +31,7 @@ function boardConfig(deviceId: string, sensors: Array<{ name: string; driver: st
 }
 
 describe('BMP388, MS5611, BMP180 and MPL3115A2 publish through Mosquitto', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('each chip\'s altitude arrives as 100 ft on its own topic', async () => {
     const boards = [
@@ -50,9 +44,9 @@ describe('BMP388, MS5611, BMP180 and MPL3115A2 publish through Mosquitto', () =>
     ];
     const topics = ['board1/ms5611', 'board1/bmp180', 'board1/mpl3115a2', 'board2/bmp388'].map((t) => `sensors/${t}/altitude`);
     // One independent subscriber per topic, so a fast board cannot fill another board's quota.
-    const live = Promise.all(topics.map((topic) => watch({ port: broker.port, topics: [topic], count: 2, timeoutS: 30 })));
+    const live = Promise.all(topics.map((topic) => watch({ port: mosquitto.broker.port, topics: [topic], count: 2, timeoutS: 30 })));
     await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
-    const agents = boards.map((config) => startAgent(['run', '--config', writeTempConfig(config), '--broker', broker.url]));
+    const agents = boards.map((config) => startAgent(['run', '--config', writeTempConfig(config), '--broker', mosquitto.broker.url]));
     try {
       const perTopic = await live;
       topics.forEach((topic, i) => {

@@ -1,8 +1,8 @@
 /** `npm start` is the newcomer's first contact: the demo must show the whole scenario working. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runCli } from './helpers/agent-process.js';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { useMosquitto } from './helpers/mosquitto.js';
 
 function assertScenario(stdout: string): void {
   assert.match(stdout, /\[raspberry-pi\s+drone01\s*\] INFO\s+\[sample\] altimeter: temperature -?\d+(\.\d+)? °C, pressure \d+(\.\d+)? hPa, altitude -?\d+(\.\d+)? ft/);
@@ -26,13 +26,7 @@ function assertReaction(stdout: string): void {
 }
 
 describe('edge-agent demo', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('runs the classic scenario on its embedded broker: the subscribers react at 100 ft', () => {
     // The flight reaches its 100 ft hover 12 s into its 60 s cycle; the demo runs a little longer.
@@ -44,9 +38,9 @@ describe('edge-agent demo', () => {
   });
 
   it('uses a real broker with --broker', () => {
-    const result = runCli(['demo', '--duration', '3', '--broker', broker.url]);
+    const result = runCli(['demo', '--duration', '3', '--broker', mosquitto.broker.url]);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`broker ${broker.url.replace(/[.]/g, '\\.')}`));
+    assert.match(result.stdout, new RegExp(`broker ${mosquitto.broker.url.replace(/[.]/g, '\\.')}`));
     assertScenario(result.stdout);
   });
 });

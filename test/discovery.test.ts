@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { loadConfig } from '../agent/config/load-config.js';
 import { discoveryMessages, removals } from '../agent/discovery.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
-import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 
 /** What Home Assistant's MQTT integration accepts, for the keys we use (documented types and values). */
@@ -127,13 +127,7 @@ describe('Home Assistant discovery configs', () => {
 });
 
 describe('Home Assistant discovery against Mosquitto', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('announces retained configs, re-announces on Home Assistant\'s birth, removes a measurement taken out', async () => {
     const state = mkdtempSync(join(tmpdir(), 'edge-agent-ha-'));
@@ -142,14 +136,14 @@ describe('Home Assistant discovery against Mosquitto', () => {
         board: 'raspberry-pi', role: 'publisher', deviceId: 'ha01', i2c: { simulated: true }, queue: { dir: state }, homeassistant: { enabled: true },
         sensors: [{ name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 1000, measurements, simulation: { scenario: 'static' } }],
       });
-    let agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: {} }), '--broker', broker.url]);
+    let agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: {} }), '--broker', mosquitto.broker.url]);
     try {
       await agent.waitFor(/discovery announced entities=3/);
-      const retained = await watch({ port: broker.port, topics: ['homeassistant/sensor/+/config'], count: 3 });
+      const retained = await watch({ port: mosquitto.broker.port, topics: ['homeassistant/sensor/+/config'], count: 3 });
       assert.deepEqual(retained.map((m) => m.retained), [true, true, true]);
       assert.equal((JSON.parse(retained.find((m) => m.topic.endsWith('_altitude/config'))!.payload) as { state_topic: string }).state_topic, 'sensors/ha01/altitude');
 
-      const birth = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'homeassistant/status', '-m', 'online']);
+      const birth = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(mosquitto.broker.port), '-t', 'homeassistant/status', '-m', 'online']);
       assert.equal(birth.status, 0);
       await agent.waitFor(/Home Assistant is online: announcing again/);
       await agent.waitFor(/discovery announced entities=3[\s\S]*discovery announced entities=3/, 15_000);
@@ -158,11 +152,11 @@ describe('Home Assistant discovery against Mosquitto', () => {
       await agent.exited;
     }
 
-    agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: { enabled: false } }), '--broker', broker.url]);
+    agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: { enabled: false } }), '--broker', mosquitto.broker.url]);
     try {
       await agent.waitFor(/Home Assistant entities removed count=1/);
       await agent.waitFor(/discovery announced entities=2/);
-      const left = await watch({ port: broker.port, topics: ['homeassistant/sensor/+/config'], count: 2, timeoutS: 2 });
+      const left = await watch({ port: mosquitto.broker.port, topics: ['homeassistant/sensor/+/config'], count: 2, timeoutS: 2 });
       assert.deepEqual(left.map((m) => m.topic).sort(), ['homeassistant/sensor/ha01_altimeter_pressure/config', 'homeassistant/sensor/ha01_altimeter_temperature/config'], 'the altitude config is gone from the broker');
     } finally {
       agent.child.kill('SIGTERM');

@@ -4,13 +4,13 @@
  * width; then on the wire, through a real Mosquitto to mosquitto_sub (another implementation again).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
 import { MqttSession } from '../agent/mqtt-session.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import { encodeQos0Publishes, type Qos0Publish } from '../agent/publish-packets.js';
 import { memoryLogger } from '../agent/logger.js';
-import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 
 const SAMPLES: Qos0Publish[] = [
@@ -59,24 +59,18 @@ describe('QoS 0 PUBLISH encoder', () => {
 });
 
 describe('MqttSession.writeQos0 through Mosquitto', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   for (const protocolVersion of [4, 5] as const) {
     it(`delivers a batch intact, in order, with its retain flags, to mosquitto_sub (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, async () => {
       const prefix = `batch${protocolVersion}`;
       const batch = SAMPLES.map((m) => ({ ...m, topic: `${prefix}/${m.topic}` }));
-      const config = loadConfig({ text: JSON.stringify({ deviceId: `writer${protocolVersion}`, role: 'subscriber', subscriptions: [{ topic: 'unused/#' }], mqtt: { url: broker.url, protocolVersion } }), env: {} });
+      const config = loadConfig({ text: JSON.stringify({ deviceId: `writer${protocolVersion}`, role: 'subscriber', subscriptions: [{ topic: 'unused/#' }], mqtt: { url: mosquitto.broker.url, protocolVersion } }), env: {} });
       const session = new MqttSession(config.mqtt, memoryLogger());
       assert.equal(session.writeQos0(batch), false, 'nothing is written before the session is connected');
       session.start();
       await session.ready();
-      const live = watch({ port: broker.port, topics: [`${prefix}/#`], count: batch.length, extraArgs: ['-R'] });
+      const live = watch({ port: mosquitto.broker.port, topics: [`${prefix}/#`], count: batch.length, extraArgs: ['-R'] });
       await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
       try {
         assert.equal(session.writeQos0(batch), true);
@@ -86,7 +80,7 @@ describe('MqttSession.writeQos0 through Mosquitto', () => {
           batch.map((m) => ({ topic: m.topic, payload: m.payload, qos: 0 })),
         );
         // The broker kept the retained ones, and only those, as a late subscriber sees.
-        const retained = await watch({ port: broker.port, topics: [`${prefix}/#`], count: 2, timeoutS: 2, extraArgs: ['--retained-only'] });
+        const retained = await watch({ port: mosquitto.broker.port, topics: [`${prefix}/#`], count: 2, timeoutS: 2, extraArgs: ['--retained-only'] });
         assert.deepEqual(retained.map((m) => m.topic).sort(), batch.filter((m) => m.retain).map((m) => m.topic).sort());
         // The connection is still good for mqtt.js's own packets after ours.
         await session.publish(`${prefix}/after`, 'still connected', { qos: 1, retain: false });

@@ -1,11 +1,11 @@
 /** `edge-agent tail`: the fleet model and the screen from recorded messages, and plain mode live. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Fleet, parseReading } from '../agent/tail/fleet.js';
 import { age, plainLine, renderScreen, sparkline } from '../agent/tail/render.js';
 import { startAgent } from './helpers/agent-process.js';
-import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 
 const T0 = Date.UTC(2026, 10, 24, 10, 0, 0);
 
@@ -90,21 +90,15 @@ describe('tail: fleet model and rendering', () => {
 });
 
 describe('tail against Mosquitto (plain mode: stdout is a pipe)', () => {
-  let broker: Mosquitto;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    await broker?.stop();
-  });
+  const mosquitto = useMosquitto();
 
   it('prints retained and live messages as lines, then exits 0 on SIGINT', async () => {
     const pub = (topic: string, message: string, retain = false): void => {
-      const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', topic, '-m', message, ...(retain ? ['-r'] : [])]);
+      const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(mosquitto.broker.port), '-t', topic, '-m', message, ...(retain ? ['-r'] : [])]);
       assert.equal(result.status, 0, String(result.stderr));
     };
     pub('sensors/drone09/status', 'online', true);
-    const tail = startAgent(['tail', '--broker', broker.url, 'sensors/#']);
+    const tail = startAgent(['tail', '--broker', mosquitto.broker.url, 'sensors/#']);
     try {
       await tail.waitFor(/sensors\/drone09\/status online/);
       pub('sensors/drone09/altitude', '100');

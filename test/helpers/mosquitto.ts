@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
 export function findBinary(name: string): string {
   for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
@@ -121,6 +122,26 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     stop: async () => {
       await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One broker for the tests of a describe block: started before them, stopped after. Read
+ * `.broker` inside a test (it does not exist before the block's `before` hook has run).
+ */
+export function useMosquitto(options: MosquittoOptions = {}): { readonly broker: Mosquitto } {
+  let broker: Mosquitto | undefined;
+  before(async () => {
+    broker = await startMosquitto(options);
+  });
+  after(async () => {
+    await broker?.stop();
+  });
+  return {
+    get broker(): Mosquitto {
+      if (!broker) throw new Error('the broker starts in a before hook: use it inside a test');
+      return broker;
     },
   };
 }
