@@ -17,13 +17,16 @@ export class WrongChipError extends Error {
   }
 }
 
-/** A conversion did not finish within the datasheet's time plus a few polls. */
+/**
+ * A conversion did not finish within the datasheet's time plus a few polls. `what` says which bit
+ * or result was waited for and in what state it stayed ("… not set", "… still set").
+ */
 export class ConversionTimeoutError extends Error {
   readonly address: number;
   readonly waitedMs: number;
 
   constructor(family: string, address: number, what: string, waitedMs: number) {
-    super(`${family} at ${hex(address)}: ${what} not set after ${waitedMs} ms; the chip may be stuck or badly powered (power-cycle it and check VDD)`);
+    super(`${family} at ${hex(address)}: ${what} after ${waitedMs} ms; the chip may be stuck or badly powered (power-cycle it and check VDD)`);
     this.name = 'ConversionTimeoutError';
     this.address = address;
     this.waitedMs = waitedMs;

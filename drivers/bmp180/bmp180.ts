@@ -92,7 +92,7 @@ export class Bmp180 implements Sensor {
     for (let i = 0; ; i++) {
       const ctrl = await readRegister(this.bus, this.address, R.REG_CTRL_MEAS);
       if ((ctrl & R.CTRL_SCO) === 0) break;
-      if (i + 1 >= SCO_POLLS) throw new ConversionTimeoutError(FAMILY, this.address, `${what} conversion done (sco, 0xF4 bit 5, still 1)`, waitMs + i * POLL_INTERVAL_MS);
+      if (i + 1 >= SCO_POLLS) throw new ConversionTimeoutError(FAMILY, this.address, `${what} conversion not done (sco, 0xF4 bit 5, still 1)`, waitMs + i * POLL_INTERVAL_MS);
       await this.clock.sleep(POLL_INTERVAL_MS);
     }
     return readRegisters(this.bus, this.address, R.REG_OUT, length);

@@ -8,6 +8,7 @@ import type { Clock } from '../clock.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import { SensorResetError, type Measurement, type OperatingRange, type Quantity, type Sensor } from '../sensor.js';
 import { altitudeM } from '../barometric.js';
+import { ConversionTimeoutError } from '../errors.js';
 import { humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration } from './compensation.js';
 import * as R from './registers.js';
 import {
@@ -48,17 +49,13 @@ export class UnsupportedChipError extends Error {
 }
 
 /** A status bit that should have cleared did not (im_update after reset, measuring after a conversion). */
-export class Bmp280TimeoutError extends Error {
+export class Bmp280TimeoutError extends ConversionTimeoutError {
   readonly chip: string;
-  readonly address: number;
-  readonly waitedMs: number;
 
-  constructor(message: string, chip: string, address: number, waitedMs: number) {
-    super(message);
+  constructor(chip: string, address: number, what: string, waitedMs: number) {
+    super(chip, address, what, waitedMs);
     this.name = 'Bmp280TimeoutError';
     this.chip = chip;
-    this.address = address;
-    this.waitedMs = waitedMs;
   }
 }
 
@@ -240,12 +237,7 @@ export class Bmp280 implements Sensor {
       if ((status & bit) === 0) return;
       if (i + 1 >= polls) {
         const waited = alreadyWaitedMs + i * POLL_INTERVAL_MS;
-        throw new Bmp280TimeoutError(
-          `${chip} at ${hex(this.address)}: ${what} still set after ${waited} ms and ${polls} status reads; the chip may be stuck or badly powered (power-cycle it and check VDD/VDDIO)`,
-          chip,
-          this.address,
-          waited,
-        );
+        throw new Bmp280TimeoutError(chip, this.address, `${what} still set (${polls} status reads)`, waited);
       }
       await this.clock.sleep(POLL_INTERVAL_MS);
     }

@@ -85,7 +85,7 @@ export class Bmp388 implements Sensor {
       const status = await readRegister(this.bus, this.address, R.REG_STATUS);
       if ((status & DRDY_BOTH) === DRDY_BOTH) break;
       if (i + 1 >= DRDY_POLLS) {
-        throw new ConversionTimeoutError(this.model, this.address, 'STATUS drdy_press and drdy_temp (0x03 bits 5, 6)', waitMs + i * POLL_INTERVAL_MS);
+        throw new ConversionTimeoutError(this.model, this.address, 'STATUS drdy_press and drdy_temp (0x03 bits 5, 6) not set', waitMs + i * POLL_INTERVAL_MS);
       }
       await this.clock.sleep(POLL_INTERVAL_MS);
     }

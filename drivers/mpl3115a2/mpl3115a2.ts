@@ -85,7 +85,7 @@ export class Mpl3115a2 implements Sensor {
     await this.clock.sleep(waitMs);
     for (let i = 0; ; i++) {
       if ((await readRegister(this.bus, this.address, R.REG_STATUS)) & R.STATUS_PTDR) break;
-      if (i + 1 >= POLLS) throw new ConversionTimeoutError(FAMILY, this.address, 'STATUS.PTDR (0x00 bit 3)', waitMs + i * POLL_INTERVAL_MS);
+      if (i + 1 >= POLLS) throw new ConversionTimeoutError(FAMILY, this.address, 'STATUS.PTDR (0x00 bit 3) not set', waitMs + i * POLL_INTERVAL_MS);
       await this.clock.sleep(POLL_INTERVAL_MS);
     }
     const d = await readRegisters(this.bus, this.address, R.REG_OUT_P, R.DATA_LENGTH);
@@ -101,7 +101,7 @@ export class Mpl3115a2 implements Sensor {
   private async waitForClear(register: number, bit: number, what: string, alreadyWaitedMs: number): Promise<void> {
     for (let i = 0; ; i++) {
       if (((await readRegister(this.bus, this.address, register)) & bit) === 0) return;
-      if (i + 1 >= POLLS) throw new ConversionTimeoutError(FAMILY, this.address, `${what} cleared; still set`, alreadyWaitedMs + i * POLL_INTERVAL_MS);
+      if (i + 1 >= POLLS) throw new ConversionTimeoutError(FAMILY, this.address, `${what} still set`, alreadyWaitedMs + i * POLL_INTERVAL_MS);
       await this.clock.sleep(POLL_INTERVAL_MS);
     }
   }

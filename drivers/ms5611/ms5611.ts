@@ -103,7 +103,7 @@ export class Ms5611 implements Sensor {
     await this.clock.sleep(waitMs);
     const raw = (await command(this.bus, this.address, C.CMD_ADC_READ, C.ADC_LENGTH)).readUIntBE(0, 3);
     // 0 means "no conversion result": unfinished, never started (a reset in between) or read twice.
-    if (raw === 0) throw new ConversionTimeoutError(FAMILY, this.address, `${what} result (the ADC read returned 0)`, waitMs);
+    if (raw === 0) throw new ConversionTimeoutError(FAMILY, this.address, `${what} result not ready (the ADC read returned 0)`, waitMs);
     return raw;
   }
 }
