@@ -1,17 +1,20 @@
 /** Topic templates: `sensors/{deviceId}/{measurement}` with the placeholders below. */
-export interface TopicVars {
-  deviceId: string;
-  sensor?: string;
-  measurement?: string;
-}
+export const TOPIC_PLACEHOLDERS = ['deviceId', 'sensor', 'measurement'] as const;
+export type TopicVars = Partial<Record<(typeof TOPIC_PLACEHOLDERS)[number], string>>;
 
-const PLACEHOLDER = /\{(deviceId|sensor|measurement)\}/g;
+const PLACEHOLDER = new RegExp(`\\{(${TOPIC_PLACEHOLDERS.join('|')})\\}`, 'g');
 
-export function renderTopic(template: string, vars: TopicVars): string {
-  return template.replace(PLACEHOLDER, (_match, name: keyof TopicVars) => {
+/**
+ * Fill a topic template. Strict (at run time) a placeholder with no value here is a bug and
+ * throws; lenient (the config loader, which knows `deviceId` before any sensor) leaves it as
+ * written, as it does any name that is not a placeholder (validation reports those).
+ */
+export function renderTopic(template: string, vars: TopicVars, { strict = true }: { strict?: boolean } = {}): string {
+  return template.replace(PLACEHOLDER, (whole, name: keyof TopicVars) => {
     const value = vars[name];
-    if (value === undefined) throw new Error(`topic template ${template} needs {${name}}, which is not known here`);
-    return value;
+    if (value !== undefined) return value;
+    if (strict) throw new Error(`topic template ${template} needs {${name}}, which is not known here`);
+    return whole;
   });
 }
 

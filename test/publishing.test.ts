@@ -53,6 +53,8 @@ describe('topics', () => {
 
   it('names a placeholder it cannot fill', () => {
     assert.throws(() => renderTopic('sensors/{deviceId}/{sensor}', { deviceId: 'd' }), /needs \{sensor\}/);
+    // The config loader fills what it knows and leaves the rest (and non-placeholders) as written.
+    assert.equal(renderTopic('sensors/{deviceId}/{sensor}/{other}', { deviceId: 'd' }, { strict: false }), 'sensors/d/{sensor}/{other}');
   });
 
   it('matches filters with + and # as MQTT does', () => {

@@ -9,6 +9,7 @@
  */
 import convict from 'convict';
 import { checkFilters } from '../filters.js';
+import { TOPIC_PLACEHOLDERS } from '../topic.js';
 import { closest } from './closest.js';
 
 export interface FormatIssue {
@@ -130,14 +131,6 @@ const i2cBus: ConfigFormat = {
     return m ? Number(m[1]) : text;
   },
 };
-
-export const TOPIC_PLACEHOLDERS = ['deviceId', 'sensor', 'measurement'] as const;
-export type TopicPlaceholder = (typeof TOPIC_PLACEHOLDERS)[number];
-
-/** Fill `{deviceId}`, `{sensor}`, `{measurement}`; unknown or missing ones are left as written. */
-export function fillTopic(template: string, vars: Partial<Record<TopicPlaceholder, string>>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name as TopicPlaceholder] ?? whole);
-}
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 

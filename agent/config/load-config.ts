@@ -15,7 +15,8 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, fillTopic, FORMATS, redactUrl, registerFormats, show } from './formats.js';
+import { closest, FORMATS, redactUrl, registerFormats, show } from './formats.js';
+import { renderTopic } from '../topic.js';
 import {
   AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,
@@ -378,11 +379,11 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     deviceId: top.deviceId,
     i2c: { bus: top.i2c.bus ?? board.i2c.defaultBus, simulated: top.i2c.simulated },
     // A subscriber keeps its session by default, so what is published while it is away reaches it.
-    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }) },
+    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: renderTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }, { strict: false }) },
     sensors: sensors.map((s) => s!.sensor),
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
     queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },
-    health: { ...top.health, topic: fillTopic(top.health.topic, { deviceId: top.deviceId }) },
+    health: { ...top.health, topic: renderTopic(top.health.topic, { deviceId: top.deviceId }, { strict: false }) },
     homeassistant: top.homeassistant,
     log: top.log,
     gpio: top.gpio,
@@ -391,8 +392,8 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     rules: subscriberMode.rules,
     commands: {
       enabled: top.commands.enabled,
-      topic: fillTopic(top.commands.topic, { deviceId: top.deviceId }),
-      responseTopic: fillTopic(top.commands.responseTopic, { deviceId: top.deviceId }),
+      topic: renderTopic(top.commands.topic, { deviceId: top.deviceId }, { strict: false }),
+      responseTopic: renderTopic(top.commands.responseTopic, { deviceId: top.deviceId }, { strict: false }),
     },
     messages: top.messages,
   };

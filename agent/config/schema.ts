@@ -13,7 +13,8 @@ import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_M
 import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
 import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
-import { fillTopic, FORMATS, type FormatName } from './formats.js';
+import { FORMATS, type FormatName } from './formats.js';
+import { renderTopic } from '../topic.js';
 import type {
   Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
 } from './types.js';
@@ -662,13 +663,13 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         if (/\{(sensor|measurement)\}/.test(top.mqtt.statusTopic)) {
           out.push({ path: 'mqtt.statusTopic', message: `${JSON.stringify(top.mqtt.statusTopic)} uses {sensor} or {measurement}`, hint: 'the status belongs to the device: only {deviceId} is known here' });
         } else {
-          used.set(fillTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }), 'mqtt.statusTopic');
+          used.set(renderTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }, { strict: false }), 'mqtt.statusTopic');
         }
       }
       out.push(...eachSensor(ctx, (s, at) => QUANTITIES.flatMap((q) => {
         const m = s.measurements[q];
         if (!m?.enabled) return [];
-        const topic = fillTopic(m.topic, { deviceId: top.deviceId, sensor: s.name, measurement: q });
+        const topic = renderTopic(m.topic, { deviceId: top.deviceId, sensor: s.name, measurement: q }, { strict: false });
         const path = `${at}.measurements.${q}.topic`;
         const other = used.get(topic);
         if (!other) {
