@@ -116,6 +116,8 @@ export class Outbox {
   private closed = false;
   /** The numbering last put in the cursor, the log head then, and when (clock ms). */
   private recorded: { seqs: Record<string, number>; head: number; at: number } = { seqs: {}, head: -1, at: -Infinity };
+  /** Numbers reserved ahead per sensor with QoS 0 measurements (see open). */
+  private readonly reserve: Record<string, number> = {};
 
   constructor(
     private readonly link: BrokerLink,
@@ -128,8 +130,16 @@ export class Outbox {
     }
   }
 
-  /** Open the log: what numbering resumes from, and whether the last stop was clean. */
-  open(): OpenedQueue {
+  /**
+   * Open the log: what numbering resumes from, and whether the last stop was clean.
+   * `qos0Intervals`: the sampling interval of each sensor with QoS 0 measurements. Their numbering
+   * moves without touching the log, and is recorded only once per NUMBERING_RECORD_MS; so what the
+   * cursor records for them is a reservation, the number reached plus every number the sensor can
+   * use before the next record. After an unclean stop, numbering resumes above the reservation:
+   * never a number used twice, whatever the config says now and however many crashes in a row.
+   */
+  open(qos0Intervals: Record<string, number> = {}): OpenedQueue {
+    for (const [sensor, intervalMs] of Object.entries(qos0Intervals)) this.reserve[sensor] = Math.ceil(this.numberingLagMs / intervalMs) + 1;
     if (!this.log) return { lastSeqs: {}, unclean: false };
     const report = this.log.open();
     const unclean = this.log.meta?.clean === false;
@@ -203,24 +213,51 @@ export class Outbox {
     this.pump();
   }
 
-  /** Send what the window allows; called after submits, acknowledgements and (re)connects. */
+  /**
+   * Send what the window allows; called after submits, acknowledgements and (re)connects. QoS 0
+   * records go out as the straight path does (written together, done once written); they do not
+   * take a place in the window. If the socket is backed up they wait for the next call: mqtt.js's
+   * own QoS 0 publish would wait for a 'drain' that a dropped connection never emits, and the
+   * window place it held would be lost for good.
+   */
   pump(): void {
     const log = this.log;
     if (!log || this.closed || !this.link.connected) return;
     if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
     while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
       const room = this.config.window - this.inFlight.size;
-      const batch = this.readFrom(this.sendIndex, room);
+      const batch = this.readFrom(this.sendIndex, Math.max(room, 64));
       if (batch.length === 0) break;
+      let qos0: Array<{ index: number; message: OutgoingMessage }> = [];
+      const flush = (): boolean => {
+        if (qos0.length === 0) return true;
+        if (!this.link.writeQos0(qos0.map((q) => q.message))) return false;
+        for (const { index } of qos0) this.settled(index);
+        this.stats.sent += qos0.length;
+        this.stats.acknowledged += qos0.length;
+        this.sendIndex = qos0.at(-1)!.index + 1;
+        qos0 = [];
+        return true;
+      };
+      let blocked = false;
       for (const { index, message } of batch) {
-        this.sendIndex = index + 1;
         if (this.config.maxAgeS > 0 && this.clock.wallNow() - message.ts > this.config.maxAgeS * 1000) {
-          this.stats.dropped.expired++;
-          this.settled(index);
-          continue;
+          if (!(blocked = !flush())) {
+            this.sendIndex = index + 1;
+            this.stats.dropped.expired++;
+            this.settled(index);
+          }
+        } else if (message.qos === 0) {
+          qos0.push({ index, message });
+        } else if (this.inFlight.size >= this.config.window) {
+          break; // the window is full: what was read past it is read again next time
+        } else if (!(blocked = !flush())) {
+          this.sendIndex = index + 1;
+          this.sendLogged(index, message);
         }
-        this.sendLogged(index, message);
+        if (blocked) break;
       }
+      if (blocked || !flush()) break;
     }
   }
 
@@ -383,15 +420,18 @@ export class Outbox {
   }
 
   /**
-   * What the cursor says. Numbering that moved only by QoS 0 readings sent straight out is
-   * recorded once per NUMBERING_RECORD_MS; anything appended to the log is recorded at once, so
-   * the numbers of QoS 1/2 readings stay exact (at open, records after `head` are read for theirs).
+   * What the cursor says while running. Numbering that moved only by QoS 0 readings sent straight
+   * out is recorded once per NUMBERING_RECORD_MS, as a reservation (see open); anything appended
+   * to the log is recorded at the next sync, so the numbers of QoS 1/2-only sensors stay exact (at
+   * open, records after `head` are read for theirs). close() writes the exact numbers.
    */
   private meta(): QueueMeta {
     const head = this.log?.head ?? 0;
     const now = this.clock.now();
     if (head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
-      this.recorded = { seqs: { ...this.seqs }, head, at: now };
+      const seqs: Record<string, number> = { ...this.seqs };
+      for (const [sensor, ahead] of Object.entries(this.reserve)) seqs[sensor] = (seqs[sensor] ?? 0) + ahead;
+      this.recorded = { seqs, head, at: now };
     }
     return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false };
   }

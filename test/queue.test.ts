@@ -310,6 +310,27 @@ describe('Outbox', () => {
     outbox.close();
   });
 
+  it('reserves numbers ahead for QoS 0 sensors, so crash after crash never reuses one', () => {
+    const dir = tempDir();
+    const link = new FakeLink();
+    const config = queueConfig(dir, { syncIntervalMs: 1000 });
+    const first = new Outbox(link, config, new ManualClock(), memoryLogger());
+    first.open({ altimeter: 50 }); // 61 s at 20 Hz: 1221 numbers reserved, on disk at once
+    for (let n = 1; n <= 5; n++) first.submit([message(n, 0)]);
+    // SIGKILL: no close.
+    const second = new Outbox(link, config, new ManualClock(), memoryLogger());
+    assert.deepEqual(second.open({ altimeter: 50 }), { lastSeqs: { altimeter: 1221 }, unclean: true });
+    for (let n = 1222; n <= 1230; n++) second.submit([message(n, 0)]);
+    // SIGKILL again, before any sync.
+    const third = new Outbox(link, config, new ManualClock(), memoryLogger());
+    const reopened = third.open({});
+    assert.ok(reopened.lastSeqs.altimeter! >= 1230, `resumes above what the second run used: ${reopened.lastSeqs.altimeter}`);
+    third.close();
+    const fourth = new Outbox(link, config, new ManualClock(), memoryLogger());
+    assert.deepEqual(fourth.open(), { lastSeqs: { altimeter: reopened.lastSeqs.altimeter }, unclean: false }, 'a clean stop records the exact number');
+    fourth.close();
+  });
+
   it('a clean close is remembered: the next open is not "unclean"', () => {
     const dir = tempDir();
     const link = new FakeLink();
@@ -330,10 +351,13 @@ describe('Outbox', () => {
     assert.deepEqual(link.batches, [3], 'one write for the sample');
     outbox.submit([message(4, 0), message(5, 1), message(6, 0)]);
     assert.deepEqual(link.sent.map((s) => `${s.qos}:${s.payload}`), ['0:1', '0:2', '0:3', '0:4', '1:5', '0:6']);
-    // 4 went out before 5 (a write of its own); 6 queued behind 5, which waits for its PUBACK.
-    assert.deepEqual(link.batches, [3, 1]);
-    assert.equal(outbox.stats.acknowledged, 4, 'QoS 0 written straight out counts as done');
+    // 4 went out before 5 (a write of its own); 6 was queued behind 5 and went out after it,
+    // without waiting for 5's PUBACK.
+    assert.deepEqual(link.batches, [3, 1, 1]);
+    assert.equal(outbox.stats.acknowledged, 5, 'QoS 0 counts as done once written');
+    assert.equal(outbox.backlog, 2, '5 and 6 stay on disk until 5 is acknowledged: the log is consumed in order');
     await link.ackAll();
+    assert.equal(outbox.backlog, 0);
     outbox.close();
   });
 
@@ -348,6 +372,26 @@ describe('Outbox', () => {
     outbox.submit([message(3, 0)]); // the queue is not empty: this one waits its turn
     const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3']);
+    assert.equal(outbox.backlog, 0);
+    outbox.close();
+  });
+
+  it('queued QoS 0 records never hold a window place, so a backed-up socket cannot stall the queue', async () => {
+    const link = new FakeLink();
+    link.connected = false;
+    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    outbox.open();
+    for (let n = 1; n <= 10; n++) outbox.submit([message(n, 0)]); // an outage: all ten on disk
+    link.connected = true;
+    link.takesWrites = false; // back, but the socket is still full
+    outbox.pump();
+    assert.equal(link.sent.length, 0, 'nothing handed to mqtt.js, whose QoS 0 callback would wait for a drain');
+    assert.equal(outbox.inFlightCount, 0, 'no window place taken');
+    link.connected = false; // the slow link drops…
+    link.connected = true; // …and comes back
+    link.takesWrites = true;
+    outbox.submit([message(11, 0)]);
+    assert.deepEqual(link.sent.map((s) => s.payload), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
     assert.equal(outbox.backlog, 0);
     outbox.close();
   });
