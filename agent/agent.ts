@@ -89,9 +89,8 @@ export class Agent {
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const { lastSeqs, unclean } = outbox.open();
-      session.onConnect(() => outbox.pump());
       const sink = this.readingSink(new Publisher(config.deviceId), outbox);
+      const qos0Intervals: Record<string, number> = {};
       for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
         // Sensors with the same interval share a tick (see sample-group.ts for why).
         let group = this.groups.get(sensorConfig.intervalMs);
@@ -103,17 +102,18 @@ export class Agent {
         await sampler.init().catch((error: unknown) =>
           logger.error('sensor failed to start, will retry', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) }),
         );
-        // QoS 0 readings go straight out without touching the disk, so after an unclean stop the
-        // numbers of up to a minute and a sync interval of them (the outbox records that numbering
-        // once a minute) may be published and forgotten: skip those
-        // rather than use a number twice. QoS 1/2 readings are in the log, numbered exactly. What the
-        // chip measures counts (a BMP280 entry may leave humidity enabled; it never sends it).
-        const direct = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
+        // A sensor that sends QoS 0 numbers readings the disk does not see at once: the outbox
+        // reserves numbers ahead for it (outbox.ts open), so a crash never makes one come round
+        // twice. What the chip measures counts (a BMP280 entry may leave humidity enabled; it
+        // never sends it); a chip not identified yet is taken at its config's word.
+        const sendsQos0 = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
           ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
         );
-        const gap = unclean && direct ? Math.ceil(outbox.numberingLagMs / sensorConfig.intervalMs) + 1 : 0;
-        sampler.resumeAfter((lastSeqs[sensorConfig.name] ?? 0) + gap);
+        if (sendsQos0) qos0Intervals[sensorConfig.name] = sensorConfig.intervalMs;
       }
+      const { lastSeqs } = outbox.open(qos0Intervals);
+      session.onConnect(() => outbox.pump());
+      for (const sampler of this.samplers) sampler.resumeAfter(lastSeqs[sampler.name] ?? 0);
     }
 
     if (config.homeassistant.enabled) {

@@ -68,6 +68,8 @@ export class MqttSession {
   lastError = '';
   private firstConnect: Promise<void> | undefined;
   connects = 0;
+  /** Between mqtt.js's 'connect' (its resends done) and 'close'. */
+  private up = false;
   /** Subscriptions the broker refused (SUBACK 0x80 and above, e.g. an ACL denial). */
   subscriptionsRefused = 0;
 
@@ -93,6 +95,7 @@ export class MqttSession {
     this.firstConnect = new Promise((resolve) => client.once('connect', () => resolve()));
 
     client.on('connect', (connack) => {
+      this.up = true;
       this.connects++;
       this.repeatedError = '';
       this.logger.info('connected', { url, sessionPresent: connack.sessionPresent });
@@ -106,7 +109,10 @@ export class MqttSession {
       this.attempts = 0;
       for (const handler of this.connectHandlers) handler();
     });
-    client.on('close', () => this.scheduleReconnect(client, url));
+    client.on('close', () => {
+      this.up = false;
+      this.scheduleReconnect(client, url);
+    });
     client.on('error', (error) => {
       // mqtt.js repeats the same error on every retry; say it once until something changes.
       this.lastError = error.message;
@@ -164,7 +170,9 @@ export class MqttSession {
    */
   writeQos0(messages: readonly Qos0Publish[]): boolean {
     const client = this.client;
-    if (!client?.connected || client.disconnecting) return false;
+    // Not `client.connected`: mqtt.js sets it at CONNACK, then resends the last connection's
+    // unacknowledged packets in order and holds new publishes until it emits 'connect'.
+    if (!client || !this.up || client.disconnecting) return false;
     const stream = client.stream;
     if (!stream.writable || stream.writableNeedDrain) return false;
     stream.write(encodeQos0Publishes(messages, this.config.protocolVersion));

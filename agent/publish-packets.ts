@@ -3,11 +3,10 @@
  *
  * At the sampling rates of a board (tens of readings a second) an agent's cost is wake-ups and
  * writes, not bytes: mqtt.js's publish() builds a packet object, writes each packet to the socket
- * in four pieces and reschedules its keep-alive timer per packet, and the caller pays a promise per
- * message on top. One buffer for the whole tick does the same on the wire for about an eighth less
- * CPU per reading, side by side (README "Performance"). QoS 0 only: there is no packet identifier
- * to allocate and no acknowledgement to wait for, so nothing in mqtt.js's state is bypassed but its
- * keep-alive, which then pings on schedule instead of being pushed back by our traffic.
+ * in four pieces, and the caller pays a promise per message on top. One buffer for the whole tick
+ * does the same on the wire for about an eighth less CPU per reading, side by side (README
+ * "Performance"). QoS 0 only: there is no packet identifier to allocate and no acknowledgement to
+ * track, so mqtt.js keeps no state about these packets (its 'packetsend' event does not see them).
  *
  * Wire format: MQTT 3.1.1 §3.3 and MQTT 5.0 §3.3 (which adds a Property Length, here 0).
  */

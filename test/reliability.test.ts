@@ -172,7 +172,7 @@ describe('store and forward against a real Mosquitto', () => {
 });
 
 describe('sequence numbers after a crash', () => {
-  it('QoS 0 readings (sent without touching the disk) never reuse a number after a SIGKILL', async () => {
+  it('QoS 0 readings (sent without touching the disk) never reuse a number after a SIGKILL, or two in a row', async () => {
     const broker = await startMosquitto();
     const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
     const config = writeTempConfig({
@@ -199,6 +199,16 @@ describe('sequence numbers after a crash', () => {
       await subscriber.waitForHighest(before + 10);
       const after = subscriber.seqs.slice(seen);
       assert.ok(after.every((n) => n > before), `numbers after the restart (${after.slice(0, 3).join(', ')}…) all above ${before}: none used twice`);
+      // And again, seconds after the restart (a crash loop): the second run's numbers are not
+      // used a third time either, though its numbering was never recorded at a sync.
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      const second = subscriber.highest;
+      const seen2 = subscriber.seqs.length;
+      agent = startAgent(['run', '--config', config, '--broker', broker.url]);
+      await subscriber.waitForHighest(second + 10);
+      const third = subscriber.seqs.slice(seen2);
+      assert.ok(third.every((n) => n > second), `numbers after the second restart (${third.slice(0, 3).join(', ')}…) all above ${second}`);
     } finally {
       agent.child.kill('SIGTERM');
       await agent.exited;

@@ -184,8 +184,9 @@ export class SegmentLog<Meta = unknown> {
 
   private startReading(segment: Segment): void {
     this.stopReading();
-    this.reading = segment;
+    // Open before adopting it: if the open fails (EMFILE…), the next read tries again.
     this.readFd = openSync(segment.path, 'r');
+    this.reading = segment;
   }
 
   private stopReading(): void {
