@@ -7,7 +7,7 @@
  * Layout of `dir`:
  *   00000000000000000042.seg   records from index 42 on, each framed [u32 length][u32 crc32][bytes]
  *   cursor                     JSON { next, meta }: the first unconsumed index, and the owner's
- *                              small state (written atomically: temp file, fsync, rename)
+ *                              small state (written atomically: temp file, fsync, rename, fsync dir)
  *
  * A torn tail (power cut mid-append) fails its length or CRC check on open; the file is cut back
  * to the last whole record and the loss is reported, never a reason to refuse to start.
@@ -301,6 +301,11 @@ export class SegmentLog<Meta = unknown> {
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, path);
+    // The rename itself is durable only once the directory is: without this, a power cut soon
+    // after could bring back the previous cursor (one that said "stopped cleanly", say).
+    const dir = openSync(this.dir, 'r');
+    fsyncSync(dir);
+    closeSync(dir);
     this.cursorWritten = text;
   }
 }
