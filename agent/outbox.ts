@@ -226,7 +226,7 @@ export class Outbox {
     if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
     while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
       const room = this.config.window - this.inFlight.size;
-      const batch = this.readFrom(this.sendIndex, Math.max(room, 64));
+      const batch = this.readFrom(this.sendIndex, room); // QoS 0 records in it leave the room free: read on
       if (batch.length === 0) break;
       let qos0: Array<{ index: number; message: OutgoingMessage }> = [];
       const flush = (): boolean => {
