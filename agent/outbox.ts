@@ -225,39 +225,27 @@ export class Outbox {
     if (!log || this.closed || !this.link.connected) return;
     if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
     while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
-      const room = this.config.window - this.inFlight.size;
-      const batch = this.readFrom(this.sendIndex, room); // QoS 0 records in it leave the room free: read on
+      const batch = this.readFrom(this.sendIndex, this.config.window - this.inFlight.size);
       if (batch.length === 0) break;
-      let qos0: Array<{ index: number; message: OutgoingMessage }> = [];
-      const flush = (): boolean => {
-        if (qos0.length === 0) return true;
-        if (!this.link.writeQos0(qos0.map((q) => q.message))) return false;
-        for (const { index } of qos0) this.settled(index);
-        this.stats.sent += qos0.length;
-        this.stats.acknowledged += qos0.length;
-        this.sendIndex = qos0.at(-1)!.index + 1;
-        qos0 = [];
-        return true;
-      };
-      let blocked = false;
-      for (const { index, message } of batch) {
-        if (this.config.maxAgeS > 0 && this.clock.wallNow() - message.ts > this.config.maxAgeS * 1000) {
-          if (!(blocked = !flush())) {
-            this.sendIndex = index + 1;
-            this.stats.dropped.expired++;
-            this.settled(index);
-          }
-        } else if (message.qos === 0) {
-          qos0.push({ index, message });
-        } else if (this.inFlight.size >= this.config.window) {
-          break; // the window is full: what was read past it is read again next time
-        } else if (!(blocked = !flush())) {
-          this.sendIndex = index + 1;
-          this.sendLogged(index, message);
+      // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
+      let run: Array<{ index: number; message: OutgoingMessage }> = [];
+      for (const record of batch) {
+        const expired = this.config.maxAgeS > 0 && this.clock.wallNow() - record.message.ts > this.config.maxAgeS * 1000;
+        if (record.message.qos === 0 && !expired) {
+          run.push(record);
+          continue;
         }
-        if (blocked) break;
+        if (!this.writeLogged(run) || this.inFlight.size >= this.config.window) return;
+        run = [];
+        this.sendIndex = record.index + 1;
+        if (expired) {
+          this.stats.dropped.expired++;
+          this.settled(record.index);
+        } else {
+          this.sendLogged(record.index, record.message);
+        }
       }
-      if (blocked || !flush()) break;
+      if (!this.writeLogged(run)) return;
     }
   }
 
@@ -297,14 +285,27 @@ export class Outbox {
   /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
   private writeDirect(messages: OutgoingMessage[]): boolean {
     if (messages.length === 0) return false;
-    if (this.link.writeQos0(messages)) {
-      this.stats.sent += messages.length;
-      this.stats.acknowledged += messages.length;
-      return false;
-    }
+    if (this.writeQos0(messages)) return false;
     let appended = false;
     for (const message of messages) appended = this.hold(message) || appended;
     return appended;
+  }
+
+  /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
+  private writeLogged(run: Array<{ index: number; message: OutgoingMessage }>): boolean {
+    if (run.length === 0) return true;
+    if (!this.writeQos0(run.map((r) => r.message))) return false;
+    for (const { index } of run) this.settled(index);
+    this.sendIndex = run.at(-1)!.index + 1;
+    return true;
+  }
+
+  /** QoS 0 is done with once written: it counts as sent and acknowledged at once. */
+  private writeQos0(messages: OutgoingMessage[]): boolean {
+    if (!this.link.writeQos0(messages)) return false;
+    this.stats.sent += messages.length;
+    this.stats.acknowledged += messages.length;
+    return true;
   }
 
   /** A message that cannot go straight out: onto the disk log, or counted as dropped. True if appended. */
