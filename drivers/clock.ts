@@ -11,24 +11,51 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/**
+ * The sleeps waiting on each signal, cancelled together when it aborts. One 'abort' listener per
+ * signal, not one per sleep: a scheduler sleeps on one long-lived signal every tick, and adding and
+ * removing an EventTarget listener each time was most of what a tick of an idle loop cost (measured
+ * at 20 Hz: the scheduler's own cost per tick fell by about two thirds, README "Performance").
+ */
+const sleepsBySignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+function sleepsOn(signal: AbortSignal): Set<() => void> {
+  let sleeps = sleepsBySignal.get(signal);
+  if (!sleeps) {
+    const cancels = new Set<() => void>();
+    signal.addEventListener('abort', () => {
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    }, { once: true });
+    sleepsBySignal.set(signal, cancels);
+    sleeps = cancels;
+  }
+  return sleeps;
+}
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
+      if (!signal) {
+        setTimeout(resolve, Math.max(0, ms));
+        return;
+      }
+      if (signal.aborted) {
         reject(signal.reason);
         return;
       }
-      const onAbort = (): void => {
+      const sleeps = sleepsOn(signal);
+      const cancel = (): void => {
         clearTimeout(timer);
-        reject(signal?.reason);
+        reject(signal.reason);
       };
       const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
+        sleeps.delete(cancel);
         resolve();
       }, Math.max(0, ms));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      sleeps.add(cancel);
     }),
 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type Clock } from '../drivers/clock.js';
-import { Scheduler, type Tick } from '../agent/scheduler.js';
+import { learnWakeLateness, Scheduler, type Tick } from '../agent/scheduler.js';
 
 function recorder(clock: Clock, workMs: (tick: Tick) => number) {
   const ticks: Tick[] = [];
@@ -40,7 +40,7 @@ describe('Scheduler', () => {
     assert.ok(task.ticks.every((t) => t.startedAt === t.dueAt));
   });
 
-  it('does not accumulate late wake-ups: each tick is late by the same 3 ms, never more', async () => {
+  it('does not accumulate late wake-ups: a timer that always wakes 3 ms late never makes ticks later', async () => {
     const manual = new ManualClock(0);
     // A clock whose every sleep oversleeps by 3 ms, as timers on a busy board do.
     const late: Clock = { now: () => manual.now(), wallNow: () => manual.wallNow(), sleep: (ms, signal) => manual.sleep(ms + 3, signal) };
@@ -49,10 +49,23 @@ describe('Scheduler', () => {
     scheduler.start({ name: 'altimeter', intervalMs: 100, run: task.run });
     await manual.advance(10_000);
     await stopAll(scheduler, manual);
-    const last = task.ticks.at(-1)!;
+    const lateness = task.ticks.map((t) => t.startedAt - t.dueAt);
     assert.equal(task.ticks.length, 100);
-    assert.equal(last.dueAt, 9900);
-    assert.equal(last.startedAt, 9903, 'lateness stays 3 ms after 100 ticks');
+    assert.equal(task.ticks.at(-1)!.dueAt, 9900, 'due times stay on the grid');
+    assert.ok(lateness.every((ms) => ms <= 3), 'never later than one oversleep');
+    // It learns to aim early, by at most the 1 ms a sample may count for: 2 ms late, steadily.
+    assert.deepEqual(new Set(lateness.slice(-50)), new Set([2]));
+  });
+
+  it('learns how late timers wake, and a stall moves that by 1/16 ms at most', () => {
+    let estimate = 0;
+    for (let i = 0; i < 200; i++) estimate = learnWakeLateness(estimate, 0.3);
+    assert.ok(Math.abs(estimate - 0.3) < 0.01, `converges on a steady 0.3 ms: ${estimate}`);
+    const before = estimate;
+    estimate = learnWakeLateness(estimate, 250); // a GC pause or a busy core
+    assert.ok(estimate - before <= 1 / 16 + 1e-9, `one stall: ${before} → ${estimate}`);
+    for (let i = 0; i < 200; i++) estimate = learnWakeLateness(estimate, -0.2);
+    assert.ok(Math.abs(estimate + 0.2) < 0.01, 'and follows a timer that wakes early');
   });
 
   it('skips and counts the ticks a run overran instead of piling them up', async () => {
@@ -130,6 +143,23 @@ describe('Scheduler', () => {
     assert.equal(stopped, true);
     await clock.advance(1000);
     assert.equal(task.ticks.length, 2);
+  });
+
+  it('sleeps whole milliseconds, so each tick starts within half a millisecond of its due time', async () => {
+    // Node's setTimeout drops a delay's fraction, which started ticks up to 1 ms early.
+    const manual = new ManualClock(0);
+    const sleeps: number[] = [];
+    const recording: Clock = { now: () => manual.now(), wallNow: () => manual.wallNow(), sleep: (ms, signal) => (sleeps.push(ms), manual.sleep(ms, signal)) };
+    const scheduler = new Scheduler(recording);
+    const task = recorder(manual, (tick) => (tick.index === 4 ? 9.7 : 0.4));
+    scheduler.start({ name: 'fast', intervalMs: 2.5, run: task.run });
+    await manual.advance(30);
+    await stopAll(scheduler, manual);
+    const schedulerSleeps = sleeps.filter((ms) => ms !== 0.4 && ms !== 9.7);
+    assert.ok(schedulerSleeps.length >= 5);
+    assert.ok(schedulerSleeps.every(Number.isInteger), `whole ms: ${schedulerSleeps.join(', ')}`);
+    for (const t of task.ticks) assert.ok(Math.abs(t.startedAt - t.dueAt) <= 0.5, `tick ${t.index} due ${t.dueAt} started ${t.startedAt}`);
+    assert.deepEqual(task.ticks.map((t) => t.dueAt).slice(0, 4), [0, 2.5, 5, 7.5], 'due times stay exact: rounding never accumulates');
   });
 
   it('rejects a zero interval and a duplicate task name', () => {
