@@ -63,6 +63,9 @@ export class Sampler implements PeriodicTask {
   readonly intervalMs: number;
   readonly stats: SamplerStats = { samples: 0, errors: 0, retries: 0, reinits: 0, resets: 0, rejected: 0, consecutiveFailures: 0, lastError: '' };
   private readonly faults: FaultConfig;
+  /** Made once, as is `read`: a tick allocates as little as it can (20 ticks a second make a lot of garbage). */
+  private readonly retry: RetryOptions;
+  private readonly read = (): Promise<Measurement[]> => this.sensor.read();
   private seq = 0;
   private initialisedOnce = false;
   private needsInit = true;
@@ -83,6 +86,15 @@ export class Sampler implements PeriodicTask {
     this.name = config.name;
     this.intervalMs = config.intervalMs;
     this.faults = config.faults ?? DEFAULT_FAULTS;
+    this.retry = {
+      clock,
+      attempts: this.faults.readAttempts,
+      budgetMs: this.intervalMs * RETRY_BUDGET_SHARE,
+      onRetry: (error, retry, waitMs) => {
+        this.stats.retries++;
+        this.logger.debug('transient bus error, retrying', { sensor: this.name, retry, waitMs, error: error instanceof Error ? error.message : String(error) });
+      },
+    };
     for (const [quantity, measurement] of Object.entries(config.measurements) as Array<[Quantity, MeasurementConfig | undefined]>) {
       if (measurement?.filters?.length) this.filters.set(quantity, new FilterChain(measurement.filters));
     }
@@ -112,7 +124,7 @@ export class Sampler implements PeriodicTask {
   }
 
   private async initialise(): Promise<void> {
-    await retryTransient(() => this.sensor.init(), this.retryOptions());
+    await retryTransient(() => this.sensor.init(), this.retry);
     this.needsInit = false;
     this.failuresSinceInit = 0;
     if (this.initialisedOnce) {
@@ -136,7 +148,7 @@ export class Sampler implements PeriodicTask {
     const ts = this.clock.wallNow();
     let measurements: Measurement[];
     try {
-      measurements = await retryTransient(() => this.sensor.read(), this.retryOptions());
+      measurements = await retryTransient(this.read, this.retry);
     } catch (error) {
       if (error instanceof SensorResetError) {
         this.stats.resets++;
@@ -199,17 +211,5 @@ export class Sampler implements PeriodicTask {
       else this.logger.warn('sensor will be re-initialised', details);
       this.warned.add('reinit');
     }
-  }
-
-  private retryOptions(): RetryOptions {
-    return {
-      clock: this.clock,
-      attempts: this.faults.readAttempts,
-      budgetMs: this.intervalMs * RETRY_BUDGET_SHARE,
-      onRetry: (error, retry, waitMs) => {
-        this.stats.retries++;
-        this.logger.debug('transient bus error, retrying', { sensor: this.name, retry, waitMs, error: error instanceof Error ? error.message : String(error) });
-      },
-    };
   }
 }
