@@ -3,6 +3,7 @@
  * payload in its format, its QoS and retain flag. Delivery (disk, window, acknowledgements) is the
  * outbox's job; this module only decides what is said where.
  */
+import type { Quantity } from '../drivers/sensor.js';
 import type { MeasurementConfig } from './config/types.js';
 import type { Reading } from './reading.js';
 import { encodePayload } from './payload.js';
@@ -13,22 +14,22 @@ import { renderTopic } from './topic.js';
 export class Publisher {
   /**
    * Topics depend only on the config: each is rendered once, then found by the measurement's
-   * config entry (the loader makes one per quantity) and the sensor's name (an entry may be
-   * shared by sensors cloned from one template). Not by a key string built per reading: that concatenation and its hashing were a
-   * tenth of a tick's JavaScript at 20 Hz (README "Performance").
+   * config entry and the sensor's name (an entry may be shared by sensors cloned from one
+   * template). Not by a key string built per reading: that concatenation and its hashing were a
+   * tenth of a tick's JavaScript at 20 Hz (README "Performance"). The loader makes one entry per
+   * quantity; an entry shared between quantities (a config built by hand) is rendered each time.
    */
-  private readonly topics = new Map<MeasurementConfig, Map<string, string>>();
+  private readonly topics = new Map<MeasurementConfig, Map<string, { quantity: Quantity; topic: string }>>();
 
   constructor(private readonly deviceId: string) {}
 
   topicFor(reading: Reading, measurement: MeasurementConfig): string {
     let bySensor = this.topics.get(measurement);
     if (bySensor === undefined) this.topics.set(measurement, (bySensor = new Map()));
-    let topic = bySensor.get(reading.sensor);
-    if (topic === undefined) {
-      topic = renderTopic(measurement.topic, { deviceId: this.deviceId, sensor: reading.sensor, measurement: reading.measurement });
-      bySensor.set(reading.sensor, topic);
-    }
+    const known = bySensor.get(reading.sensor);
+    if (known?.quantity === reading.measurement) return known.topic;
+    const topic = renderTopic(measurement.topic, { deviceId: this.deviceId, sensor: reading.sensor, measurement: reading.measurement });
+    if (known === undefined) bySensor.set(reading.sensor, { quantity: reading.measurement, topic });
     return topic;
   }
 

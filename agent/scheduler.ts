@@ -117,8 +117,9 @@ export class Scheduler {
 
 /**
  * A running average of how late a timer wakes, from each tick that slept. A sample counts for at
- * most a millisecond either way, so one stall (a GC pause, a busy core) cannot make the next ticks
- * start early: it moves the estimate by 1/16 ms at most.
+ * most a millisecond either way, so the estimate stays within ±1 ms and one stall (a GC pause, a
+ * busy core) moves it by 1/16 ms at most: ticks never start more than that millisecond early on
+ * its account, on top of however early the timer itself fires.
  */
 export function learnWakeLateness(estimateMs: number, lateMs: number): number {
   const sample = Math.min(1, Math.max(-1, lateMs));

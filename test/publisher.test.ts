@@ -29,4 +29,14 @@ describe('Publisher', () => {
     const [c] = publisher.messages([{ reading: reading('baro', 3, 3), measurement: altitude }]);
     assert.equal(c!.topic, 'sensors/drone01/baro/altitude');
   });
+
+  it('gives each quantity its own topic even when a hand-built config shares one entry between them', () => {
+    const publisher = new Publisher('d');
+    const shared: MeasurementConfig = { ...altitude, unit: 'Pa' };
+    const sample = (seq: number) => publisher.messages([
+      { reading: { ...reading('baro', 1, seq), measurement: 'altitude' }, measurement: shared },
+      { reading: { ...reading('baro', 2, seq), measurement: 'pressure' }, measurement: shared },
+    ]);
+    for (const seq of [1, 2]) assert.deepEqual(sample(seq).map((m) => m.topic), ['sensors/d/baro/altitude', 'sensors/d/baro/pressure']);
+  });
 });
