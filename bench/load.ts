@@ -49,7 +49,8 @@ function waitReady(child: ChildProcess, what: string): Promise<void> {
   });
 }
 
-export async function measureLoads(url: string, port: number, windowS: number, warmupS: number, log: (line: string) => void): Promise<PeerCost[]> {
+/** `onMeasuring` is called when the peers are up and warm, as the measuring window opens. */
+export async function measureLoads(url: string, port: number, windowS: number, warmupS: number, log: (line: string) => void, onMeasuring?: () => void): Promise<PeerCost[]> {
   const counter: MqttClient = await connect(url, 'bench-load-counter');
   const counts = new Map<string, number>();
   counter.on('message', (topic) => {
@@ -77,6 +78,7 @@ export async function measureLoads(url: string, port: number, windowS: number, w
   log(`realistic load: ${running.length} peers started, warming up ${warmupS} s, then measuring ${windowS} s`);
   await sleep(warmupS * 1000);
 
+  onMeasuring?.();
   const t0 = performance.now();
   for (const r of running) {
     r.cpu0 = cpuMicros(r.child.pid!);
