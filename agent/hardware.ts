@@ -24,10 +24,10 @@ export interface HardwareOptions {
   recordTo?: string;
 }
 
-export function simulatedBus(config: AgentConfig, clock: Clock): SimulatedI2cBus {
+export async function simulatedBus(config: AgentConfig, clock: Clock): Promise<SimulatedI2cBus> {
   const bus = new SimulatedI2cBus();
   for (const sensor of config.sensors) {
-    const chip = simulateSensor(clock, sensor);
+    const chip = await simulateSensor(clock, sensor);
     const rate = sensor.simulation.faultRate ?? 0; // absent in configs built by hand in tests
     bus.attach(sensor.address, rate > 0 ? new FaultyDevice(chip, sensor.address, rate, sensor.address) : chip);
   }
@@ -45,7 +45,7 @@ export async function openHardware(config: AgentConfig, clock: Clock, options: H
   return {
     bus,
     simulated: config.i2c.simulated,
-    sensors: config.sensors.map((sensorConfig) => ({ config: sensorConfig, sensor: createSensor(bus, clock, sensorConfig) })),
+    sensors: await Promise.all(config.sensors.map(async (sensorConfig) => ({ config: sensorConfig, sensor: await createSensor(bus, clock, sensorConfig) }))),
     async close() {
       if (recorder && options.recordTo) await recorder.save(options.recordTo);
       await bus.close();

@@ -34,7 +34,7 @@ describe('every driver flies the same simulated flight', () => {
       const config = loadConfig({ text: configText([{ name: 'alt', driver, address: hexAddress(address) }]), env: {} });
       const sensorConfig = config.sensors[0]!;
       const clock = new ManualClock();
-      const sensor = createSensor(simulatedBus(config, clock), clock, sensorConfig);
+      const sensor = await createSensor(await simulatedBus(config, clock), clock, sensorConfig);
       const profile = flightProfile({ hoverFt: 100, cycleS: 60, temperatureC: 20 });
       await drive(clock, sensor.init());
       let highest = 0;
@@ -55,7 +55,7 @@ describe('every driver declares its datasheet operating range (the sampler rejec
     it(`${driver}: pressure and temperature limits, and a normal reading inside them`, async () => {
       const config = loadConfig({ text: configText([{ name: 'alt', driver, address: hexAddress(address), simulation: { scenario: 'static' } }]), env: {} });
       const clock = new ManualClock();
-      const sensor = createSensor(simulatedBus(config, clock), clock, config.sensors[0]!);
+      const sensor = await createSensor(await simulatedBus(config, clock), clock, config.sensors[0]!);
       const range = sensor.operatingRange;
       assert.ok(range?.pressure && range.temperature, `${driver} declares pressure and temperature limits`);
       assert.ok(range.temperature.min <= -40 && range.temperature.max >= 85, 'at least the common −40…+85 °C');
@@ -154,7 +154,7 @@ describe('probe recognises every chip', () => {
   it('each chip alone on a simulated bus, at its usual address', async () => {
     for (const { driver, address, chip, id } of DRIVERS) {
       const config = loadConfig({ text: configText([{ name: 'alt', driver, address: hexAddress(address) }]), env: {} });
-      assert.deepEqual(await probe(simulatedBus(config, new ManualClock())), [{ address, chip, id, supported: true }], driver);
+      assert.deepEqual(await probe(await simulatedBus(config, new ManualClock())), [{ address, chip, id, supported: true }], driver);
     }
   });
 
@@ -165,7 +165,7 @@ describe('probe recognises every chip', () => {
       { name: 'b', driver: 'bmp388', address: '0x77', measurements: topic('b') },
     ];
     const config = loadConfig({ text: configText(sensors), env: {} });
-    assert.deepEqual(await probe(simulatedBus(config, new ManualClock())), [
+    assert.deepEqual(await probe(await simulatedBus(config, new ManualClock())), [
       { address: 0x76, chip: 'BMP280', id: 0x58, supported: true },
       { address: 0x77, chip: 'BMP388', id: 0x50, supported: true },
     ]);
@@ -182,7 +182,7 @@ describe('probe recognises every chip', () => {
 
   it('reads a BMP390 as BMP390 (0x60 at 0x00), not as the BME280 whose 0x60 is at 0xD0', async () => {
     const config = loadConfig({ text: configText([{ name: 'a', driver: 'bmp388', address: '0x76', simulation: { chip: 'bmp390' } }]), env: {} });
-    assert.deepEqual(await probe(simulatedBus(config, new ManualClock())), [{ address: 0x76, chip: 'BMP390', id: 0x60, supported: true }]);
+    assert.deepEqual(await probe(await simulatedBus(config, new ManualClock())), [{ address: 0x76, chip: 'BMP390', id: 0x60, supported: true }]);
   });
 });
 

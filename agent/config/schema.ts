@@ -6,8 +6,7 @@
  * means "required" unless the key is `nullable` (then null means "resolve it", e.g. board default).
  */
 import type { Quantity } from '../../drivers/sensor.js';
-import { OSS as BMP180_OSS } from '../../drivers/bmp180/bmp180.js';
-import { PRESSURE_MAX_MS as BMP180_PRESSURE_MS, TEMPERATURE_MAX_MS as BMP180_TEMPERATURE_MS } from '../../drivers/bmp180/registers.js';
+import { OSS as BMP180_OSS, PRESSURE_MAX_MS as BMP180_PRESSURE_MS, TEMPERATURE_MAX_MS as BMP180_TEMPERATURE_MS } from '../../drivers/bmp180/registers.js';
 import { conversionTimeMs as bmp388ConversionMs, toRegisters as bmp388Registers } from '../../drivers/bmp388/settings.js';
 import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_MS } from '../../drivers/mpl3115a2/registers.js';
 import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';

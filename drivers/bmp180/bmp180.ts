@@ -4,7 +4,7 @@
  * and checking that sco has cleared (as Linux does) before reading the result
  * (datasheet §3.3–3.5; shared/hardware/ALTIMETERS.md §4).
  */
-import type { Bmp180Oversampling, Bmp180Settings } from '../../agent/config/types.js';
+import type { Bmp180Settings } from '../../agent/config/types.js';
 import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
@@ -13,11 +13,12 @@ import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js
 import { b5, badWords, parseCalibration, pressurePa, temperatureDeciC, type Bmp180Calibration } from './compensation.js';
 import * as R from './registers.js';
 
+export { OSS } from './registers.js';
+
 const FAMILY = 'BMP180';
 const SCO_POLLS = 10;
 const POLL_INTERVAL_MS = 1;
 
-export const OSS: Readonly<Record<Bmp180Oversampling, number>> = { x1: 0, x2: 1, x4: 2, x8: 3 };
 
 export interface Bmp180Options {
   address: number;
@@ -45,8 +46,8 @@ export class Bmp180 implements Sensor {
   }
 
   private get oss(): number {
-    const oss = OSS[this.settings.oversampling];
-    if (oss === undefined) throw new RangeError(`BMP180 oversampling '${String(this.settings.oversampling)}' is not one of ${Object.keys(OSS).join(', ')}`);
+    const oss = R.OSS[this.settings.oversampling];
+    if (oss === undefined) throw new RangeError(`BMP180 oversampling '${String(this.settings.oversampling)}' is not one of ${Object.keys(R.OSS).join(', ')}`);
     return oss;
   }
 

@@ -2,6 +2,10 @@
  * BMP180 / BMP085 register map (datasheet BST-BMP180-DS000 §5; Bosch BMP180 API `bmp180.c`;
  * shared/hardware/ALTIMETERS.md §4). Calibration words and results are big-endian (MSB first).
  */
+import type { Bmp180Oversampling } from '../../agent/config/types.js';
+
+/** The oversampling setting's code, ctrl_meas bits 7:6 (ALTIMETERS.md §4). */
+export const OSS: Readonly<Record<Bmp180Oversampling, number>> = { x1: 0, x2: 1, x4: 2, x8: 3 };
 
 /** Fixed address 0x77 (8-bit 0xEE/0xEF). */
 export const ADDRESSES: readonly number[] = [0x77];
