@@ -14,8 +14,8 @@ export interface Clock {
 /**
  * The sleeps waiting on each signal, cancelled together when it aborts. One 'abort' listener per
  * signal, not one per sleep: a scheduler sleeps on one long-lived signal every tick, and adding and
- * removing an EventTarget listener each time was most of what a tick of an idle loop cost (measured
- * at 20 Hz: the scheduler's own cost per tick fell by about two thirds, README "Performance").
+ * removing an EventTarget listener each time was about half of the scheduler's own cost per tick
+ * (measured at 20 Hz, README "Performance").
  */
 const sleepsBySignal = new WeakMap<AbortSignal, Set<() => void>>();
 
