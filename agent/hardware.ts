@@ -42,10 +42,17 @@ export async function openHardware(config: AgentConfig, clock: Clock, options: H
   const opened = await openBus(config, clock);
   const recorder = options.recordTo ? new RecordingBus(opened) : undefined;
   const bus: I2cBus = recorder ?? opened;
+  let sensors: Hardware['sensors'];
+  try {
+    sensors = await Promise.all(config.sensors.map(async (sensorConfig) => ({ config: sensorConfig, sensor: await createSensor(bus, clock, sensorConfig) })));
+  } catch (error) {
+    await bus.close(); // a driver that failed to load must not leave /dev/i2c-N open behind it
+    throw error;
+  }
   return {
     bus,
     simulated: config.i2c.simulated,
-    sensors: await Promise.all(config.sensors.map(async (sensorConfig) => ({ config: sensorConfig, sensor: await createSensor(bus, clock, sensorConfig) }))),
+    sensors,
     async close() {
       if (recorder && options.recordTo) await recorder.save(options.recordTo);
       await bus.close();
