@@ -45,16 +45,15 @@ async function main(): Promise<void> {
   if (!findCollectd()) log(INSTALL_HINT);
   try {
     const ticks = QUICK ? 1000 : 10_000;
-    // The timing run shares the machine with the realistic loads (a board has other work to do),
-    // but not with the bench starting processes: eight Node.js start-ups at once hold both cores
-    // for a second or more, which is the bench's doing, not the scheduler's, and is 1% of the run.
+    // The timing run shares the machine with the realistic loads and the latency test (a board has
+    // other work to do), but not with the bench starting processes: several Node.js start-ups at
+    // once hold both cores for a second or more, which is the bench's doing, not the scheduler's,
+    // and is 1% of the run. The latency test runs in this process and starts none.
     let timing: Promise<TimingResult> | undefined;
     const loads = await measureLoads(broker.url, broker.port, QUICK ? 10 : 60, QUICK ? 2 : 5, log, () => {
-      log(`timing: ${ticks} scheduler ticks at 100 Hz, alongside the realistic load`);
+      log(`timing: ${ticks} scheduler ticks at 100 Hz, alongside the realistic load and the latency test`);
       timing = childJson<TimingResult>(['timing', String(ticks), '10']);
     });
-    log('waiting for the timing run');
-    const timingResult = await timing!;
     log('latency: 500 readings at 50 Hz to a subscriber agent\'s output pin, then the raw round trip');
     const pipelineLatency = await measureLatency(broker.url, 500, 20);
     const rawLatency = await rawRoundTrip(broker.url, 500, 20, 0);
@@ -63,6 +62,8 @@ async function main(): Promise<void> {
     const nodelayLatency = await measureLatency(nodelay.url, 500, 20);
     const nodelayRaw = await rawRoundTrip(nodelay.url, 500, 20, 0);
     await nodelay.stop();
+    log('waiting for the timing run');
+    const timingResult = await timing!;
     log('start-up: 3 runs of the CLI');
     const startupMs = await measureStartup(broker.url, 3);
 
