@@ -20,41 +20,33 @@ interface DriverEntry<C extends SensorConfig> {
  */
 type Registry = { [D in DriverName]: () => Promise<DriverEntry<Extract<SensorConfig, { driver: D }>>> };
 
+/** Every driver takes its bus, a clock, and the address and settings of its config entry. */
+type DriverClass<C extends SensorConfig> = new (bus: I2cBus, clock: Clock, options: { address: number; settings: C['settings'] }) => Sensor;
+
+function driver<C extends SensorConfig>(Driver: DriverClass<C>, simulate: DriverEntry<C>['simulate']): DriverEntry<C> {
+  return { create: (bus, clock, config) => new Driver(bus, clock, { address: config.address, settings: config.settings }), simulate };
+}
+
 const DRIVERS: Registry = {
   bmp280: async () => {
     const { Bmp280, simulatorFromConfig } = await import('../drivers/bmp280/index.js');
-    return {
-      create: (bus, clock, config) => new Bmp280(bus, clock, { address: config.address, settings: config.settings }),
-      simulate: (clock, config) => simulatorFromConfig(config.simulation, config.settings.seaLevelPa, clock),
-    };
+    return driver(Bmp280, (clock, config) => simulatorFromConfig(config.simulation, config.settings.seaLevelPa, clock));
   },
   bmp388: async () => {
     const { Bmp388, simulateBmp388 } = await import('../drivers/bmp388/index.js');
-    return {
-      create: (bus, clock, config) => new Bmp388(bus, clock, { address: config.address, settings: config.settings }),
-      simulate: (clock, config) => simulateBmp388(config, clock),
-    };
+    return driver(Bmp388, (clock, config) => simulateBmp388(config, clock));
   },
   ms5611: async () => {
     const { Ms5611, simulateMs5611 } = await import('../drivers/ms5611/index.js');
-    return {
-      create: (bus, clock, config) => new Ms5611(bus, clock, { address: config.address, settings: config.settings }),
-      simulate: (clock, config) => simulateMs5611(config, clock),
-    };
+    return driver(Ms5611, (clock, config) => simulateMs5611(config, clock));
   },
   bmp180: async () => {
     const { Bmp180, simulateBmp180 } = await import('../drivers/bmp180/index.js');
-    return {
-      create: (bus, clock, config) => new Bmp180(bus, clock, { address: config.address, settings: config.settings }),
-      simulate: (clock, config) => simulateBmp180(config, clock),
-    };
+    return driver(Bmp180, (clock, config) => simulateBmp180(config, clock));
   },
   mpl3115a2: async () => {
     const { Mpl3115a2, simulateMpl3115a2 } = await import('../drivers/mpl3115a2/index.js');
-    return {
-      create: (bus, clock, config) => new Mpl3115a2(bus, clock, { address: config.address, settings: config.settings }),
-      simulate: (clock, config) => simulateMpl3115a2(config, clock),
-    };
+    return driver(Mpl3115a2, (clock, config) => simulateMpl3115a2(config, clock));
   },
 };
 
