@@ -40,7 +40,7 @@ describe('SegmentLog', () => {
     log.close();
 
     const again = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
-    assert.deepEqual(again.open(), { pending: 30, tornBytes: 0 });
+    assert.deepEqual(again.open(), { pending: 30, tornBytes: 0, tornRecords: 0 });
     assert.deepEqual(numbers(again.read(0, 5)), [20, 21, 22, 23, 24], 'starts at the persisted cursor');
     assert.equal(again.append(record(50)), 50, 'indices continue');
     assert.deepEqual(numbers(again.read(48, 10)), [48, 49, 50]);
@@ -91,7 +91,7 @@ describe('SegmentLog', () => {
     appendFileSync(join(dir, segment!), Buffer.from([60, 0, 0, 0, 1, 2, 3, 4, 5]));
 
     const again = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
-    assert.deepEqual(again.open(), { pending: 5, tornBytes: 9 });
+    assert.deepEqual(again.open(), { pending: 5, tornBytes: 9, tornRecords: 1 });
     assert.equal(statSync(join(dir, segment!)).size, size, 'the file is cut back to the last whole record');
     assert.equal(again.append(record(5)), 5);
     assert.deepEqual(numbers(again.read(0, 10)), [0, 1, 2, 3, 4, 5]);
@@ -111,7 +111,7 @@ describe('SegmentLog', () => {
     buffer[2 * frame + 12]! ^= 0x01;
     writeFileSync(path, buffer);
     const again = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
-    assert.deepEqual(again.open(), { pending: 2, tornBytes: frame });
+    assert.deepEqual(again.open(), { pending: 2, tornBytes: frame, tornRecords: 1 });
     assert.deepEqual(numbers(again.read(0, 10)), [0, 1]);
   });
 
@@ -315,11 +315,11 @@ describe('Outbox', () => {
     const link = new FakeLink();
     const config = queueConfig(dir, { syncIntervalMs: 1000 });
     const first = new Outbox(link, config, new ManualClock(), memoryLogger());
-    first.open({ altimeter: 50 }); // 61 s at 20 Hz: 1221 numbers reserved, on disk at once
+    first.open({ altimeter: { intervalMs: 50, qos0: true } }); // 61 s at 20 Hz: 1221 numbers reserved, on disk at once
     for (let n = 1; n <= 5; n++) first.submit([message(n, 0)]);
     // SIGKILL: no close.
     const second = new Outbox(link, config, new ManualClock(), memoryLogger());
-    assert.deepEqual(second.open({ altimeter: 50 }), { lastSeqs: { altimeter: 1221 }, unclean: true });
+    assert.deepEqual(second.open({ altimeter: { intervalMs: 50, qos0: true } }), { lastSeqs: { altimeter: 1221 }, unclean: true });
     for (let n = 1222; n <= 1230; n++) second.submit([message(n, 0)]);
     // SIGKILL again, before any sync.
     const third = new Outbox(link, config, new ManualClock(), memoryLogger());
@@ -355,9 +355,12 @@ describe('Outbox', () => {
     // without waiting for 5's PUBACK.
     assert.deepEqual(link.batches, [3, 1, 1]);
     assert.equal(outbox.stats.acknowledged, 5, 'QoS 0 counts as done once written');
-    assert.equal(outbox.backlog, 2, '5 and 6 stay on disk until 5 is acknowledged: the log is consumed in order');
+    assert.equal(outbox.backlog, 1, 'only 5 is still to be settled');
+    const { queueHead, queueTail } = outbox.ledger();
+    assert.equal(queueHead - queueTail, 2, '5 and 6 stay on disk until 5 is acknowledged: the log is consumed in order');
     await link.ackAll();
     assert.equal(outbox.backlog, 0);
+    assert.equal(outbox.ledger().queueTail, outbox.ledger().queueHead, 'the read position caught up with the head');
     outbox.close();
   });
 

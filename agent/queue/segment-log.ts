@@ -11,6 +11,14 @@
  *
  * A torn tail (power cut mid-append) fails its length or CRC check on open; the file is cut back
  * to the last whole record and the loss is reported, never a reason to refuse to start.
+ *
+ * `maxBytes` holds for every setting: a segment is never larger than a quarter of it (whatever
+ * `segmentBytes` says), and the oldest segments are dropped before an append would pass it.
+ *
+ * A full disk is survived, not fatal: a failed append leaves the log as it was (the partial frame
+ * is cut off again) and throws for the caller to count; a failed cursor write leaves the previous
+ * cursor, which only means records are delivered again after a restart. Opening needs no free
+ * space: a full disk is where a backlog that would free it is most needed.
  */
 import {
   closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
@@ -18,6 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib'; // Node ≥ 20.15
+import { QueueDirError } from './queue-errors.js';
 
 const HEADER = 8;
 const SUFFIX = '.seg';
@@ -43,6 +52,13 @@ export interface OpenReport {
   pending: number;
   /** Bytes cut from torn or corrupt segment tails. */
   tornBytes: number;
+  /** Records lost in them: each torn tail holds at least the one record being written. */
+  tornRecords: number;
+}
+
+/** A record larger than the log can hold under its cap (a quarter of maxBytes). */
+export class RecordTooLargeError extends RangeError {
+  override readonly name = 'RecordTooLargeError';
 }
 
 interface Segment {
@@ -80,38 +96,53 @@ export class SegmentLog<Meta = unknown> {
   /** Bytes [start, start + data.length) of the `reading` segment. Segments are append-only: what is read stays true. */
   private chunk: { start: number; data: Buffer } | undefined;
   meta: Meta | undefined;
-  report: OpenReport = { pending: 0, tornBytes: 0 };
+  report: OpenReport = { pending: 0, tornBytes: 0, tornRecords: 0 };
   /** Records dropped because the log was over `maxBytes`, over its life. */
   dropped = 0;
+
+  /** Largest segment file: segmentBytes, or a quarter of maxBytes if that is less. */
+  readonly segmentLimit: number;
 
   constructor(
     readonly dir: string,
     private readonly options: SegmentLogOptions,
-  ) {}
+  ) {
+    this.segmentLimit = Math.max(HEADER + 1, Math.min(options.segmentBytes, Math.floor(options.maxBytes / 4)));
+  }
 
-  /** Scan the directory, cut torn tails, and open the last segment for appends. */
+  /**
+   * Scan the directory, cut torn tails, and open the last segment for appends. Throws QueueDirError
+   * if the directory cannot be created or read (read-only, not ours, not a directory).
+   */
   open(): OpenReport {
+    try {
+      return this.openDir();
+    } catch (error) {
+      throw error instanceof QueueDirError ? error : new QueueDirError(this.dir, error);
+    }
+  }
+
+  private openDir(): OpenReport {
     mkdirSync(this.dir, { recursive: true });
+    const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).sort();
     const cursor = this.readCursor();
     this.consumed = cursor.next;
     this.meta = cursor.meta;
     let tornBytes = 0;
-    const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).sort();
+    let tornRecords = 0;
     for (const name of names) {
       const first = Number(name.slice(0, -SUFFIX.length));
       const path = join(this.dir, name);
       const { count, validBytes, fileBytes } = scanSegment(path);
       if (validBytes < fileBytes) {
         tornBytes += fileBytes - validBytes;
-        const fd = openSync(path, 'r+');
-        ftruncateSync(fd, validBytes);
-        fsyncSync(fd);
-        closeSync(fd);
+        tornRecords++;
+        cutTo(path, validBytes);
       }
       // A segment that ends where the next begins is whole; records past the next one's start
       // would be duplicates of an interrupted roll-over and are not possible with this writer.
       if (count === 0 && validBytes === 0) {
-        unlinkSync(path);
+        removeQuietly(path);
         continue;
       }
       this.segments.push({ first, count, bytes: validBytes, path, offsets: undefined });
@@ -122,7 +153,7 @@ export class SegmentLog<Meta = unknown> {
     const oldest = this.segments[0];
     if (oldest && this.consumed < oldest.first) this.consumed = oldest.first;
     this.removeConsumedSegments();
-    this.report = { pending: this.nextIndex - this.consumed, tornBytes };
+    this.report = { pending: this.nextIndex - this.consumed, tornBytes, tornRecords };
     return this.report;
   }
 
@@ -144,23 +175,38 @@ export class SegmentLog<Meta = unknown> {
     return this.consumed;
   }
 
-  /** Append one record (written to the OS at once; durable after `sync`). Returns its index. */
+  /**
+   * Append one record (written to the OS at once; durable after `sync`). Returns its index. The
+   * oldest records are dropped first if it would not fit under maxBytes (`dropped` counts them).
+   * Throws RecordTooLargeError for a record over the segment limit, and the file system's error
+   * (ENOSPC…) if it cannot be written; either way the log is as it was, but for drops.
+   */
   append(data: Buffer): number {
-    if (data.length > MAX_RECORD) throw new RangeError(`record of ${data.length} bytes exceeds ${MAX_RECORD}`);
+    const frameBytes = HEADER + data.length;
+    if (data.length > MAX_RECORD || frameBytes > this.segmentLimit) throw new RecordTooLargeError(`record of ${data.length} bytes exceeds the queue's segment limit of ${this.segmentLimit} bytes`);
     let segment = this.segments.at(-1);
-    if (!segment || this.fd === undefined || segment.bytes >= this.options.segmentBytes) segment = this.roll();
-    const frame = Buffer.allocUnsafe(HEADER + data.length);
+    if (!segment || this.fd === undefined || (segment.bytes > 0 && segment.bytes + frameBytes > this.segmentLimit)) segment = this.roll(frameBytes);
+    this.makeRoom(frameBytes);
+    const frame = Buffer.allocUnsafe(frameBytes);
     frame.writeUInt32LE(data.length, 0);
     frame.writeUInt32LE(crc32(data), 4);
     data.copy(frame, HEADER);
-    writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
+    try {
+      writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
+    } catch (error) {
+      // Part of the frame may be in the file: cut it off, or a restart would read it as torn.
+      try {
+        ftruncateSync(this.fd!, segment.bytes);
+      } catch {
+        // The next append overwrites it in place; at worst open() cuts it.
+      }
+      throw error;
+    }
     segment.offsets?.push(segment.bytes);
     segment.bytes += frame.length;
     segment.count++;
     this.dirtySinceSync = true;
-    const index = this.nextIndex++;
-    this.enforceMaxBytes();
-    return index;
+    return this.nextIndex++;
   }
 
   /** Up to `max` records from `from` on (from ≥ tail), in order. */
@@ -219,33 +265,52 @@ export class SegmentLog<Meta = unknown> {
   /**
    * Make appends durable (fdatasync) and persist the cursor; then delete consumed segments. The
    * cursor is written before any file is deleted, so a crash in between leaves records that are
-   * re-delivered, never a cursor pointing into a deleted file.
+   * re-delivered. Consumed segments are deleted even if the cursor could not be written (a full
+   * disk): open() starts from the oldest segment left when the cursor points before it, and the
+   * space they free may be what the next cursor write needs. Throws the first failure.
    */
   sync(meta?: Meta): void {
     if (meta !== undefined) this.meta = meta;
-    if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
-    this.dirtySinceSync = false;
-    this.writeCursor();
+    let failure: unknown;
+    try {
+      if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
+      this.dirtySinceSync = false;
+      this.writeCursor();
+    } catch (error) {
+      failure = error;
+    }
     this.removeConsumedSegments();
+    if (failure !== undefined) throw failure;
   }
 
+  /** Sync (see there: it may throw) and release every descriptor, whatever happens. */
   close(meta?: Meta): void {
-    this.sync(meta);
-    this.stopReading();
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    try {
+      this.sync(meta);
+    } finally {
+      this.stopReading();
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+    }
   }
 
-  private roll(): Segment {
+  /** The segment the next frame of `frameBytes` goes into: the last one if it has room, else a new one. */
+  private roll(frameBytes: number): Segment {
     const last = this.segments.at(-1);
     if (this.fd !== undefined) {
-      if (this.dirtySinceSync) fdatasyncSync(this.fd);
-      closeSync(this.fd);
-      this.fd = undefined;
-      if (last && last !== this.reading) last.offsets = undefined;
+      try {
+        if (this.dirtySinceSync) fdatasyncSync(this.fd);
+        this.dirtySinceSync = false;
+      } finally {
+        // Even if the flush failed (a full or failing disk), this segment is done with: its records
+        // stay readable, and the next append starts afresh instead of failing here forever.
+        closeSync(this.fd);
+        this.fd = undefined;
+        if (last && last !== this.reading) last.offsets = undefined;
+      }
     }
-    // Reopen the last segment after a restart if it still has room; otherwise start a new one.
-    if (last && last.bytes < this.options.segmentBytes) {
+    // Reopen the last segment (after a restart, or a failed append) if the frame still fits.
+    if (last && (last.count === 0 || last.bytes + frameBytes <= this.segmentLimit)) {
       this.fd = openSync(last.path, 'r+');
       last.offsets ??= recordOffsets(last.path, last.count);
       return last;
@@ -256,8 +321,9 @@ export class SegmentLog<Meta = unknown> {
     return segment;
   }
 
-  private enforceMaxBytes(): void {
-    while (this.segments.length > 1 && this.bytes > this.options.maxBytes) {
+  /** Drop the oldest segments (never the one being written) until `frameBytes` more fit under maxBytes. */
+  private makeRoom(frameBytes: number): void {
+    while (this.segments.length > 1 && this.bytes + frameBytes > this.options.maxBytes) {
       const oldest = this.segments.shift()!;
       const end = oldest.first + oldest.count;
       if (end > this.consumed) {
@@ -265,7 +331,7 @@ export class SegmentLog<Meta = unknown> {
         this.consumed = end;
       }
       if (this.reading === oldest) this.stopReading();
-      unlinkSync(oldest.path);
+      removeQuietly(oldest.path);
     }
   }
 
@@ -273,7 +339,7 @@ export class SegmentLog<Meta = unknown> {
     while (this.segments.length > 1 && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
       const done = this.segments.shift()!;
       if (this.reading === done) this.stopReading();
-      unlinkSync(done.path);
+      removeQuietly(done.path);
     }
   }
 
@@ -296,17 +362,45 @@ export class SegmentLog<Meta = unknown> {
     if (text === this.cursorWritten) return;
     const path = join(this.dir, CURSOR);
     const temp = `${path}.tmp`;
-    writeFileSync(temp, text);
-    const fd = openSync(temp, 'r');
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(temp, path);
+    try {
+      writeFileSync(temp, text);
+      const fd = openSync(temp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+    } catch (error) {
+      removeQuietly(temp); // a partial temp file would hold space on a disk that has none
+      throw error;
+    }
     // The rename itself is durable only once the directory is: without this, a power cut soon
     // after could bring back the previous cursor (one that said "stopped cleanly", say).
     const dir = openSync(this.dir, 'r');
     fsyncSync(dir);
     closeSync(dir);
     this.cursorWritten = text;
+  }
+}
+
+/** Cut a segment file back to its whole records (a torn tail), durably. */
+function cutTo(path: string, bytes: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Delete a file, or leave it for the next try (a read-only remount, say): never fatal. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // left for the next sync or open
   }
 }
 
