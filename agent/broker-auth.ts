@@ -82,15 +82,24 @@ const TLS_FAILURES: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: 'the port does not speak TLS: is it the broker\'s plain listener? (mqtts usually 8883)',
 };
 
+/**
+ * The broker does not speak the protocol version we asked for: CONNACK return code 1 "unacceptable
+ * protocol level" (MQTT 3.1.1 §3.2.2.3, what NATS 2.9 and aedes answer an MQTT 5 CONNECT with) or
+ * reason code 0x84 "Unsupported Protocol Version" (MQTT 5.0 §3.2.2.2).
+ */
+export const PROTOCOL_REFUSALS = new Set([1, 0x84]);
+export const PROTOCOL_HINT = 'the broker does not speak MQTT 5: set mqtt.protocolVersion to 4 (MQTT 3.1.1), which every broker speaks';
+
 export interface BrokerErrorExplanation {
-  /** auth: credentials/rights refused in the CONNACK; tls: certificate trouble; other. */
-  kind: 'auth' | 'tls' | 'other';
+  /** auth: credentials/rights refused in the CONNACK; tls: certificate trouble; protocol: MQTT version refused; other. */
+  kind: 'auth' | 'tls' | 'protocol' | 'other';
   hint?: string;
 }
 
 /** What a connection error from mqtt.js means, for the log line. */
 export function explainBrokerError(error: Error & { code?: unknown }): BrokerErrorExplanation {
   const code = error.code;
+  if (typeof code === 'number' && PROTOCOL_REFUSALS.has(code)) return { kind: 'protocol', hint: PROTOCOL_HINT };
   if (typeof code === 'number' && AUTH_REFUSALS[code] !== undefined) return { kind: 'auth', hint: AUTH_REFUSALS[code] };
   if (typeof code === 'string' && TLS_FAILURES[code] !== undefined) return { kind: 'tls', hint: TLS_FAILURES[code] };
   if (typeof code === 'string' && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /CERT/.test(code))) return { kind: 'tls', hint: 'a TLS failure: check mqtt.tls.* against the broker\'s listener settings' };
