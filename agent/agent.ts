@@ -14,7 +14,7 @@ import type { Logger } from './logger.js';
 import { MqttSession } from './mqtt-session.js';
 import type { HomeAssistantDiscovery } from './discovery.js';
 import { healthReport } from './health.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type SensorNumbering } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { SampleGroup } from './sample-group.js';
 import { Sampler, type ReadingSink } from './sampler.js';
@@ -83,14 +83,14 @@ export class Agent {
     }
 
     const startedAt = this.clock.now();
-    const session = new MqttSession(config.mqtt, logger.child('mqtt'));
+    const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes });
     this.session = session;
 
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
       const sink = this.readingSink(new Publisher(config.deviceId), outbox);
-      const qos0Intervals: Record<string, number> = {};
+      const numbering: Record<string, SensorNumbering> = {};
       for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
         // Sensors with the same interval share a tick (see sample-group.ts for why).
         let group = this.groups.get(sensorConfig.intervalMs);
@@ -109,9 +109,9 @@ export class Agent {
         const sendsQos0 = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
           ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
         );
-        if (sendsQos0) qos0Intervals[sensorConfig.name] = sensorConfig.intervalMs;
+        numbering[sensorConfig.name] = { intervalMs: sensorConfig.intervalMs, qos0: sendsQos0 };
       }
-      const { lastSeqs } = outbox.open(qos0Intervals);
+      const { lastSeqs } = outbox.open(numbering);
       session.onConnect(() => outbox.pump());
       for (const sampler of this.samplers) sampler.resumeAfter(lastSeqs[sampler.name] ?? 0);
     }
@@ -201,20 +201,37 @@ export class Agent {
     };
   }
 
+  /**
+   * Every step is bounded, so the whole stop holds `deadlineMs` whatever the broker, the sensors or
+   * the disk are doing (a step that overruns is logged and left behind: the process is ending).
+   */
   private async shutdown(deadlineMs: number): Promise<void> {
-    const started = Date.now();
-    const left = (): number => Math.max(100, deadlineMs - (Date.now() - started));
+    const started = this.clock.now();
+    const left = (): number => Math.max(50, deadlineMs - (this.clock.now() - started));
     this.logger.info('stopping');
-    await this.scheduler?.stop();
+    await this.within('sampling', this.scheduler?.stop(), left() / 4);
     this.discovery?.stop();
-    await this.reacting?.stop(left() / 2); // safe states and pins released before the session closes
-    if (this.outbox && !(await this.outbox.drain(left() / 2))) {
+    await this.within('outputs', this.reacting?.stop(left() / 3), left() / 3); // safe states and pins released before the session closes
+    if (this.outbox && !(await this.outbox.drain(left() / 3))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }
     this.outbox?.close();
-    await this.session?.stop(left() / 2);
-    for (const { sensor } of this.hardware?.sensors ?? []) await sensor.halt().catch(() => undefined);
-    await this.hardware?.close();
-    this.logger.info('stopped');
+    const sessionMs = left() / 2;
+    await this.within('broker session', this.session?.stop(sessionMs / 2), sessionMs);
+    await this.within('sensors', Promise.all((this.hardware?.sensors ?? []).map(({ sensor }) => sensor.halt().catch(() => undefined))), left() / 2);
+    await this.within('bus', this.hardware?.close(), left());
+    this.logger.info('stopped', { ms: Math.round(this.clock.now() - started) });
+  }
+
+  /** Wait for a stop step, at most `ms`. */
+  private async within(step: string, work: Promise<unknown> | undefined, ms: number): Promise<void> {
+    if (!work) return;
+    const timer = new AbortController();
+    const done = await Promise.race([
+      work.then(() => true, () => true),
+      this.clock.sleep(ms, timer.signal).then(() => false, () => true),
+    ]);
+    timer.abort();
+    if (!done) this.logger.warn('stop: a step did not finish in time; going on', { step, ms: Math.round(ms) });
   }
 }

@@ -29,7 +29,9 @@ export interface HealthReport {
     published: number;
     acknowledged: number;
     buffered: number;
-    dropped: { queueFull: number; expired: number; offline: number; refused: number };
+    dropped: { queueFull: number; expired: number; offline: number; refused: number; diskFull: number };
+    /** Records found torn on disk at start (a power cut mid-write). */
+    lost: number;
   };
   queue: { bytes: number; records: number };
   sensors: Record<string, { samples: number; errors: number; retries: number; reinits: number; resets: number; rejected: number; lastError: string | null }>;
@@ -49,7 +51,8 @@ export function healthReport(s: HealthSources): HealthReport {
       published: stats?.sent ?? 0,
       acknowledged: stats?.acknowledged ?? 0,
       buffered: s.outbox?.backlog ?? 0,
-      dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0, refused: 0 }) },
+      dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0, refused: 0, diskFull: 0 }) },
+      lost: stats?.lost ?? 0,
     },
     queue: { bytes: s.outbox?.queueBytes ?? 0, records: s.outbox?.backlog ?? 0 },
     sensors: Object.fromEntries(

@@ -9,12 +9,21 @@
  * follow `qos0` ("buffer": into the log like the rest; "drop": counted and dropped).
  *
  * With no log (queue disabled) a message that cannot be published now is dropped and counted.
+ *
+ * A full (or failing) disk is a degraded state, not a crash: a message that cannot be stored goes
+ * straight out if the broker is there, and is otherwise dropped and counted (`diskFull`); the
+ * backlog already on disk is still delivered, and that frees the space. Said once per episode.
+ *
+ * Accounting is exact at every moment: each message submitted is acknowledged, dropped (for one
+ * counted reason), or still to be settled (`backlog` on disk, or in flight straight out).
  */
+import { readFileSync } from 'node:fs';
 import type { Clock } from '../drivers/clock.js';
 import type { Qos, QueueConfig } from './config/types.js';
 import type { Logger } from './logger.js';
 import type { Qos0Publish } from './publish-packets.js';
-import { SegmentLog } from './queue/segment-log.js';
+import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue/queue-errors.js';
+import { RecordTooLargeError, SegmentLog } from './queue/segment-log.js';
 
 export interface OutgoingMessage {
   topic: string;
@@ -41,8 +50,21 @@ export interface OutboxStats {
   sent: number;
   /** Acknowledged by the broker (QoS ≥ 1), or written to it (QoS 0). */
   acknowledged: number;
-  /** queueFull: the cap; expired: maxAgeS; offline: no queue (or QoS 0 "drop"); refused: the broker said no (an ACL, MQTT 5). */
-  dropped: { queueFull: number; expired: number; offline: number; refused: number };
+  /**
+   * queueFull: the cap; expired: maxAgeS; offline: no queue (or QoS 0 "drop"); refused: the broker
+   * said no (an ACL, MQTT 5); diskFull: could not be stored (a full or failing disk) while the
+   * broker was away.
+   */
+  dropped: { queueFull: number; expired: number; offline: number; refused: number; diskFull: number };
+  /** Records found torn on disk at start (a power cut mid-write): readings taken and lost. */
+  lost: number;
+}
+
+/** How a sensor numbers its readings, for the numbering kept across unclean stops (see open). */
+export interface SensorNumbering {
+  intervalMs: number;
+  /** It has QoS 0 measurements: their numbers move without touching the disk. */
+  qos0: boolean;
 }
 
 interface QueueMeta {
@@ -52,10 +74,25 @@ interface QueueMeta {
   head: number;
   /** True only when written by close(): false on disk means the agent did not stop cleanly. */
   clean?: boolean;
+  /**
+   * The kernel's boot id when this was written. An unclean stop within the same boot was a crash
+   * of the process (SIGKILL, OOM): everything it appended is in the page cache, so in the log. A
+   * different boot means a power cut or a reset: appends not yet flushed may be gone.
+   */
+  boot?: string;
+}
+
+/** The kernel's id for this boot (random, new at every boot; Linux's proc(5)); '' where there is none. */
+export function currentBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 export interface OpenedQueue {
-  /** Last sequence number per sensor found on disk (numbering resumes after it). */
+  /** Last sequence number per sensor that may have been used (numbering resumes after it). */
   lastSeqs: Record<string, number>;
   /**
    * The agent did not stop cleanly last time (SIGKILL, a crash, a power cut): readings numbered
@@ -100,18 +137,25 @@ function refusedByBroker(error: unknown): boolean {
 }
 
 export class Outbox {
-  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0, refused: 0 } };
+  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0, refused: 0, diskFull: 0 }, lost: 0 };
   private readonly log: SegmentLog<QueueMeta> | undefined;
   private readonly seqs: Record<string, number> = {};
   private sendIndex = 0;
   /** Index → the token of its latest send; a settled older send of the same index is ignored. */
   private readonly inFlight = new Map<number, object>();
+  /** Settled records past the log's tail (their predecessors are not all settled yet). */
   private readonly acked = new Set<number>();
+  /** Records the cap cut from the log while in flight: settled by their answer, not by the cut. */
+  private readonly cutInFlight = new Set<number>();
+  /** Records in the log not yet settled: acknowledged, expired, refused or dropped by the cap. */
+  private unsettled = 0;
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
   private readonly direct = new Set<Promise<void>>();
   private syncTimer: NodeJS.Timeout | undefined;
   private dropping = false;
+  /** The disk could not store a message or the cursor: said once until it can again. */
+  private diskTrouble = false;
   private readonly refusedTopics = new Set<string>();
   private closed = false;
   /** The numbering last put in the cursor, the log head then, and when (clock ms). */
@@ -124,6 +168,8 @@ export class Outbox {
     private readonly config: QueueConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** This boot's id (see QueueMeta.boot); a test gives another to play a power cut. */
+    private readonly bootId: string = currentBootId(),
   ) {
     if (config.enabled) {
       this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
@@ -131,20 +177,26 @@ export class Outbox {
   }
 
   /**
-   * Open the log: what numbering resumes from, and whether the last stop was clean.
-   * `qos0Intervals`: the sampling interval of each sensor with QoS 0 measurements. Their numbering
+   * Open the log: what numbering resumes from, and whether the last stop was clean. Throws
+   * QueueDirError if queue.dir cannot be used (read-only, not ours); a full disk is not a reason.
+   *
+   * `numbering`: each sensor's interval and whether it has QoS 0 measurements. Their numbering
    * moves without touching the log, and is recorded only once per NUMBERING_RECORD_MS; so what the
    * cursor records for them is a reservation, the number reached plus every number the sensor can
-   * use before the next record. After an unclean stop, numbering resumes above the reservation:
-   * never a number used twice, whatever the config says now and however many crashes in a row.
+   * use before the next record. QoS 1/2 readings are in the log, but after a power cut (an unclean
+   * stop in an earlier boot) those appended since the last fdatasync may not have reached the disk,
+   * or were torn; so then every sensor resumes past any number it may have used: a reading lost is
+   * a gap the consumer sees, never a number given to another reading.
    */
-  open(qos0Intervals: Record<string, number> = {}): OpenedQueue {
-    for (const [sensor, intervalMs] of Object.entries(qos0Intervals)) this.reserve[sensor] = Math.ceil(this.numberingLagMs / intervalMs) + 1;
+  open(numbering: Record<string, SensorNumbering> = {}): OpenedQueue {
+    for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) if (qos0) this.reserve[sensor] = Math.ceil(this.numberingLagMs / intervalMs) + 1;
     if (!this.log) return { lastSeqs: {}, unclean: false };
     const report = this.log.open();
     const unclean = this.log.meta?.clean === false;
+    const powerCut = unclean && (this.log.meta?.boot !== this.bootId || this.bootId === '');
     if (report.tornBytes > 0) {
-      this.logger.warn('queue: cut a torn record left by a power cut or crash', { bytes: report.tornBytes, dir: this.config.dir });
+      this.stats.lost += report.tornRecords;
+      this.logger.warn('queue: cut a torn record left by a power cut or crash; it is lost', { records: report.tornRecords, bytes: report.tornBytes, dir: this.config.dir });
     }
     Object.assign(this.seqs, this.log.meta?.seqs ?? {});
     // Records appended after the cursor was last written carry later numbers: read just those.
@@ -154,14 +206,30 @@ export class Outbox {
       for (const { data } of batch) this.noteSeq(decode(data));
       from = batch.at(-1)!.index + 1;
     }
+    if (powerCut) {
+      for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) {
+        if (!qos0 && this.seqs[sensor] !== undefined) this.seqs[sensor] += Math.ceil(this.unsyncedMs / intervalMs) + 1;
+      }
+    }
     this.sendIndex = this.log.tail;
+    this.unsettled = this.log.pending;
     if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
     // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
     // append, and only this timer records it (the cursor file is rewritten only when it changed).
     this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
     this.syncTimer.unref();
-    this.log.sync(this.meta()); // "running": a crash from here on is seen at the next start
-    if (unclean) this.logger.warn('queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
+    // "Running": a crash from here on is seen at the next start. A directory we cannot write at
+    // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
+    try {
+      this.log.sync(this.meta());
+    } catch (error) {
+      if (!isDiskFull(error)) {
+        this.log.close();
+        throw new QueueDirError(this.config.dir, error);
+      }
+      this.storageFailed('the queue\'s cursor', error);
+    }
+    if (unclean) this.logger.warn(powerCut ? 'queue: the agent did not stop cleanly last time (a power cut or reset: unflushed readings may be lost); sequence numbers skip ahead' : 'queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
     return { lastSeqs: { ...this.seqs }, unclean };
   }
 
@@ -170,9 +238,14 @@ export class Outbox {
     return NUMBERING_RECORD_MS + this.config.syncIntervalMs;
   }
 
-  /** Readings waiting on disk (not yet acknowledged). */
+  /** How long appended QoS 1/2 records may stay unflushed: lost by a power cut, not by a crash. */
+  private get unsyncedMs(): number {
+    return this.config.sync === 'always' ? 0 : 2 * this.config.syncIntervalMs;
+  }
+
+  /** Readings waiting on disk or in flight from it (not yet acknowledged, expired or dropped). */
   get backlog(): number {
-    return this.log?.pending ?? 0;
+    return this.unsettled;
   }
 
   get queueBytes(): number {
@@ -181,6 +254,23 @@ export class Outbox {
 
   get inFlightCount(): number {
     return this.inFlight.size + this.direct.size;
+  }
+
+  /**
+   * The outbox's ledger: every message submitted is in exactly one of these. A test (and anyone
+   * debugging a stall) can check that they add up: submitted = acknowledged + dropped + pending.
+   */
+  ledger(): { submitted: number; acknowledged: number; dropped: number; pending: number; queueTail: number; queueHead: number; inFlight: number } {
+    const d = this.stats.dropped;
+    return {
+      submitted: this.stats.submitted,
+      acknowledged: this.stats.acknowledged,
+      dropped: d.queueFull + d.expired + d.offline + d.refused + d.diskFull,
+      pending: this.unsettled + this.direct.size,
+      queueTail: this.log?.tail ?? 0,
+      queueHead: this.log?.head ?? 0,
+      inFlight: this.inFlightCount,
+    };
   }
 
   /**
@@ -194,7 +284,7 @@ export class Outbox {
     for (const message of messages) {
       this.stats.submitted++;
       this.noteSeq(message);
-      const waiting = this.log !== undefined && this.log.pending > 0;
+      const waiting = this.log !== undefined && this.unsettled > 0;
       if (this.link.connected && message.qos === 0 && !waiting) {
         direct.push(message);
         continue;
@@ -202,14 +292,13 @@ export class Outbox {
       // Whatever goes another way goes after the QoS 0 messages sampled before it.
       appended = this.writeDirect(direct) || appended;
       direct = [];
-      if (this.link.connected && !this.log) this.sendDirect(message); // queue off: QoS 1/2 straight out
+      if (this.link.connected && !this.log) this.sendDirect(message, 'offline'); // queue off: QoS 1/2 straight out
       else appended = this.hold(message) || appended;
     }
     appended = this.writeDirect(direct) || appended;
     if (!this.log || !appended) return;
     this.trimRecent();
-    this.reportDrops();
-    if (this.config.sync === 'always') this.log.sync(this.meta());
+    if (this.config.sync === 'always') this.sync();
     this.pump();
   }
 
@@ -218,7 +307,8 @@ export class Outbox {
    * records go out as the straight path does (written together, done once written); they do not
    * take a place in the window. If the socket is backed up they wait for the next call: mqtt.js's
    * own QoS 0 publish would wait for a 'drain' that a dropped connection never emits, and the
-   * window place it held would be lost for good.
+   * window place it held would be lost for good. Records already settled or in flight (a resend
+   * after a lost connection starts from the first unacknowledged one) are stepped over.
    */
   pump(): void {
     const log = this.log;
@@ -230,6 +320,12 @@ export class Outbox {
       // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
       let run: Array<{ index: number; message: OutgoingMessage }> = [];
       for (const record of batch) {
+        if (this.acked.has(record.index) || this.inFlight.has(record.index)) {
+          if (!this.writeLogged(run)) return;
+          run = [];
+          this.sendIndex = record.index + 1;
+          continue;
+        }
         const expired = this.config.maxAgeS > 0 && this.clock.wallNow() - record.message.ts > this.config.maxAgeS * 1000;
         if (record.message.qos === 0 && !expired) {
           run.push(record);
@@ -239,8 +335,7 @@ export class Outbox {
         run = [];
         this.sendIndex = record.index + 1;
         if (expired) {
-          this.stats.dropped.expired++;
-          this.settled(record.index);
+          if (this.settled(record.index)) this.stats.dropped.expired++;
         } else {
           this.sendLogged(record.index, record.message);
         }
@@ -256,16 +351,26 @@ export class Outbox {
     return this.inFlightCount === 0;
   }
 
-  /** Make what is on disk durable and remember where we are. */
+  /** Make what is on disk durable and remember where we are. Never throws: a failing disk is reported. */
   sync(): void {
-    this.log?.sync(this.meta());
+    if (!this.log) return;
+    try {
+      this.log.sync(this.meta());
+      this.diskRecovered();
+    } catch (error) {
+      this.storageFailed('the queue\'s cursor', error);
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.syncTimer) clearInterval(this.syncTimer);
-    this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true });
+    try {
+      this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true, boot: this.bootId });
+    } catch (error) {
+      this.storageFailed('the queue at stop', error);
+    }
   }
 
   private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
@@ -294,8 +399,11 @@ export class Outbox {
   /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
   private writeLogged(run: Array<{ index: number; message: OutgoingMessage }>): boolean {
     if (run.length === 0) return true;
-    if (!this.writeQos0(run.map((r) => r.message))) return false;
-    for (const { index } of run) this.settled(index);
+    if (!this.link.writeQos0(run.map((r) => r.message))) return false;
+    for (const { index } of run) {
+      this.stats.sent++;
+      if (this.settled(index)) this.stats.acknowledged++;
+    }
     this.sendIndex = run.at(-1)!.index + 1;
     return true;
   }
@@ -308,17 +416,62 @@ export class Outbox {
     return true;
   }
 
-  /** A message that cannot go straight out: onto the disk log, or counted as dropped. True if appended. */
+  /**
+   * A message that cannot go straight out: onto the disk log, or counted as dropped. True if
+   * appended. If the disk cannot store it, it goes straight out after all when the broker is there
+   * (ahead of older queued readings: a live reading delivered beats one dropped), else it is dropped.
+   */
   private hold(message: OutgoingMessage): boolean {
-    if (!this.log || (message.qos === 0 && this.config.qos0 === 'drop')) {
+    const log = this.log;
+    if (!log || (message.qos === 0 && this.config.qos0 === 'drop')) {
       this.stats.dropped.offline++;
       return false;
     }
-    const index = this.log.append(encode(message));
+    const tailBefore = log.tail;
+    let index: number;
+    try {
+      index = log.append(encode(message));
+    } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        this.stats.dropped.queueFull++;
+        this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
+        return false;
+      }
+      if (!isStorageFailure(error)) throw error;
+      this.storageFailed('a reading', error);
+      if (!this.link.connected) this.stats.dropped.diskFull++;
+      else if (message.qos === 0) {
+        if (!this.writeQos0([message])) this.stats.dropped.diskFull++;
+      } else this.sendDirect(message, 'diskFull');
+      return false;
+    }
+    this.diskRecovered();
+    this.unsettled++;
+    if (log.tail > tailBefore) this.cutByCap(tailBefore, log.tail);
     // Only a sender that can send soon reads from memory; kept through an outage, these would
     // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
     if (this.link.connected) this.recent.set(index, message);
     return true;
+  }
+
+  /**
+   * The cap dropped records [from, to) from the disk. Those settled already (acknowledged past a
+   * gap) were counted then; those in flight are settled by their answer; the rest are dropped.
+   */
+  private cutByCap(from: number, to: number): void {
+    let dropped = 0;
+    for (let i = from; i < to; i++) {
+      this.recent.delete(i);
+      if (this.acked.delete(i)) continue;
+      if (this.inFlight.has(i)) this.cutInFlight.add(i);
+      else dropped++;
+    }
+    this.stats.dropped.queueFull += dropped;
+    this.unsettled -= dropped;
+    if (dropped > 0 && !this.dropping) {
+      this.dropping = true;
+      this.logger.warn('queue full: dropping the oldest readings until the broker is back', { maxBytes: this.config.maxBytes, dir: this.config.dir });
+    }
   }
 
   private sendLogged(index: number, message: OutgoingMessage): void {
@@ -327,9 +480,9 @@ export class Outbox {
     this.stats.sent++;
     this.link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }).then(
       () => {
-        if (this.inFlight.get(index) === token) this.inFlight.delete(index);
-        this.stats.acknowledged++;
-        this.settled(index);
+        if (this.inFlight.get(index) !== token) return; // an older send; the latest one answers for it
+        this.inFlight.delete(index);
+        if (this.settled(index)) this.stats.acknowledged++;
         this.pump();
       },
       (error: unknown) => {
@@ -338,21 +491,26 @@ export class Outbox {
         if (refusedByBroker(error)) {
           // The broker answered, and said no (MQTT 5 PUBACK ≥ 0x80, e.g. 0x87 Not authorized): sending
           // it again would be refused again, forever. Count it, say so, and let the queue move on.
-          this.refused(message.topic, error);
-          this.settled(index);
+          if (this.settled(index)) this.refused(message.topic, error);
           this.pump();
+          return;
+        }
+        if (this.cutInFlight.delete(index)) {
+          // The cap took it off the disk while it was out: there is nothing to send again.
+          this.stats.dropped.queueFull++;
+          this.unsettled--;
           return;
         }
         // Connection lost with this message unacknowledged: send it again, and everything after it,
         // so the order at the subscriber holds (duplicates are the price of at-least-once).
-        if (index < this.sendIndex && !this.acked.has(index)) this.sendIndex = Math.max(index, this.log!.tail);
+        if (index < this.sendIndex) this.sendIndex = Math.max(index, this.log!.tail);
         this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
         this.pump();
       },
     );
   }
 
-  private sendDirect(message: OutgoingMessage): void {
+  private sendDirect(message: OutgoingMessage, onFailure: 'offline' | 'diskFull'): void {
     this.stats.sent++;
     const sent = this.link
       .publish(message.topic, message.payload, { qos: message.qos, retain: message.retain })
@@ -365,7 +523,7 @@ export class Outbox {
             this.refused(message.topic, error);
             return;
           }
-          this.stats.dropped.offline++;
+          this.stats.dropped[onFailure]++;
           this.logger.debug('publish failed', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
         },
       )
@@ -382,19 +540,28 @@ export class Outbox {
     this.refusedTopics.add(topic);
   }
 
-  /** A logged message is done with (acknowledged or expired): consume the log up to the first gap. */
-  private settled(index: number): void {
+  /**
+   * A logged message is done with (acknowledged, expired or refused): consume the log up to the
+   * first gap. False if it was settled before (the caller then counts nothing).
+   */
+  private settled(index: number): boolean {
     const log = this.log!;
-    this.acked.add(index);
     this.recent.delete(index);
+    if (this.cutInFlight.delete(index)) {
+      this.unsettled--; // already off the disk
+      return true;
+    }
+    if (index < log.tail || this.acked.has(index)) return false;
+    this.unsettled--;
+    this.acked.add(index);
     let tail = log.tail;
     while (this.acked.delete(tail)) tail++;
     log.consume(tail);
-    for (const i of this.acked) if (i < tail) this.acked.delete(i);
-    if (this.dropping && log.pending === 0) {
+    if (this.dropping && this.unsettled === 0) {
       this.dropping = false;
       this.logger.info('queue drained', { droppedWhileFull: this.stats.dropped.queueFull });
     }
+    return true;
   }
 
   private trimRecent(): void {
@@ -405,15 +572,18 @@ export class Outbox {
     }
   }
 
-  /** Cap reached: say so once per episode; the episode ends when the backlog has drained. */
-  private reportDrops(): void {
-    const dropped = this.log!.dropped;
-    if (dropped === this.stats.dropped.queueFull) return;
-    if (!this.dropping) {
-      this.dropping = true;
-      this.logger.warn('queue full: dropping the oldest readings until the broker is back', { maxBytes: this.config.maxBytes, dir: this.config.dir });
-    }
-    this.stats.dropped.queueFull = dropped;
+  /** The disk let us down: say so once per episode (each failure is counted where it is dropped). */
+  private storageFailed(what: string, error: unknown): void {
+    if (this.diskTrouble) return;
+    this.diskTrouble = true;
+    const { error: cause, hint } = describeStorageFailure(error);
+    this.logger.error(`queue: cannot write ${what}; readings that cannot be stored go straight out while the broker is there, and are dropped and counted while it is not`, { dir: this.config.dir, error: cause, hint });
+  }
+
+  private diskRecovered(): void {
+    if (!this.diskTrouble) return;
+    this.diskTrouble = false;
+    this.logger.info('queue: the disk takes writes again', { dir: this.config.dir, droppedWhileFull: this.stats.dropped.diskFull });
   }
 
   private noteSeq(message: OutgoingMessage): void {
@@ -434,6 +604,12 @@ export class Outbox {
       for (const [sensor, ahead] of Object.entries(this.reserve)) seqs[sensor] = (seqs[sensor] ?? 0) + ahead;
       this.recorded = { seqs, head, at: now };
     }
-    return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false };
+    return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false, boot: this.bootId };
   }
+}
+
+/** A disk that is full (or over quota): ridden out. Anything else at open is the operator's to fix. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
