@@ -50,6 +50,8 @@ export interface Mosquitto {
   /** Stop the broker (an outage) without removing its directory; `resume` starts it again. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** kill -9: no goodbye to its clients, nothing more saved; `resume` starts it again. */
+  kill(): Promise<void>;
 }
 
 export interface MosquittoOptions {
@@ -99,7 +101,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
 
   const halt = async (): Promise<void> => {
     const proc = child;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
@@ -107,8 +109,17 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     clearTimeout(timer);
   };
 
+  const kill = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+
   await launch();
   return {
+    kill,
     port,
     url: `mqtt://127.0.0.1:${port}`,
     dir,
