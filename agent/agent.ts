@@ -19,7 +19,7 @@ import { Publisher } from './publisher.js';
 import { SampleGroup } from './sample-group.js';
 import { LogLimiter } from './log-limiter.js';
 import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampler.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler, type Tick } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
 import { version } from './version.js';
 import type { SubscriberMode } from './subscriber-mode.js';
@@ -157,7 +157,12 @@ export class Agent {
     });
     const onTick = this.options.onTick;
     for (const group of this.groups.values()) {
-      this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run: (tick) => group.run(tick).finally(onTick) } : group);
+      // A beat for a tick that read a sensor: one whose sensors are all stuck in a read (a wedged
+      // bus) is no proof of life, and the watchdog then gets the service restarted.
+      const run = async (tick: Tick): Promise<void> => {
+        if (await group.run(tick)) onTick?.();
+      };
+      this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
     }
     if (config.health.intervalS > 0) {
       this.scheduler.start({

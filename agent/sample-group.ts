@@ -59,8 +59,12 @@ export class SampleGroup implements PeriodicTask {
     this.samplers.push(sampler);
   }
 
-  /** Resolves when the reads this tick started have finished (a member still busy is skipped at once). */
-  async run(tick?: Tick): Promise<void> {
+  /**
+   * Resolves when the reads this tick started have finished (a member still busy is skipped at
+   * once), to whether any member was read: false when every one was still busy, which is what a
+   * watchdog must see when all reads hang (a wedged bus), not a loop that looks alive.
+   */
+  async run(tick?: Tick): Promise<boolean> {
     if (tick) {
       if (tick.index > this.nextIndex) for (const s of this.samplers) s.missed(tick.index - this.nextIndex);
       this.nextIndex = tick.index + 1;
@@ -68,13 +72,13 @@ export class SampleGroup implements PeriodicTask {
     if (this.open > 0) this.handOn(); // the last tick's slow reads do not hold back what the others read
     const round = ++this.round;
     this.open = this.samplers.length;
-    if (this.samplers.length === 1) await this.sample(this.samplers[0]!, round);
-    else await Promise.all(this.samplers.map((s) => this.sample(s, round)));
+    if (this.samplers.length === 1) return this.sample(this.samplers[0]!, round);
+    return (await Promise.all(this.samplers.map((s) => this.sample(s, round)))).includes(true);
   }
 
-  private async sample(sampler: Sampler, round: number): Promise<void> {
+  private async sample(sampler: Sampler, round: number): Promise<boolean> {
     try {
-      await sampler.run();
+      return await sampler.run();
     } finally {
       if (round === this.round && --this.open === 0) this.handOn();
     }

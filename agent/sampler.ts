@@ -161,13 +161,14 @@ export class Sampler implements PeriodicTask {
 
   /**
    * One tick: sample the sensor, or, if its previous read is still running, skip this tick for it
-   * (counted, and logged at most once a minute) and return at once.
+   * (counted, and logged at most once a minute) and return at once. Resolves to whether the
+   * sensor was read (whatever came of it), false for a skipped tick.
    */
-  async run(): Promise<void> {
+  async run(): Promise<boolean> {
     if (this.busy) {
       this.stats.skipped++;
       this.limited('warn', 'skipped', 'sensor read still running at its next tick, tick skipped', { sensor: this.name, skipped: this.stats.skipped });
-      return;
+      return false;
     }
     this.busy = true;
     try {
@@ -176,7 +177,7 @@ export class Sampler implements PeriodicTask {
           await this.initialise();
         } catch (error) {
           this.failed('init', error);
-          return;
+          return true;
         }
       }
       const ts = this.clock.wallNow();
@@ -191,15 +192,16 @@ export class Sampler implements PeriodicTask {
         } else {
           this.failed('read', error);
         }
-        return;
+        return true;
       }
       const bad = outOfRange(measurements, this.sensor.operatingRange);
       if (bad) {
         this.stats.rejected++;
         this.failed('range', new Error(`${describeOutOfRange(bad)}; sample rejected`), { counted: false });
-        return;
+        return true;
       }
       this.publish(measurements, ts);
+      return true;
     } finally {
       this.busy = false;
     }

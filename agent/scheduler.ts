@@ -26,7 +26,8 @@ export interface PeriodicTask {
    * wake-up (a blocked event loop) skips ticks, never a slow run. Default false: runs never overlap.
    */
   readonly overlapping?: boolean;
-  run(tick: Tick): Promise<void>;
+  /** What the run resolves to is the task's own business (a SampleGroup says whether it read). */
+  run(tick: Tick): Promise<unknown>;
 }
 
 export interface TaskStats {
@@ -135,7 +136,7 @@ export class Scheduler {
   /** Start an overlapping task's run and let the loop go on to the next tick. */
   private launch(entry: Running, tick: Tick): void {
     const { task, stats, inFlight } = entry;
-    let started: Promise<void>;
+    let started: Promise<unknown>;
     try {
       started = task.run(tick);
     } catch (error) {

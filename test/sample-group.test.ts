@@ -110,6 +110,27 @@ describe('SampleGroup', () => {
     await stopping;
   });
 
+  it('says whether a tick read any sensor: not when every one is stuck in a read (no proof of life for the watchdog)', async () => {
+    const clock = new ManualClock();
+    const a = new TimedSensor(clock, 10, 20);
+    const b = new TimedSensor(clock, 10, 21);
+    a.slow = [1e9]; // hangs
+    const { g } = group(clock, [a, b]);
+    const results: boolean[] = [];
+    const tick = async (index: number): Promise<void> => {
+      const run = g.run({ index, dueAt: index * 100, startedAt: index * 100 });
+      void run.then((read) => results.push(read));
+      await clock.advance(100);
+    };
+    await tick(0); // a starts its endless read; b reads
+    await tick(1); // a skipped, b read
+    b.slow = [1e9];
+    await tick(2); // b starts hanging too
+    await tick(3); // both still reading: nothing read on this tick
+    await tick(4);
+    assert.deepEqual(results, [true, false, false], 'ticks 1, 3 and 4 resolved; 0 and 2 wait on their hung reads');
+  });
+
   it('ticks the scheduler skipped (a late wake-up) count for every member', async () => {
     const clock = new ManualClock();
     const { g, samplers } = group(clock, [new TimedSensor(clock, 0, 20), new TimedSensor(clock, 0, 21)]);
