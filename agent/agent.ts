@@ -17,8 +17,9 @@ import { healthReport } from './health.js';
 import { Outbox, type SensorNumbering } from './outbox.js';
 import { Publisher } from './publisher.js';
 import { SampleGroup } from './sample-group.js';
-import { Sampler, type ReadingSink } from './sampler.js';
-import { Scheduler } from './scheduler.js';
+import { LogLimiter } from './log-limiter.js';
+import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampler.js';
+import { Scheduler, type Tick } from './scheduler.js';
 import { Subscriber } from './subscriber.js';
 import { version } from './version.js';
 import type { SubscriberMode } from './subscriber-mode.js';
@@ -147,13 +148,21 @@ export class Agent {
       await this.subscriber.start();
     }
 
+    // Sensor groups never overrun (a slow sensor skips its own ticks, counted on health): a skipped
+    // tick here means the agent woke too late (a blocked event loop), or a slow health publish.
+    const lines = new LogLimiter(this.clock, REPEAT_LOG_INTERVAL_MS);
     this.scheduler = new Scheduler(this.clock, {
-      onSkip: (task, skipped) => logger.warn('sensor read overran its interval, ticks skipped', { sensors: task, skipped }),
-      onError: (task, error) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error) }),
+      onSkip: (task, skipped) => lines.hit(`skip ${task}`, ({ suppressed }) => logger.warn('ticks skipped, the task ran late', { task, skipped, ...(suppressed ? { suppressed } : {}) })),
+      onError: (task, error) => lines.hit(`error ${task}`, ({ suppressed }) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error), ...(suppressed ? { suppressed } : {}) })),
     });
     const onTick = this.options.onTick;
     for (const group of this.groups.values()) {
-      this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, run: () => group.run().finally(onTick) } : group);
+      // A beat for a tick that read a sensor: one whose sensors are all stuck in a read (a wedged
+      // bus) is no proof of life, and the watchdog then gets the service restarted.
+      const run = async (tick: Tick): Promise<void> => {
+        if (await group.run(tick)) onTick?.();
+      };
+      this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
     }
     if (config.health.intervalS > 0) {
       this.scheduler.start({

@@ -34,7 +34,7 @@ export interface HealthReport {
     lost: number;
   };
   queue: { bytes: number; records: number };
-  sensors: Record<string, { samples: number; errors: number; retries: number; reinits: number; resets: number; rejected: number; lastError: string | null }>;
+  sensors: Record<string, { samples: number; errors: number; retries: number; reinits: number; resets: number; rejected: number; skipped: number; lastError: string | null }>;
   lastError: string | null;
 }
 
@@ -58,7 +58,7 @@ export function healthReport(s: HealthSources): HealthReport {
     sensors: Object.fromEntries(
       s.sensors.map(({ name, stats: st }) => [
         name,
-        { samples: st.samples, errors: st.errors, retries: st.retries, reinits: st.reinits, resets: st.resets, rejected: st.rejected, lastError: st.lastError || null },
+        { samples: st.samples, errors: st.errors, retries: st.retries, reinits: st.reinits, resets: st.resets, rejected: st.rejected, skipped: st.skipped, lastError: st.lastError || null },
       ]),
     ),
     lastError: s.lastError || null,

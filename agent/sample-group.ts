@@ -5,15 +5,35 @@
  * an agent is wake-ups and writes, not bytes: 20 sensors at 10 Hz on one task each meant 200 timer
  * callbacks and 200 socket writes a second; grouped, 10 of each (see README "Performance").
  *
- * Each Sampler still catches its own failures, so one bad sensor costs the others nothing but a
- * tick that lasts as long as its slowest read (on one I2C bus, reads are serialised anyway).
+ * One slow sensor never costs the others a tick. The group is an overlapping task: the scheduler
+ * starts every tick on time whether or not the last one's reads are done, and each member decides
+ * for itself: a sensor whose previous read is still running (retrying with back-off, a slow bus)
+ * skips this tick and counts it (Sampler.run), while the others are read on time. Waiting for the
+ * slowest read instead stretched the whole tick past its interval, and the scheduler then skipped
+ * the tick for every member: with two flaky chips of three, the healthy one lost ticks too.
+ *
+ * A tick's batch is handed on when its last read finishes, or when the next tick starts, whichever
+ * comes first: a slow member delays its neighbours' readings by at most one interval, never their
+ * sampling. Readings of a read that finishes after its tick's batch went on join the batch being
+ * collected, or are handed on alone when none is. Each sensor's readings stay in order: a sensor
+ * never has two reads running.
+ *
+ * Back-off sleeps hold nothing: the bus has no lock of ours, and the kernel serialises single
+ * transfers (drivers/i2c/linux-bus.ts), so other chips' transfers go on between a retry's attempts.
  */
 import type { PublishableReading, ReadingSink, Sampler } from './sampler.js';
-import type { PeriodicTask } from './scheduler.js';
+import type { PeriodicTask, Tick } from './scheduler.js';
 
 export class SampleGroup implements PeriodicTask {
+  readonly overlapping = true;
   private readonly samplers: Sampler[] = [];
   private pending: PublishableReading[] = [];
+  /** The current tick's number: a read of an earlier tick finishing does not close this one's batch. */
+  private round = 0;
+  /** Reads started on the current tick and not finished: while > 0, a batch is being collected. */
+  private open = 0;
+  /** The tick index expected next, to count ticks the scheduler skipped (a late wake-up) per member. */
+  private nextIndex = 0;
 
   constructor(
     readonly intervalMs: number,
@@ -25,8 +45,12 @@ export class SampleGroup implements PeriodicTask {
     return this.samplers.map((s) => s.name).join('+');
   }
 
-  /** The sink to give each Sampler of this group: it collects until the tick's reads are all done. */
+  /** The sink to give each Sampler of this group: it collects while a tick's reads are running. */
   readonly collect: ReadingSink = (readings) => {
+    if (this.open === 0) {
+      this.sink(readings); // a read that outlived its tick, finishing while no batch is open
+      return;
+    }
     for (const r of readings) this.pending.push(r);
   };
 
@@ -35,9 +59,33 @@ export class SampleGroup implements PeriodicTask {
     this.samplers.push(sampler);
   }
 
-  async run(): Promise<void> {
-    if (this.samplers.length === 1) await this.samplers[0]!.run();
-    else await Promise.all(this.samplers.map((s) => s.run()));
+  /**
+   * Resolves when the reads this tick started have finished (a member still busy is skipped at
+   * once), to whether any member was read: false when every one was still busy, which is what a
+   * watchdog must see when all reads hang (a wedged bus), not a loop that looks alive.
+   */
+  async run(tick?: Tick): Promise<boolean> {
+    if (tick) {
+      if (tick.index > this.nextIndex) for (const s of this.samplers) s.missed(tick.index - this.nextIndex);
+      this.nextIndex = tick.index + 1;
+    }
+    if (this.open > 0) this.handOn(); // the last tick's slow reads do not hold back what the others read
+    const round = ++this.round;
+    this.open = this.samplers.length;
+    if (this.samplers.length === 1) return this.sample(this.samplers[0]!, round);
+    return (await Promise.all(this.samplers.map((s) => this.sample(s, round)))).includes(true);
+  }
+
+  private async sample(sampler: Sampler, round: number): Promise<boolean> {
+    try {
+      return await sampler.run();
+    } finally {
+      if (round === this.round && --this.open === 0) this.handOn();
+    }
+  }
+
+  private handOn(): void {
+    this.open = 0;
     if (this.pending.length === 0) return;
     const readings = this.pending;
     this.pending = [];

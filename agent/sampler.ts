@@ -5,13 +5,17 @@
  * value outside the chip's operating range drops the sample, and after `faults.reinitAfter`
  * consecutive failed samples (or at once when the driver finds the chip reset) the sensor is
  * re-initialised on the next tick. A failure never leaves this task, so one bad sensor never
- * stops the others; each kind of trouble is logged once per episode, and counted in `stats`.
+ * stops the others; each kind of trouble is logged once per episode, at most one line a minute
+ * per kind however many episodes a flaky sensor has, and counted in `stats`. A tick that comes
+ * while this sensor's previous read is still running (retries, a slow bus) is skipped for this
+ * sensor alone and counted: reads of one sensor never overlap.
  */
 import type { Clock } from '../drivers/clock.js';
 import { SensorResetError, type Measurement, type Quantity, type Sensor } from '../drivers/sensor.js';
 import type { FaultConfig, MeasurementConfig, SensorConfig } from './config/types.js';
 import { FilterChain } from './filters.js';
-import type { Logger } from './logger.js';
+import { LogLimiter } from './log-limiter.js';
+import type { LogFields, Logger } from './logger.js';
 import type { Reading } from './reading.js';
 import type { PeriodicTask } from './scheduler.js';
 import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
@@ -39,10 +43,22 @@ export interface SamplerStats {
   resets: number;
   /** Samples dropped because a value was outside the sensor's operating range. */
   rejected: number;
+  /**
+   * Ticks at which this sensor was not read: its previous read was still running (retries, a
+   * slow bus), or the agent woke too late for the tick altogether (a blocked event loop).
+   */
+  skipped: number;
   /** Failed or rejected samples in a row, now (0 when the last sample was good). */
   consecutiveFailures: number;
   lastError: string;
 }
+
+/**
+ * A cause that keeps coming back (a flaky sensor starts a new episode every few ticks; a slow one
+ * has a tick skipped every few) writes one line a minute, carrying how many were held back
+ * (`suppressed=N`); the held-back ones are DEBUG lines. `stats` still count every one.
+ */
+export const REPEAT_LOG_INTERVAL_MS = 60_000;
 
 /** Used when a config entry has no `faults` (configs built by hand); the schema has the same defaults. */
 export const DEFAULT_FAULTS: FaultConfig = { readAttempts: 3, reinitAfter: 3 };
@@ -50,6 +66,8 @@ export const DEFAULT_FAULTS: FaultConfig = { readAttempts: 3, reinitAfter: 3 };
 /** What went wrong with a sample; `reinit` is the decision that follows, logged the same way. */
 type Failure = 'read' | 'init' | 'reset' | 'range';
 type Trouble = Failure | 'reinit';
+/** What the limiter tells apart: each kind of trouble, and the lines that end or accompany one. */
+type LogCause = Trouble | 'skipped' | 'recovered' | 'reinitialised';
 
 const FAILURE_LOG: Record<Failure, string> = {
   read: 'sensor read failed',
@@ -61,7 +79,7 @@ const FAILURE_LOG: Record<Failure, string> = {
 export class Sampler implements PeriodicTask {
   readonly name: string;
   readonly intervalMs: number;
-  readonly stats: SamplerStats = { samples: 0, errors: 0, retries: 0, reinits: 0, resets: 0, rejected: 0, consecutiveFailures: 0, lastError: '' };
+  readonly stats: SamplerStats = { samples: 0, errors: 0, retries: 0, reinits: 0, resets: 0, rejected: 0, skipped: 0, consecutiveFailures: 0, lastError: '' };
   private readonly faults: FaultConfig;
   /** Made once, as is `read`: a tick allocates as little as it can (20 ticks a second make a lot of garbage). */
   private readonly retry: RetryOptions;
@@ -75,6 +93,10 @@ export class Sampler implements PeriodicTask {
   private readonly filters = new Map<Quantity, FilterChain>();
   /** Kinds of trouble already logged at warn level in the current episode (since the last good sample). */
   private readonly warned = new Set<Trouble>();
+  /** Lines whose cause recurs across episodes: at most one per cause per REPEAT_LOG_INTERVAL_MS. */
+  private readonly lines: LogLimiter;
+  /** A read (or init) of this sensor is running: a tick that comes meanwhile is skipped, not stacked. */
+  private busy = false;
 
   constructor(
     private readonly config: SensorConfig,
@@ -86,6 +108,7 @@ export class Sampler implements PeriodicTask {
     this.name = config.name;
     this.intervalMs = config.intervalMs;
     this.faults = config.faults ?? DEFAULT_FAULTS;
+    this.lines = new LogLimiter(clock, REPEAT_LOG_INTERVAL_MS);
     this.retry = {
       clock,
       attempts: this.faults.readAttempts,
@@ -129,43 +152,64 @@ export class Sampler implements PeriodicTask {
     this.failuresSinceInit = 0;
     if (this.initialisedOnce) {
       this.stats.reinits++;
-      this.logger.info('sensor re-initialised', { sensor: this.name, chip: this.sensor.model, reinits: this.stats.reinits });
+      this.limited('info', 'reinitialised', 'sensor re-initialised', { sensor: this.name, chip: this.sensor.model, reinits: this.stats.reinits });
     } else {
       this.logger.info('sensor ready', { sensor: this.name, chip: this.sensor.model, measures: this.sensor.quantities.join(',') });
     }
     this.initialisedOnce = true;
   }
 
-  async run(): Promise<void> {
-    if (this.needsInit) {
-      try {
-        await this.initialise();
-      } catch (error) {
-        this.failed('init', error);
-        return;
-      }
+  /**
+   * One tick: sample the sensor, or, if its previous read is still running, skip this tick for it
+   * (counted, and logged at most once a minute) and return at once. Resolves to whether the
+   * sensor was read (whatever came of it), false for a skipped tick.
+   */
+  async run(): Promise<boolean> {
+    if (this.busy) {
+      this.stats.skipped++;
+      this.limited('warn', 'skipped', 'sensor read still running at its next tick, tick skipped', { sensor: this.name, skipped: this.stats.skipped });
+      return false;
     }
-    const ts = this.clock.wallNow();
-    let measurements: Measurement[];
+    this.busy = true;
     try {
-      measurements = await retryTransient(this.read, this.retry);
-    } catch (error) {
-      if (error instanceof SensorResetError) {
-        this.stats.resets++;
-        this.needsInit = true; // nothing it says can be trusted until it is configured again
-        this.failed('reset', error);
-      } else {
-        this.failed('read', error);
+      if (this.needsInit) {
+        try {
+          await this.initialise();
+        } catch (error) {
+          this.failed('init', error);
+          return true;
+        }
       }
-      return;
+      const ts = this.clock.wallNow();
+      let measurements: Measurement[];
+      try {
+        measurements = await retryTransient(this.read, this.retry);
+      } catch (error) {
+        if (error instanceof SensorResetError) {
+          this.stats.resets++;
+          this.needsInit = true; // nothing it says can be trusted until it is configured again
+          this.failed('reset', error);
+        } else {
+          this.failed('read', error);
+        }
+        return true;
+      }
+      const bad = outOfRange(measurements, this.sensor.operatingRange);
+      if (bad) {
+        this.stats.rejected++;
+        this.failed('range', new Error(`${describeOutOfRange(bad)}; sample rejected`), { counted: false });
+        return true;
+      }
+      this.publish(measurements, ts);
+      return true;
+    } finally {
+      this.busy = false;
     }
-    const bad = outOfRange(measurements, this.sensor.operatingRange);
-    if (bad) {
-      this.stats.rejected++;
-      this.failed('range', new Error(`${describeOutOfRange(bad)}; sample rejected`), { counted: false });
-      return;
-    }
-    this.publish(measurements, ts);
+  }
+
+  /** Ticks this sensor missed because the whole group's tick was skipped (the agent woke too late). */
+  missed(ticks: number): void {
+    this.stats.skipped += ticks;
   }
 
   private publish(measurements: Measurement[], ts: number): void {
@@ -183,7 +227,7 @@ export class Sampler implements PeriodicTask {
       readings.push({ reading: { sensor: this.name, measurement: m.quantity, value, unit: measurement.unit, ts, seq }, measurement });
     }
     if (this.stats.consecutiveFailures > 0) {
-      this.logger.info('sensor recovered', { sensor: this.name, failedSamples: this.stats.consecutiveFailures, errors: this.stats.errors });
+      this.limited('info', 'recovered', 'sensor recovered', { sensor: this.name, failedSamples: this.stats.consecutiveFailures, errors: this.stats.errors });
     }
     this.stats.consecutiveFailures = 0;
     this.failuresSinceInit = 0;
@@ -197,19 +241,26 @@ export class Sampler implements PeriodicTask {
     if (counted) this.stats.errors++;
     this.stats.consecutiveFailures++;
     this.stats.lastError = message;
-    // The same trouble every tick is one event to a reader of the journal, not hundreds.
+    // The same trouble every tick is one event to a reader of the journal, not hundreds; and a
+    // sensor that has a new episode every few ticks writes one line a minute for each kind.
     const what = FAILURE_LOG[kind];
     if (!logged) this.logger.debug(what, { sensor: this.name, error: message }); // the caller reports it
     else if (this.warned.has(kind)) this.logger.debug(`${what} again`, { sensor: this.name, error: message });
-    else this.logger.warn(what, { sensor: this.name, error: message });
+    else this.limited('warn', kind, what, { sensor: this.name, error: message });
     this.warned.add(kind);
     if (this.needsInit) return; // already due (never came up, failed to, or found reset)
     if (++this.failuresSinceInit >= this.faults.reinitAfter) {
       this.needsInit = true;
       const details = { sensor: this.name, consecutiveFailures: this.stats.consecutiveFailures };
       if (this.warned.has('reinit')) this.logger.debug('sensor will be re-initialised again', details);
-      else this.logger.warn('sensor will be re-initialised', details);
+      else this.limited('warn', 'reinit', 'sensor will be re-initialised', details);
       this.warned.add('reinit');
     }
+  }
+
+  /** A line at `level` unless its cause already had one within the minute; then a DEBUG line. */
+  private limited(level: 'warn' | 'info', cause: LogCause, message: string, fields: LogFields): void {
+    const written = this.lines.hit(cause, ({ suppressed }) => this.logger[level](message, suppressed > 0 ? { ...fields, suppressed } : fields));
+    if (!written) this.logger.debug(message, fields);
   }
 }

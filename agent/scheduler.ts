@@ -3,6 +3,9 @@
  * clock, so lateness never accumulates: a late wake-up shortens the next wait instead of
  * shifting every later tick. A run that overruns its tick does not pile up: the ticks it ran
  * over are skipped and counted, and the task resumes at the next tick still in the future.
+ * A task that declares `overlapping` is not waited for: each tick starts a run when it is due,
+ * whether or not earlier runs have finished, and the task itself decides what a run does while
+ * another is still going (a SampleGroup reads only its members that are not still reading).
  */
 import type { Clock } from '../drivers/clock.js';
 
@@ -18,10 +21,17 @@ export interface Tick {
 export interface PeriodicTask {
   name: string;
   intervalMs: number;
-  run(tick: Tick): Promise<void>;
+  /**
+   * Start each tick's run when it is due even if the last one has not finished. Then only a late
+   * wake-up (a blocked event loop) skips ticks, never a slow run. Default false: runs never overlap.
+   */
+  readonly overlapping?: boolean;
+  /** What the run resolves to is the task's own business (a SampleGroup says whether it read). */
+  run(tick: Tick): Promise<unknown>;
 }
 
 export interface TaskStats {
+  /** Runs finished (with or without an error). */
   runs: number;
   skipped: number;
   failures: number;
@@ -38,6 +48,8 @@ interface Running {
   task: PeriodicTask;
   stats: TaskStats;
   done: Promise<void>;
+  /** Runs of an overlapping task not finished yet: stop() waits for them too. */
+  inFlight: Set<Promise<void>>;
 }
 
 export class Scheduler {
@@ -54,8 +66,8 @@ export class Scheduler {
     if (!(task.intervalMs > 0)) throw new RangeError(`task ${task.name}: interval must be > 0 ms, got ${task.intervalMs}`);
     if (this.running.has(task.name)) throw new Error(`task ${task.name} is already scheduled`);
     const stats: TaskStats = { runs: 0, skipped: 0, failures: 0, maxLateMs: 0 };
-    const entry: Running = { task, stats, done: Promise.resolve() };
-    entry.done = this.loop(task, stats);
+    const entry: Running = { task, stats, done: Promise.resolve(), inFlight: new Set() };
+    entry.done = this.loop(entry);
     this.running.set(task.name, entry);
   }
 
@@ -67,10 +79,14 @@ export class Scheduler {
   /** Stop scheduling; resolves when every run in flight has finished. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('scheduler stopped'));
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    await Promise.all([...this.running.values()].map(async (r) => {
+      await r.done;
+      await Promise.all(r.inFlight);
+    }));
   }
 
-  private async loop(task: PeriodicTask, stats: TaskStats): Promise<void> {
+  private async loop(entry: Running): Promise<void> {
+    const { task, stats } = entry;
     const signal = this.abort.signal;
     const interval = task.intervalMs;
     const start = this.clock.now();
@@ -88,20 +104,23 @@ export class Scheduler {
         try {
           await this.clock.sleep(wait, signal);
         } catch {
-          return; // aborted while waiting: nothing in flight
+          return; // aborted while waiting: nothing of this loop's in flight (stop() waits for overlapping runs)
         }
       }
       const startedAt = this.clock.now();
       if (wait > 0) wakeLateMs = learnWakeLateness(wakeLateMs, startedAt - dueAt);
       stats.maxLateMs = Math.max(stats.maxLateMs, startedAt - dueAt);
       const tick: Tick = { index, dueAt, startedAt };
-      try {
-        await task.run(tick);
-      } catch (error) {
-        stats.failures++;
-        this.hooks.onError?.(task.name, error);
+      if (task.overlapping) {
+        this.launch(entry, tick);
+      } else {
+        try {
+          await task.run(tick);
+        } catch (error) {
+          this.failed(task, stats, error);
+        }
+        stats.runs++;
       }
-      stats.runs++;
       // The first tick not yet past: a run that finished exactly on the next tick keeps it.
       const elapsedTicks = Math.ceil((this.clock.now() - start) / interval);
       const next = Math.max(index + 1, elapsedTicks);
@@ -112,6 +131,34 @@ export class Scheduler {
       }
       index = next;
     }
+  }
+
+  /** Start an overlapping task's run and let the loop go on to the next tick. */
+  private launch(entry: Running, tick: Tick): void {
+    const { task, stats, inFlight } = entry;
+    let started: Promise<unknown>;
+    try {
+      started = task.run(tick);
+    } catch (error) {
+      started = Promise.reject(error); // a run that throws before its first await fails the same way
+    }
+    const run = started.then(
+      () => {
+        stats.runs++;
+        inFlight.delete(run);
+      },
+      (error: unknown) => {
+        this.failed(task, stats, error);
+        stats.runs++;
+        inFlight.delete(run);
+      },
+    );
+    inFlight.add(run);
+  }
+
+  private failed(task: PeriodicTask, stats: TaskStats, error: unknown): void {
+    stats.failures++;
+    this.hooks.onError?.(task.name, error);
   }
 }
 

@@ -10,6 +10,7 @@ import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
 import { WrongChipError } from '../drivers/errors.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
+import { readRegisters } from '../drivers/i2c/i2c-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import { drive, near, valueOf } from './helpers/drive.js';
 import { assertNackThenRecovers, assertStuckTimesOut } from './helpers/driver-faults.js';
@@ -73,6 +74,25 @@ describe('Bmp388 driver against its simulator', () => {
       assert.deepEqual(m.map((x) => x.quantity), ['temperature', 'pressure', 'altitude']);
       assert.equal(sim.conversions, 1);
     }
+  });
+
+  it('takes a conversion of 0x800000, what a disabled channel reads, as the reading it is (23.84 °C with this real calibration)', async () => {
+    // Both channels are enabled and drdy said both are done: 0x800000 is a temperature, here room
+    // temperature, and a pressure (about 800 hPa). read() used to throw on it (issue #13 item 17).
+    const cal = scaleCalibration(EXAMPLE_NVM);
+    const t = temperatureC(0x800000, cal);
+    const p = pressurePa(0x800000, t, cal);
+    assert.ok(t > 20 && t < 27, `${t} °C`);
+    const { clock, bus, sensor } = rig({ environment: staticEnvironment({ temperatureC: t, pressurePa: p }) });
+    await drive(clock, sensor.init());
+    for (let i = 0; i < 3; i++) {
+      const m = await drive(clock, sensor.read());
+      assert.deepEqual(m.map((x) => x.quantity), ['temperature', 'pressure', 'altitude']);
+      assert.equal(valueOf(m, 'temperature'), t);
+      assert.equal(valueOf(m, 'pressure'), p);
+    }
+    const d = await readRegisters(bus, 0x77, 0x04, 6);
+    assert.deepEqual([d.readUIntLE(0, 3), d.readUIntLE(3, 3)], [0x800000, 0x800000], 'the chip\'s own counts');
   });
 
   it('reports a NACK as the bus error and reads again on the next call', () => assertNackThenRecovers(rig(), 'pressure', 101325, 0.05));

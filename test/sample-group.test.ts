@@ -14,6 +14,8 @@ class TimedSensor implements Sensor {
   readonly model = 'TIMED';
   readonly quantities: Quantity[] = ['temperature'];
   failing = false;
+  /** Durations of the next reads, ms, before `readMs` applies again (a read held up by retries). */
+  slow: number[] = [];
   constructor(
     private readonly clock: ManualClock,
     private readonly readMs: number,
@@ -21,7 +23,7 @@ class TimedSensor implements Sensor {
   ) {}
   async init(): Promise<void> {}
   async read(): Promise<Measurement[]> {
-    await this.clock.sleep(this.readMs);
+    await this.clock.sleep(this.slow.shift() ?? this.readMs);
     if (this.failing) throw new Error('EIO');
     return [{ quantity: 'temperature', value: this.value }];
   }
@@ -33,11 +35,20 @@ const sensorConfig = (name: string, intervalMs = 100): SensorConfig => ({ name, 
 
 function group(clock: ManualClock, sensors: TimedSensor[]) {
   const batches: PublishableReading[][] = [];
-  const g = new SampleGroup(100, (readings) => batches.push(readings));
+  /** When each batch was handed on, ms on the clock. */
+  const handedOnAt: number[] = [];
+  const g = new SampleGroup(100, (readings) => {
+    batches.push(readings);
+    handedOnAt.push(clock.now());
+  });
   const logger = memoryLogger();
-  sensors.forEach((sensor, i) => g.add(new Sampler(sensorConfig(`t${i}`), sensor, clock, g.collect, logger)));
-  return { g, batches, logger };
+  const samplers = sensors.map((sensor, i) => new Sampler(sensorConfig(`t${i}`), sensor, clock, g.collect, logger));
+  for (const s of samplers) g.add(s);
+  return { g, batches, handedOnAt, samplers, logger };
 }
+
+/** Each batch as `sensor#seq` entries, in order. */
+const shape = (batches: PublishableReading[][]): string[][] => batches.map((b) => b.map((r) => `${r.reading.sensor}#${r.reading.seq}`));
 
 describe('SampleGroup', () => {
   it('hands on one batch per tick with every sensor of the group, read in parallel', async () => {
@@ -66,6 +77,69 @@ describe('SampleGroup', () => {
     await run;
     assert.deepEqual(batches.map((b) => b.map((r) => r.reading.sensor)), [['t1']]);
     assert.match(logger.lines.join('\n'), /sensor read failed.*t0.*EIO/);
+  });
+
+  it('a sensor still reading at the next tick skips it alone; the others are read on time and not held back', async () => {
+    const clock = new ManualClock();
+    const fast = new TimedSensor(clock, 40, 20);
+    const a = new TimedSensor(clock, 10, 21);
+    const b = new TimedSensor(clock, 10, 22);
+    a.slow = [120]; // retrying: its first read outlasts the tick
+    b.slow = [150];
+    const { g, batches, handedOnAt, samplers, logger } = group(clock, [fast, a, b]);
+    const scheduler = new Scheduler(clock);
+    scheduler.start(g);
+    await clock.advance(250);
+    assert.deepEqual(shape(batches), [
+      ['t0#1'], // tick 0's fast reading, handed on when tick 1 starts: the slow ones do not hold it
+      ['t1#1', 't0#2'], // t1's late reading joins the batch being collected on tick 1
+      ['t2#1'], // t2's finishes when no batch is open: handed on alone
+      ['t1#2', 't2#2', 't0#3'], // tick 2: everyone again, one batch
+    ]);
+    assert.deepEqual(handedOnAt, [100, 140, 150, 240]);
+    const ts = (sensor: string, seq: number): number => batches.flat().find((r) => r.reading.sensor === sensor && r.reading.seq === seq)!.reading.ts;
+    assert.deepEqual([ts('t0', 2), ts('t1', 1), ts('t0', 3)].map((t) => t - clock.wallNow() + clock.now()), [100, 0, 200], 'each sampled at its own tick');
+    assert.deepEqual(samplers.map((s) => s.stats.skipped), [0, 1, 1], 'tick 1 skipped for the two slow sensors only');
+    assert.deepEqual(samplers.map((s) => s.stats.samples), [3, 2, 2]);
+    assert.equal(scheduler.stats(g.name)?.skipped, 0, 'the group itself never skips');
+    const skipLines = logger.lines.filter((l) => l.includes('still running at its next tick'));
+    assert.deepEqual(skipLines.map((l) => l.slice(0, 4)), ['WARN', 'WARN']);
+    assert.match(skipLines[0]!, /sensor=t1 skipped=1/);
+    const stopping = scheduler.stop();
+    await clock.advance(100);
+    await stopping;
+  });
+
+  it('says whether a tick read any sensor: not when every one is stuck in a read (no proof of life for the watchdog)', async () => {
+    const clock = new ManualClock();
+    const a = new TimedSensor(clock, 10, 20);
+    const b = new TimedSensor(clock, 10, 21);
+    a.slow = [1e9]; // hangs
+    const { g } = group(clock, [a, b]);
+    const results: boolean[] = [];
+    const tick = async (index: number): Promise<void> => {
+      const run = g.run({ index, dueAt: index * 100, startedAt: index * 100 });
+      void run.then((read) => results.push(read));
+      await clock.advance(100);
+    };
+    await tick(0); // a starts its endless read; b reads
+    await tick(1); // a skipped, b read
+    b.slow = [1e9];
+    await tick(2); // b starts hanging too
+    await tick(3); // both still reading: nothing read on this tick
+    await tick(4);
+    assert.deepEqual(results, [true, false, false], 'ticks 1, 3 and 4 resolved; 0 and 2 wait on their hung reads');
+  });
+
+  it('ticks the scheduler skipped (a late wake-up) count for every member', async () => {
+    const clock = new ManualClock();
+    const { g, samplers } = group(clock, [new TimedSensor(clock, 0, 20), new TimedSensor(clock, 0, 21)]);
+    for (const index of [0, 1, 5]) {
+      const run = g.run({ index, dueAt: index * 100, startedAt: index * 100 });
+      await clock.advance(0); // the reads' 0 ms conversions
+      await run;
+    }
+    assert.deepEqual(samplers.map((s) => [s.stats.samples, s.stats.skipped]), [[3, 3], [3, 3]]);
   });
 
   it('refuses a sensor with another interval (it would be sampled at the wrong rate)', () => {

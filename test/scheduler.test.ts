@@ -162,6 +162,84 @@ describe('Scheduler', () => {
     assert.deepEqual(task.ticks.map((t) => t.dueAt).slice(0, 4), [0, 2.5, 5, 7.5], 'due times stay exact: rounding never accumulates');
   });
 
+  it('an overlapping task starts every tick on time while a slow run is still going, and is never skipped for it', async () => {
+    const clock = new ManualClock(0);
+    const skips: number[] = [];
+    const scheduler = new Scheduler(clock, { onSkip: (_task, skipped) => skips.push(skipped) });
+    const task = recorder(clock, (tick) => (tick.index === 2 ? 250 : 10));
+    let running = 0;
+    let most = 0;
+    scheduler.start({
+      name: 'group',
+      intervalMs: 100,
+      overlapping: true,
+      run: async (tick) => {
+        most = Math.max(most, ++running);
+        try {
+          await task.run(tick);
+        } finally {
+          running--;
+        }
+      },
+    });
+    await clock.advance(800);
+    assert.deepEqual(task.ticks.map((t) => t.index), [0, 1, 2, 3, 4, 5, 6, 7, 8], 'the ticks a non-overlapping task would skip (3, 4) run on time');
+    assert.ok(task.ticks.every((t) => t.startedAt === t.dueAt));
+    assert.equal(most, 2, 'tick 3 and 4 ran beside the slow tick 2');
+    assert.deepEqual(skips, []);
+    await stopAll(scheduler, clock);
+    const stats = scheduler.stats('group')!;
+    assert.deepEqual([stats.runs, stats.skipped, stats.failures], [9, 0, 0], 'every run counted once, when it finished');
+  });
+
+  it('stop() waits for every run of an overlapping task still in flight, and counts their failures', async () => {
+    const clock = new ManualClock(0);
+    const errors: string[] = [];
+    const scheduler = new Scheduler(clock, { onError: (_t, e) => errors.push((e as Error).message) });
+    const finished: number[] = [];
+    scheduler.start({
+      name: 'group',
+      intervalMs: 100,
+      overlapping: true,
+      run: (tick) => {
+        if (tick.index === 1) throw new Error('tick 1 threw before returning a promise');
+        return (async () => {
+          await clock.sleep(tick.index === 0 ? 350 : 20);
+          finished.push(tick.index);
+          if (tick.index === 0) throw new Error('slow tick 0 failed');
+        })();
+      },
+    });
+    await clock.advance(220); // tick 0 still sleeping; ticks 1 and 2 done
+    let stopped = false;
+    const stopping = scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await clock.advance(100);
+    assert.equal(stopped, false, 'tick 0 is still in flight');
+    await clock.advance(50);
+    await stopping;
+    assert.deepEqual(finished, [2, 0]);
+    assert.deepEqual(errors, ['tick 1 threw before returning a promise', 'slow tick 0 failed']);
+    assert.deepEqual(scheduler.stats('group'), { runs: 3, skipped: 0, failures: 2, maxLateMs: 0 });
+  });
+
+  it('an overlapping task still skips, and counts, ticks the clock passed while the agent was not running', async () => {
+    const manual = new ManualClock(0);
+    // One wake-up 330 ms late: a blocked event loop, not a slow run.
+    let sleeps = 0;
+    const stalling: Clock = { now: () => manual.now(), wallNow: () => manual.wallNow(), sleep: (ms, signal) => manual.sleep(++sleeps === 2 ? ms + 330 : ms, signal) };
+    const skips: number[] = [];
+    const scheduler = new Scheduler(stalling, { onSkip: (_task, skipped) => skips.push(skipped) });
+    const task = recorder(manual, () => 0);
+    scheduler.start({ name: 'group', intervalMs: 100, overlapping: true, run: task.run });
+    await manual.advance(800);
+    await stopAll(scheduler, manual);
+    assert.deepEqual(task.ticks.map((t) => t.index), [0, 1, 2, 6, 7, 8]);
+    assert.deepEqual(skips, [3]);
+    assert.equal(scheduler.stats('group')?.skipped, 3);
+  });
+
   it('rejects a zero interval and a duplicate task name', () => {
     const scheduler = new Scheduler(new ManualClock());
     assert.throws(() => scheduler.start({ name: 'a', intervalMs: 0, run: async () => {} }), /interval must be > 0/);

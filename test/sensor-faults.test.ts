@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FaultConfig, MeasurementConfig, SensorConfig } from '../agent/config/types.js';
 import { loadConfig, validateConfigText } from '../agent/config/load-config.js';
-import { memoryLogger, type Logger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { healthReport } from '../agent/health.js';
+import { createLogger, memoryLogger, type Logger } from '../agent/logger.js';
+import { SampleGroup } from '../agent/sample-group.js';
+import { REPEAT_LOG_INTERVAL_MS, Sampler, type PublishableReading } from '../agent/sampler.js';
 import { Scheduler } from '../agent/scheduler.js';
+import { createSensor, simulateSensor } from '../agent/sensors.js';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
 import { staticEnvironment } from '../drivers/environment.js';
 import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
@@ -59,12 +62,13 @@ class ScriptedSensor implements Sensor {
   async halt(): Promise<void> {}
 }
 
-function scripted(faults?: FaultConfig): { sensor: ScriptedSensor; sampler: Sampler; batches: PublishableReading[][]; logger: ReturnType<typeof memoryLogger> } {
+function scripted(faults?: FaultConfig): { sensor: ScriptedSensor; sampler: Sampler; batches: PublishableReading[][]; logger: ReturnType<typeof memoryLogger>; clock: ManualClock } {
   const sensor = new ScriptedSensor();
   const batches: PublishableReading[][] = [];
   const logger = memoryLogger();
-  const sampler = new Sampler(sensorConfig('scripted', faults), sensor, new ManualClock(), (b) => batches.push(b), logger);
-  return { sensor, sampler, batches, logger };
+  const clock = new ManualClock();
+  const sampler = new Sampler(sensorConfig('scripted', faults), sensor, clock, (b) => batches.push(b), logger);
+  return { sensor, sampler, batches, logger, clock };
 }
 
 const warnings = (lines: string[], text: string): number => lines.filter((l) => l.startsWith('WARN') && l.includes(text)).length;
@@ -99,6 +103,26 @@ describe('Sampler fault handling (scripted sensor)', () => {
     assert.equal(warnings(logger.lines, 'sensor will be re-initialised'), 1, 'once per episode');
     assert.equal(warnings(logger.lines, 'sensor read failed'), 1, 'once per episode');
     assert.equal(sampler.stats.consecutiveFailures, 0);
+  });
+
+  it('a sensor failing every other tick writes one WARN and one recovery line a minute, with the count held back', async () => {
+    const { sensor, sampler, logger, clock } = scripted({ readAttempts: 1, reinitAfter: 10 });
+    // 100 s at 10 Hz, every other read failing: 500 short episodes, each one "new" trouble.
+    sensor.script = Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? new Error('EIO') : 21));
+    for (let tick = 0; tick < 1000; tick++) {
+      await sampler.run();
+      await clock.advance(100);
+    }
+    assert.deepEqual([sampler.stats.errors, sampler.stats.samples], [500, 500], 'every failure still counted');
+    const lines = (level: string, text: string): string[] => logger.lines.filter((l) => l.startsWith(level) && l.includes(text));
+    const failed = lines('WARN', 'sensor read failed');
+    assert.equal(failed.length, 2, failed.join('\n'));
+    assert.doesNotMatch(failed[0]!, /suppressed/);
+    assert.match(failed[1]!, /sensor=scripted error=EIO suppressed=299$/, 'ticks 0 and 600 wrote; the 299 failures between were held back');
+    assert.equal(lines('DEBUG', 'sensor read failed').filter((l) => !l.includes('again')).length, 498, 'held back as DEBUG lines');
+    const recovered = lines('INFO', 'sensor recovered');
+    assert.equal(recovered.length, 2);
+    assert.match(recovered[1]!, /suppressed=299$/);
   });
 
   it('re-initialises on the very next tick when the driver reports a reset', async () => {
@@ -303,6 +327,118 @@ describe('Sensor faults on a shared simulated bus (manual clock)', () => {
     assert.ok(rig.a.batches.length >= 75);
     assertAllNear(rig.a.batches, ROOM_A, true);
     assert.equal(rig.b.sampler.stats.retries, 0);
+  });
+});
+
+/**
+ * The fault campaign's case (issue #13 item 5): three chips sharing an interval, two of them losing
+ * 10 % and 20 % of their transactions. Real drivers and simulators from a validated config, the
+ * real SampleGroup and Scheduler, three minutes on a manual clock. Seeds: SAMPLING_SEED.
+ */
+describe('Three chips on one interval, two of them flaky', () => {
+  const seed = Number(process.env.SAMPLING_SEED ?? 13);
+  const INTERVAL_MS = 50;
+  const MINUTES = 3;
+
+  async function campaign() {
+    console.log(`three chips on one interval: SAMPLING_SEED=${seed}`);
+    const topic = { topic: 'sensors/{deviceId}/{sensor}/{measurement}' };
+    const entry = (name: string, driver: string, address: string): object => ({
+      name, driver, address, intervalMs: INTERVAL_MS,
+      settings: driver === 'mpl3115a2' ? { oversampling: 'x1' } : {},
+      simulation: { scenario: 'static' },
+      measurements: { temperature: topic, pressure: topic, altitude: topic, humidity: { enabled: false } },
+    });
+    const config = loadConfig({
+      text: JSON.stringify({ deviceId: 'bench01', i2c: { simulated: true }, sensors: [entry('healthy', 'bmp388', '0x77'), entry('flaky10', 'bmp280', '0x76'), entry('flaky20', 'mpl3115a2', '0x60')] }),
+      env: {},
+    });
+    const clock = new ManualClock();
+    const bus = new SimulatedI2cBus();
+    const rates = [0, 0.1, 0.2];
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', now: () => clock.wallNow(), sink: { write: (line) => lines.push(line.trimEnd()) } });
+    const batches: PublishableReading[][] = [];
+    const group = new SampleGroup(INTERVAL_MS, (readings) => batches.push(readings));
+    const samplers: Sampler[] = [];
+    for (const [i, sensorConfig] of config.sensors.entries()) {
+      const chip = await simulateSensor(clock, sensorConfig);
+      bus.attach(sensorConfig.address, rates[i]! > 0 ? new FaultyDevice(chip, sensorConfig.address, rates[i]!, seed + i) : chip);
+      const sampler = new Sampler(sensorConfig, await createSensor(bus, clock, sensorConfig), clock, group.collect, logger.child('sensor'));
+      await drive(clock, sampler.init()).catch(() => undefined); // as the agent does; a flaky chip may need its ticks
+      group.add(sampler);
+      samplers.push(sampler);
+    }
+    const startedAt = clock.now();
+    const fromLine = lines.length;
+    const errorsBefore = samplers.map((s) => s.stats.errors); // a failed start, before any tick
+    const scheduler = new Scheduler(clock);
+    scheduler.start(group);
+    await clock.advance(MINUTES * 60_000 - 1);
+    await drive(clock, scheduler.stop());
+    return { clock, samplers, batches, lines: lines.slice(fromLine), ticks: scheduler.stats(group.name)!, startedAt, errorsBefore };
+  }
+
+  it('the healthy chip misses no tick; each sensor’s skipped ticks are on health; warnings are rate-limited with a count', async () => {
+    const { samplers, batches, lines, ticks, startedAt, clock, errorsBefore } = await campaign();
+    const [healthy, flaky10, flaky20] = samplers as [Sampler, Sampler, Sampler];
+    assert.equal(ticks.runs, MINUTES * 60_000 / INTERVAL_MS, 'every tick of three minutes ran');
+    assert.equal(ticks.skipped, 0, 'the group never skips a tick');
+
+    // The healthy chip: a sample on every tick, stamped with that tick's time.
+    assert.deepEqual([healthy.stats.samples, healthy.stats.skipped, healthy.stats.errors, healthy.stats.retries], [ticks.runs, 0, 0, 0]);
+    const healthyTs = batches.flat().filter((r) => r.reading.sensor === 'healthy' && r.reading.measurement === 'temperature').map((r) => r.reading.ts);
+    const wallStart = clock.wallNow() - clock.now() + startedAt;
+    assert.deepEqual(healthyTs, Array.from({ length: ticks.runs }, (_, k) => wallStart + k * INTERVAL_MS));
+
+    // The flaky ones were retried, and their slow reads cost their own ticks, counted.
+    for (const s of [flaky10, flaky20]) {
+      assert.ok(s.stats.retries > 100 && s.stats.errors > 100, `${s.name} was flaky: ${JSON.stringify(s.stats)}`);
+      assert.ok(s.stats.skipped > 0, `${s.name} had reads outlast their tick: ${JSON.stringify(s.stats)}`);
+    }
+    // Every tick of every sensor is accounted for exactly once.
+    samplers.forEach((s, i) => {
+      const { samples, errors, rejected, skipped } = s.stats;
+      assert.equal(samples + (errors - errorsBefore[i]!) + rejected + skipped, ticks.runs, `${s.name}: ${JSON.stringify(s.stats)}`);
+    });
+    // One submission per tick, plus at most one for each read that outlived its tick.
+    assert.ok(batches.length <= ticks.runs + flaky10.stats.skipped + flaky20.stats.skipped, `${batches.length} submissions`);
+
+    const health = healthReport({
+      deviceId: 'bench01', startedAt, now: clock.now(), wallNow: clock.wallNow(), connected: true, reconnects: 0, outbox: undefined, lastError: '',
+      sensors: samplers,
+    });
+    assert.deepEqual(Object.fromEntries(Object.entries(health.sensors).map(([name, h]) => [name, h.skipped])), { healthy: 0, flaky10: flaky10.stats.skipped, flaky20: flaky20.stats.skipped });
+
+    // Warnings: one line per sensor and cause a minute at most, the held-back ones counted on it.
+    const warn = lines.filter((l) => / WARN /.test(l));
+    assert.ok(warn.length <= 2 * 6 * MINUTES, `${warn.length} WARN lines in ${MINUTES} minutes:\n${warn.join('\n')}`);
+    const parsed = lines.map((l) => {
+      const m = /^(\S+) (\w+)\s+\[sensor\] (.+?) sensor=(\w+)/.exec(l);
+      assert.ok(m, l);
+      return { at: Date.parse(m[1]!), level: m[2]!, message: m[3]!, sensor: m[4]!, suppressed: Number(/ suppressed=(\d+)/.exec(l)?.[1] ?? 0) };
+    });
+    let heldBackSeen = 0;
+    for (const key of new Set(parsed.filter((p) => p.level === 'WARN').map((p) => `${p.sensor}|${p.message}`))) {
+      const [sensor, message] = key.split('|');
+      const same = parsed.filter((p) => p.sensor === sensor && p.message === message);
+      const written = same.filter((p) => p.level === 'WARN');
+      for (let i = 1; i < written.length; i++) assert.ok(written[i]!.at - written[i - 1]!.at >= REPEAT_LOG_INTERVAL_MS, `${key}: lines ${written[i - 1]!.at} and ${written[i]!.at}`);
+      // The count on each line is exactly the DEBUG lines held back since the one before it.
+      let held = 0;
+      for (const p of same) {
+        if (p.level === 'DEBUG') held++;
+        else {
+          assert.equal(p.suppressed, held, `${key} at ${p.at}`);
+          heldBackSeen += held;
+          held = 0;
+        }
+      }
+    }
+    assert.ok(heldBackSeen > 50, `many repeats were held back, and counted: ${heldBackSeen}`);
+    const skipWarnings = parsed.filter((p) => p.message.includes('still running at its next tick'));
+    assert.equal(skipWarnings.length, flaky10.stats.skipped + flaky20.stats.skipped, 'every skipped tick is a line, WARN or DEBUG');
+    assert.equal(skipWarnings.filter((p) => p.sensor === 'healthy').length, 0);
   });
 });
 

@@ -176,18 +176,23 @@ export class Bmp280 implements Sensor {
     const adcP = (d[0]! << 12) | (d[1]! << 4) | (d[2]! >> 4);
     const adcT = (d[3]! << 12) | (d[4]! << 4) | (d[5]! >> 4);
     const out: Measurement[] = [];
-    // A skipped (or not yet converted) measurement reads 0x80000 / 0x8000 (4.3.6, BME280 5.4.9).
-    if (regs.osrsT === Oversampling.Skip || adcT === R.SKIPPED_ADC_20) return out;
+    // A skipped channel reads 0x80000 / 0x8000 (4.3.6, BME280 5.4.9), and so does one not converted
+    // yet, but those are also ordinary conversion results: with the published calibrations of real
+    // chips in test/bmp280-real-chips.test.ts, adc_T 0x80000 is 22.5–26.5 °C, adc_P 0x80000 59–82 kPa
+    // and adc_H 0x8000 43–100 %RH. So the value never decides: this driver chose which channels to
+    // skip (init), and it reads only a finished conversion (forced: after the measuring bit clears;
+    // normal: init waits for the first one, and data shadowing keeps a finished one after that).
+    if (regs.osrsT === Oversampling.Skip) return out;
     const fine = tFine(adcT, cal);
     out.push({ quantity: 'temperature', value: temperatureC(adcT, cal) });
     let pressure: number | undefined;
-    if (regs.osrsP !== Oversampling.Skip && adcP !== R.SKIPPED_ADC_20) {
+    if (regs.osrsP !== Oversampling.Skip) {
       pressure = pressurePa(adcP, fine, cal);
       out.push({ quantity: 'pressure', value: pressure });
     }
     if (chip === 'BME280' && cal.humidity && regs.osrsH !== Oversampling.Skip) {
       const adcH = (d[6]! << 8) | d[7]!;
-      if (adcH !== R.SKIPPED_ADC_16) out.push({ quantity: 'humidity', value: humidityPct(adcH, fine, cal.humidity) });
+      out.push({ quantity: 'humidity', value: humidityPct(adcH, fine, cal.humidity) });
     }
     if (pressure !== undefined) out.push({ quantity: 'altitude', value: altitudeM(pressure, this.settings.seaLevelPa) });
     return out;

@@ -76,9 +76,13 @@ export const CHIP_ID_BME280 = 0x60;
 /** A BMP180/BMP085 answers 0x55 at the same register, but speaks a different protocol. */
 export const CHIP_ID_BMP180 = 0x55;
 
-/** Value of a 20-bit data register when the measurement is skipped (osrs = 000), 4.3.6. */
+/**
+ * Value of a 20-bit data register when the measurement is skipped (osrs = 000) or not converted
+ * yet, 4.3.6. Also an ordinary conversion result (room temperature on most chips): the reset value
+ * of the simulator's data registers, never a test of a reading.
+ */
 export const SKIPPED_ADC_20 = 0x80000;
-/** Value of the 16-bit humidity register when skipped (BME280 5.4.9). */
+/** Value of the 16-bit humidity register when skipped (BME280 5.4.9); also an ordinary result. */
 export const SKIPPED_ADC_16 = 0x8000;
 
 /** Time from power-on or soft reset until the chip can be talked to, ms (table 2, t_startup). */

@@ -13,7 +13,7 @@ import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
 import { registerTransaction } from '../i2c/register-file.js';
 import type { I2cDevice } from '../i2c/simulated-bus.js';
 import {
-  adcHForHumidity, adcPForPressure, adcTForTemperature, ADC16_MAX, ADC20_MAX, encodeCalibration, EXAMPLE_CALIBRATION,
+  adcHForHumidity, adcPForPressure, adcTForTemperature, ADC20_MAX, encodeCalibration, EXAMPLE_CALIBRATION,
   tFine, withCalibrationWords, type Calibration,
 } from './compensation.js';
 import * as R from './registers.js';
@@ -246,15 +246,14 @@ export class Bmp280Simulator implements I2cDevice {
     }
     const env = this.environment(at);
     const cal = this.calibration;
-    const adcT = notSkipped(adcTForTemperature(env.temperatureC, cal), R.SKIPPED_ADC_20);
+    // The counts as a real chip gives them, 0x80000 / 0x8000 included: on most calibrations adc_T
+    // 0x80000 is room temperature, and the driver must take it as one.
+    const adcT = adcTForTemperature(env.temperatureC, cal);
     const fine = tFine(adcT, cal);
     const coefficient = filterCoefficient(this.config >> R.CONFIG_FILTER_SHIFT);
-    if (c.osrsT) next.adcT = notSkipped(this.filter('t', quantise(adcT, c.osrsT, coefficient), coefficient), R.SKIPPED_ADC_20);
-    if (c.osrsP) {
-      const adcP = notSkipped(adcPForPressure(env.pressurePa, fine, cal), R.SKIPPED_ADC_20);
-      next.adcP = notSkipped(this.filter('p', quantise(adcP, c.osrsP, coefficient), coefficient), R.SKIPPED_ADC_20);
-    }
-    if (c.osrsH && cal.humidity) next.adcH = notSkipped(adcHForHumidity(env.humidityPct, fine, cal.humidity), R.SKIPPED_ADC_16);
+    if (c.osrsT) next.adcT = this.filter('t', quantise(adcT, c.osrsT, coefficient), coefficient);
+    if (c.osrsP) next.adcP = this.filter('p', quantise(adcPForPressure(env.pressurePa, fine, cal), c.osrsP, coefficient), coefficient);
+    if (c.osrsH && cal.humidity) next.adcH = adcHForHumidity(env.humidityPct, fine, cal.humidity);
     this.data = next;
   }
 
@@ -275,9 +274,4 @@ function quantise(adc: number, osrs: number, coefficient: number): number {
   if (coefficient > 1) return adc;
   const step = 2 ** Math.max(0, 5 - Math.min(osrs, 5));
   return Math.min(ADC20_MAX - (step - 1), Math.round(adc / step) * step);
-}
-
-/** An inverted value that happens to equal the "skipped" code is moved one count (negligible). */
-function notSkipped(adc: number, skipped: number): number {
-  return adc === skipped ? adc + 1 : Math.min(adc, skipped === R.SKIPPED_ADC_16 ? ADC16_MAX : ADC20_MAX);
 }

@@ -26,7 +26,7 @@ export const STATUS_DRDY_TEMP = 0x40;
 /** DATA_0..5: pressure xlsb, lsb, msb, then temperature xlsb, lsb, msb; read in one burst. */
 export const REG_DATA = 0x04;
 export const DATA_LENGTH = 6;
-/** A disabled channel reads this (Linux BMP380_*_SKIPPED). */
+/** A disabled channel reads this (Linux BMP380_*_SKIPPED); an enabled one may convert to it too. */
 export const SKIPPED_ADC = 0x800000;
 export const ADC_MAX = 0xffffff;
 

@@ -2,6 +2,12 @@
  * The Linux I2C bus (/dev/i2c-N) through fivdi/i2c-bus 5. The native module is loaded lazily, so
  * nothing native is needed unless real hardware is used; an application that opens this bus is
  * the only code that closes it.
+ *
+ * Concurrency: transfers to different chips may be in flight at once (sensors are read in
+ * parallel). i2c-bus opens one descriptor per address (its `peripheral()`), so no transfer can
+ * go to another chip's address, and each ioctl or read/write is one transfer that the kernel runs
+ * under the adapter's lock (Linux i2c_transfer() and i2c_smbus_xfer()). Nothing here holds the bus
+ * between transfers: a driver's conversion wait or a retry's back-off lets other chips talk.
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';

@@ -103,6 +103,9 @@ export class Ms5611 implements Sensor {
     await this.clock.sleep(waitMs);
     const raw = (await command(this.bus, this.address, C.CMD_ADC_READ, C.ADC_LENGTH)).readUIntBE(0, 3);
     // 0 means "no conversion result": unfinished, never started (a reset in between) or read twice.
+    // Unlike the BMP280's "skipped" codes it is never a real result: with the datasheet's example
+    // PROM, D2 = 0 compensates to −611 °C and D1 = 0 to a negative pressure (C5 and C6, which set
+    // that offset, are near 2^15 on every chip), so the check costs no reading.
     if (raw === 0) throw new ConversionTimeoutError(FAMILY, this.address, `${what} result not ready (the ADC read returned 0)`, waitMs);
     return raw;
   }
