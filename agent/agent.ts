@@ -181,7 +181,13 @@ export class Agent {
             sensors: this.samplers,
             lastError: session.lastError || [...this.samplers].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
           });
-          await session.publish(config.health.topic, JSON.stringify(report), { qos: 1, retain: true }).catch(() => undefined);
+          // Bounded by the interval: a broker that never acknowledges must not stop the reports.
+          const answered = new AbortController();
+          await Promise.race([
+            session.publish(config.health.topic, JSON.stringify(report), { qos: 1, retain: true }).catch(() => undefined),
+            this.clock.sleep(config.health.intervalS * 1000, answered.signal).catch(() => undefined),
+          ]);
+          answered.abort();
         },
       });
     }

@@ -13,6 +13,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { ConfigError } from './config/config-error.js';
+import { EXIT_QUEUE_DIR, QueueDirError } from './queue/queue-errors.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { version } from './version.js';
@@ -22,7 +23,7 @@ import { Service } from './service.js';
 import { convert, round } from './units.js';
 import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 
-const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, config: 78 } as const;
+const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, queueDir: EXIT_QUEUE_DIR, config: 78 } as const;
 
 class UsageError extends Error {}
 
@@ -100,6 +101,9 @@ function configFrom(values: Values, positionals: string[], command: string): Age
   });
 }
 
+/** The agent's own stop deadline (5 s, agent.ts) and some room. */
+const STOP_BACKSTOP_MS = 8000;
+
 function loggerFor(level: AgentConfig['log']['level']): Logger {
   const journal = Boolean(process.env.JOURNAL_STREAM);
   return createLogger({ level, journal, ...(journal ? {} : { now: () => Date.now() }) });
@@ -121,6 +125,12 @@ async function run(argv: string[]): Promise<number> {
     if (signalled) return;
     signalled = true;
     service.logger?.info('signal received', { signal });
+    // The agent bounds each step of its stop (5 s in all); this backstop holds even if something
+    // unforeseen does not, so systemd never has to escalate to SIGKILL after TimeoutStopSec.
+    setTimeout(() => {
+      service.logger?.error('stop overran its deadline; exiting anyway', { deadlineMs: STOP_BACKSTOP_MS });
+      process.exit(EXIT.failure);
+    }, STOP_BACKSTOP_MS).unref();
     void service.stop().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -300,6 +310,10 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`edge-agent: ${error.message}\n`);
       return EXIT.usage;
+    }
+    if (error instanceof QueueDirError) {
+      process.stderr.write(`edge-agent: ${error.message}\n  hint: ${error.hint}\n`);
+      return error.exitCode;
     }
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`edge-agent: ${message}\n`);

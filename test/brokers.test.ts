@@ -1,17 +1,23 @@
 /**
+ * What must hold on every broker a fleet may use: Mosquitto, NATS's MQTT listener, RabbitMQ's MQTT
+ * plugin and aedes, each started by the test.
+ *
  * The broker killed with kill -9 while QoS 1 publishes are in flight, many times, at random moments
- * (seeded: the seed is printed and FUZZ_SEED replays it), on every broker a fleet may use. The
+ * (seeded: the seed is printed and FUZZ_SEED replays it). The
  * real session and the real disk queue run in this process, so the test asserts on their internal
  * truth, not only on what arrives: every reading is acknowledged once the broker is back, nothing is
  * left in flight, the queue's read position catches up with its head and its delivered segments are
  * deleted, the ledger adds up, and a stop with the broker dead and publishes in flight holds its
  * deadline. (Before the fix, the publishes in flight at a crash never settled: the agent stalled.)
+ *
+ * And an MQTT 5 CONNECT to a broker that speaks only 3.1.1 (NATS 2.9, RabbitMQ 3.10, aedes) is
+ * refused with an error that names mqtt.protocolVersion and what to set.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { MqttConfig, Qos, QueueConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/logger.js';
 import { MqttSession } from '../agent/mqtt-session.js';
@@ -42,15 +48,25 @@ async function until(what: string, check: () => boolean, timeoutMs: number, deta
   }
 }
 
+/** Whether each speaks MQTT 5 (the versions Debian bookworm ships: NATS 2.9, RabbitMQ 3.10). */
+const SPEAKS_MQTT5: Record<BrokerKind, boolean> = { mosquitto: true, nats: false, rabbitmq: false, aedes: false };
+
 /** How many kills each broker gets: RabbitMQ takes ~10 s to come back, the others a moment. */
 const KILLS: Record<BrokerKind, number> = { mosquitto: 6, nats: 4, aedes: 6, rabbitmq: 2 };
 
 for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
-  describe(`kill -9 of ${kind} with publishes in flight`, () => {
-    it('every reading is acknowledged once it is back; nothing stays in flight; the read position catches up; the stop deadline holds', async () => {
+  describe(`on ${kind}`, () => {
+    let broker: TestBroker;
+    before(async () => {
+      broker = await startBroker(kind);
+    });
+    after(async () => {
+      await broker?.stop();
+    });
+
+    it('kill -9 with publishes in flight: every reading is acknowledged once it is back; nothing stays in flight; the read position catches up; the stop deadline holds', async () => {
       const seed = fuzzSeed(`broker crash (${kind})`);
       const random = seededRandom(seed);
-      const broker: TestBroker = await startBroker(kind);
       const dir = mkdtempSync(join(tmpdir(), 'edge-agent-crash-'));
       const logger = memoryLogger('info');
       const session = new MqttSession(mqttConfig(broker.url, `crash-${kind}-${seed}`), logger);
@@ -122,9 +138,28 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         if (producer) clearInterval(producer);
         outbox.close();
         await session.stop(300);
-        await broker.stop();
+        await broker.start(); // for the next test
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it(SPEAKS_MQTT5[kind] ? 'takes an MQTT 5 CONNECT' : 'refuses an MQTT 5 CONNECT, and the log names mqtt.protocolVersion and what to set', async () => {
+      const logger = memoryLogger('info');
+      const session = new MqttSession(mqttConfig(broker.url, `v5-${kind}`, { protocolVersion: 5 }), logger);
+      session.start();
+      try {
+        if (SPEAKS_MQTT5[kind]) {
+          await session.ready();
+          return;
+        }
+        await until('the refusal explained', () => logger.lines.some((l) => l.startsWith('ERROR') && /mqtt\.protocolVersion to 4/.test(l)), 10_000, () => logger.lines.join('\n'));
+        assert.equal(session.connected, false);
+        const errors = logger.lines.filter((l) => l.startsWith('ERROR'));
+        assert.equal(errors.length, 1, `said once, not at every retry:\n${errors.join('\n')}`);
+      } finally {
+        await session.stop(300);
       }
     });
   });
 }
+
