@@ -20,6 +20,7 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../drivers/clock.js';
 import type { Qos, QueueConfig } from './config/types.js';
+import { LogLimiter } from './log-limiter.js';
 import type { Logger } from './logger.js';
 import type { Qos0Publish } from './publish-packets.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue/queue-errors.js';
@@ -156,6 +157,7 @@ export class Outbox {
   private dropping = false;
   /** The disk could not store a message or the cursor: said once until it can again. */
   private diskTrouble = false;
+  private readonly diskLines: LogLimiter;
   private readonly refusedTopics = new Set<string>();
   private closed = false;
   /** The numbering last put in the cursor, the log head then, and when (clock ms). */
@@ -171,6 +173,7 @@ export class Outbox {
     /** This boot's id (see QueueMeta.boot); a test gives another to play a power cut. */
     private readonly bootId: string = currentBootId(),
   ) {
+    this.diskLines = new LogLimiter(clock, 60_000);
     if (config.enabled) {
       this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
     }
@@ -355,7 +358,7 @@ export class Outbox {
   sync(): void {
     if (!this.log) return;
     try {
-      this.log.sync(this.meta());
+      this.log.sync(this.meta(), { reclaim: this.diskTrouble });
       this.diskRecovered();
     } catch (error) {
       this.storageFailed('the queue\'s cursor', error);
@@ -445,7 +448,6 @@ export class Outbox {
       } else this.sendDirect(message, 'diskFull');
       return false;
     }
-    this.diskRecovered();
     this.unsettled++;
     if (log.tail > tailBefore) this.cutByCap(tailBefore, log.tail);
     // Only a sender that can send soon reads from memory; kept through an outage, these would
@@ -572,18 +574,26 @@ export class Outbox {
     }
   }
 
-  /** The disk let us down: say so once per episode (each failure is counted where it is dropped). */
+  /**
+   * The disk let us down: say so once per episode (each failure is counted where it is dropped).
+   * An episode ends when a sync writes the cursor again; a nearly full disk can take a small
+   * record and not the next, so episodes are also held to one ERROR line a minute.
+   */
   private storageFailed(what: string, error: unknown): void {
     if (this.diskTrouble) return;
     this.diskTrouble = true;
     const { error: cause, hint } = describeStorageFailure(error);
-    this.logger.error(`queue: cannot write ${what}; readings that cannot be stored go straight out while the broker is there, and are dropped and counted while it is not`, { dir: this.config.dir, error: cause, hint });
+    this.diskLines.hit('disk', ({ suppressed }) =>
+      this.logger.error(`queue: cannot write ${what}; readings that cannot be stored go straight out while the broker is there, and are dropped and counted while it is not`, {
+        dir: this.config.dir, error: cause, hint, ...(suppressed > 0 ? { episodesSince: suppressed } : {}),
+      }),
+    );
   }
 
   private diskRecovered(): void {
     if (!this.diskTrouble) return;
     this.diskTrouble = false;
-    this.logger.info('queue: the disk takes writes again', { dir: this.config.dir, droppedWhileFull: this.stats.dropped.diskFull });
+    this.diskLines.hit('recovered', () => this.logger.info('queue: the disk takes writes again', { dir: this.config.dir, droppedWhileFull: this.stats.dropped.diskFull }));
   }
 
   private noteSeq(message: OutgoingMessage): void {

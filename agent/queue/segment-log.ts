@@ -21,10 +21,10 @@
  * space: a full disk is where a backlog that would free it is most needed.
  */
 import {
-  closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
+  closeSync, fdatasyncSync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
   renameSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib'; // Node ≥ 20.15
 import { QueueDirError } from './queue-errors.js';
 
@@ -123,7 +123,7 @@ export class SegmentLog<Meta = unknown> {
   }
 
   private openDir(): OpenReport {
-    mkdirSync(this.dir, { recursive: true });
+    makeDirectory(this.dir);
     const names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX)).sort();
     const cursor = this.readCursor();
     this.consumed = cursor.next;
@@ -192,7 +192,9 @@ export class SegmentLog<Meta = unknown> {
     frame.writeUInt32LE(crc32(data), 4);
     data.copy(frame, HEADER);
     try {
-      writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
+      // A full disk can also take part of a frame and say so only by the count (tmpfs does).
+      const written = writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
+      if (written < frame.length) throw Object.assign(new Error(`short write: ${written} of ${frame.length} bytes`), { code: 'ENOSPC' });
     } catch (error) {
       // Part of the frame may be in the file: cut it off, or a restart would read it as torn.
       try {
@@ -269,15 +271,23 @@ export class SegmentLog<Meta = unknown> {
    * disk): open() starts from the oldest segment left when the cursor points before it, and the
    * space they free may be what the next cursor write needs. Throws the first failure.
    */
-  sync(meta?: Meta): void {
+  sync(meta?: Meta, options: { reclaim?: boolean } = {}): void {
     if (meta !== undefined) this.meta = meta;
     let failure: unknown;
     try {
       if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
       this.dirtySinceSync = false;
-      this.writeCursor();
     } catch (error) {
       failure = error;
+    }
+    // On a full disk even the segment being written goes once all of it is delivered (before the
+    // cursor, whose new file may need the space). Otherwise it stays: recreating a file at every
+    // sync would cost an SD card a metadata write a second.
+    if (options.reclaim) this.removeConsumedSegments(true);
+    try {
+      this.writeCursor();
+    } catch (error) {
+      failure ??= error;
     }
     this.removeConsumedSegments();
     if (failure !== undefined) throw failure;
@@ -335,10 +345,17 @@ export class SegmentLog<Meta = unknown> {
     }
   }
 
-  private removeConsumedSegments(): void {
-    while (this.segments.length > 1 && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
+  /** Delete wholly consumed segments; the one being written too if `includeCurrent` and it is all consumed. */
+  private removeConsumedSegments(includeCurrent = false): void {
+    const keep = includeCurrent ? 0 : 1;
+    while (this.segments.length > keep && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
       const done = this.segments.shift()!;
       if (this.reading === done) this.stopReading();
+      if (this.segments.length === 0 && this.fd !== undefined) {
+        closeSync(this.fd);
+        this.fd = undefined;
+        this.dirtySinceSync = false;
+      }
       removeQuietly(done.path);
     }
   }
@@ -381,6 +398,37 @@ export class SegmentLog<Meta = unknown> {
     fsyncSync(dir);
     closeSync(dir);
     this.cursorWritten = text;
+  }
+}
+
+/**
+ * mkdir -p that fails with the real cause. Node's recursive mkdir reports ENOENT when a missing
+ * directory cannot be created on a read-only file system (or without permission); the operator
+ * needs to hear "read-only", so the first missing component is created alone to find out why.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ENOENT') throw error;
+    let existing = resolve(dir);
+    const missing: string[] = [];
+    while (!present(existing) && dirname(existing) !== existing) {
+      missing.unshift(basename(existing));
+      existing = dirname(existing);
+    }
+    if (missing.length > 0) mkdirSync(join(existing, missing[0]!)); // throws EROFS, EACCES…, or ENOENT for a dangling link
+    throw error;
+  }
+}
+
+/** Whether a path exists itself (a dangling symbolic link does). */
+function present(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -13,8 +13,10 @@ export interface AgentProcess {
   exited: Promise<number | null>;
 }
 
-export function startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+/** `prefix`: a command the agent runs under (e.g. nsenter into a test's mount namespace). */
+export function startAgent(args: string[], env: Record<string, string> = {}, prefix: string[] = []): AgentProcess {
+  const [command, ...rest] = [...prefix, process.execPath, CLI, ...args];
+  const child = spawn(command!, rest, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const waiters: Array<() => void> = [];
   const onData = (d: Buffer): void => {
@@ -50,8 +52,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+export function runCli(args: string[], env: Record<string, string> = {}, prefix: string[] = []): CliResult {
+  const [command, ...rest] = [...prefix, process.execPath, CLI, ...args];
+  const result = spawnSync(command!, rest, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
