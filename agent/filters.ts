@@ -174,7 +174,7 @@ export function checkFilters(value: unknown): FilterIssue[] {
     }
     const f = entry as Record<string, unknown>;
     const type = f.type;
-    if (typeof type !== 'string' || !(type in NUMBER_KEYS)) {
+    if (typeof type !== 'string' || !Object.hasOwn(NUMBER_KEYS, type)) {
       const guess = typeof type === 'string' ? closest(type, FILTER_TYPES) : undefined;
       issues.push({ key: `${at}.type`, message: `${show(type)} is not a filter type`, hint: `${guess ? `did you mean "${guess}"? ` : ''}one of ${FILTER_TYPES.join(', ')}` });
       return;

@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
 import { checkConfig, loadConfig, type LoadConfigInput } from '../agent/config/load-config.js';
+import { ENGINE_TEXT } from './helpers/engine-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-agent-hostile-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Text the JavaScript engine writes in its own errors: none of it may reach a user. */
-export const ENGINE_TEXT = /Maximum call stack|Cannot read propert|is not a function|is not iterable|undefined \(reading|of undefined|of null|is not defined|Invalid array length|RangeError|TypeError|SyntaxError|ReferenceError|Unexpected token|is not valid JSON|\bat (?:Object|Array|JSON)\.|\n\s+at /;
 
 function problemsOf(input: LoadConfigInput): ConfigProblem[] {
   let thrown: unknown;
@@ -124,9 +123,12 @@ describe('hostile configuration files (issue #13, item 15)', () => {
       assert.ok(`${url!.message} ${url!.hint}`.length < 400, 'the message does not carry the host whole');
     }
     // the same from the environment (no file scan on the way) and from --broker
-    const fromEnv = problemAt(problemsOf({ text: JSON.stringify(publisher()), env: { EDGE_AGENT_MQTT_URL: `mqtt://${host}` } }), 'mqtt.url');
-    assert.match(fromEnv.message, /^from EDGE_AGENT_MQTT_URL: .*host/);
+    assert.match(problemAt(problemsOf({ text: JSON.stringify(publisher()), env: { EDGE_AGENT_MQTT_URL: `mqtt://${host}` } }), 'mqtt.url').message, /^from EDGE_AGENT_MQTT_URL: a string of 70007 bytes/);
+    const fromEnv = problemAt(problemsOf({ text: JSON.stringify(publisher()), env: { EDGE_AGENT_MQTT_URL: `mqtt://${host.slice(0, 1000)}` } }), 'mqtt.url');
+    assert.match(fromEnv.message, /^from EDGE_AGENT_MQTT_URL: .*the host name is 1000 characters long/);
     assert.ok(`${fromEnv.message} ${fromEnv.hint}`.length < 400);
+    // an environment value is held to the file's string checks
+    assert.match(problemAt(problemsOf({ text: JSON.stringify(publisher()), env: { EDGE_AGENT_QUEUE_DIR: '/var/lib/\ud800' } }), 'queue.dir').message, /^from EDGE_AGENT_QUEUE_DIR: .*unpaired surrogate/);
     assert.match(problemAt(problemsOf({ text: JSON.stringify(publisher()), args: { broker: `mqtt://${'a'.repeat(64)}.example` } }), 'mqtt.url').message, /host/);
   });
 
@@ -207,6 +209,13 @@ describe('hostile configuration files: sizes, keys and the text around them', ()
     assert.ok(problems.some((p) => p.path === '__proto__'), problems.map((p) => p.path).join(', '));
     assert.ok(problems.some((p) => p.path === 'constructor'));
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    // an object whose "toString" is not a function, where a device id belongs
+    assert.match(problemAt(problemsOf({ text: JSON.stringify({ ...example('udoo-neo'), deviceId: [{ toString: 1 }] }) }), 'deviceId').message, /is not a valid device id/);
+    // names of Object.prototype's members are not calibration words, raw values or filter types
+    const words = problemsOf({ text: JSON.stringify(publisher({ sensors: [{ name: 's1', simulation: { calibration: { toString: 1 }, raw: { constructor: 1, adcT: 1, adcP: 1 } }, measurements: { altitude: { filters: [{ type: 'hasOwnProperty' }] } } }] })) });
+    assert.match(problemAt(words, 'sensors[0].simulation.calibration.toString').message, /unknown calibration word 'toString'/);
+    assert.match(problemAt(words, 'sensors[0].simulation.raw.constructor').message, /unknown key 'constructor'/);
+    assert.match(problemAt(words, 'sensors[0].measurements.altitude.filters[0].type').message, /"hasOwnProperty" is not a filter type/);
   });
 
   it('a valid config stays valid: every example loads unchanged', () => {

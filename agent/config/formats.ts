@@ -238,8 +238,9 @@ function topicLevelName(what: string, example: string): ConfigFormat {
     check(value) {
       if (value === null || value === undefined) return issue(`${what} is missing`, `it is required, e.g. ${show(example)}`);
       if (typeof value !== 'string') return issue(`${show(value)} is not a valid ${what}`, `give a string, e.g. ${show(example)}`);
-      const length = [...value].length;
-      if (length < 1 || length > 64) return issue(`${what} ${show(value)} is ${length} characters long`, `use 1 to 64 characters, e.g. ${show(example)}`);
+      // Characters, not UTF-16 units; a long string is too long either way (spread only a short one).
+      const length = value.length > 128 ? value.length : [...value].length;
+      if (length < 1 || length > 64) return issue(`${what} ${show(value)} is ${length > 128 ? 'longer than 128' : length} characters long`, `use 1 to 64 characters, e.g. ${show(example)}`);
       const bad = /[/+#{}\s\p{Cc}]/u.exec(value);
       if (bad) return issue(`${what} ${show(value)} contains ${show(bad[0])}`, `it becomes one MQTT topic level: no / + # { } spaces or control characters, e.g. ${show(example)}`);
       if (value.startsWith('$')) return issue(`${what} ${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker');
@@ -285,7 +286,8 @@ const calibration: ConfigFormat = {
     const names = Object.keys(CALIBRATION_WORDS);
     const problems: FormatIssue[] = [];
     for (const [name, word] of Object.entries(value)) {
-      const kind = CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS];
+      // Own keys only: "toString" or "constructor" must not find Object.prototype's.
+      const kind = Object.hasOwn(CALIBRATION_WORDS, name) ? CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS] : undefined;
       if (!kind) {
         const guess = closest(name, names);
         problems.push(...issue(`unknown calibration word '${showKey(name)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'words are dig_T1–dig_T3, dig_P1–dig_P9, dig_H1–dig_H6', keyPath('', name)));
@@ -311,7 +313,7 @@ const rawAdc: ConfigFormat = {
     if (!isObject(value)) return issue(`${show(value)} is not raw ADC values`, 'e.g. { "adcT": 519888, "adcP": 415148 }, or null');
     const problems: FormatIssue[] = [];
     for (const [key, word] of Object.entries(value)) {
-      const max = RAW_LIMITS[key as keyof typeof RAW_LIMITS];
+      const max = Object.hasOwn(RAW_LIMITS, key) ? RAW_LIMITS[key as keyof typeof RAW_LIMITS] : undefined;
       if (max === undefined) {
         const guess = closest(key, Object.keys(RAW_LIMITS));
         problems.push(...issue(`unknown key '${showKey(key)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'raw values are adcT, adcP and adcH', keyPath('', key)));
@@ -320,19 +322,26 @@ const rawAdc: ConfigFormat = {
       }
     }
     for (const key of ['adcT', 'adcP'] as const) {
-      if (!(key in value)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
+      if (!Object.hasOwn(value, key)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
     }
     return problems;
   },
 };
 
 /** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
-function text(what: string, hint: string): ConfigFormat {
+function text(what: string, hint: string, maxBytes = 65535): ConfigFormat {
   return {
     allowed: 'string; "" = not set',
-    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) ? ok : issue(`not a valid ${what} (a string without control characters)`, hint)),
+    check(value) {
+      if (typeof value !== 'string' || /\p{Cc}/u.test(value)) return issue(`not a valid ${what} (a string without control characters)`, hint);
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes > maxBytes ? issue(`the ${what} is ${bytes} bytes long`, `at most ${maxBytes} bytes; ${hint}`) : ok;
+    },
   };
 }
+
+/** Linux's PATH_MAX (limits.h): a longer path fails with ENAMETOOLONG when it is used. */
+const PATH_MAX = 4096;
 
 function jsonArray(what: string): ConfigFormat {
   return {
@@ -496,7 +505,9 @@ export const FORMATS = {
   },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
-    check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),
+    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) && Buffer.byteLength(value, 'utf8') < PATH_MAX
+      ? ok
+      : issue(`${show(value)} is not a directory path`, `a path without control characters, shorter than ${PATH_MAX} bytes: e.g. "/var/lib/edge-agent/queue", or "" for the default`)),
   },
   'queue-sync': oneOf('sync policy', ['always', 'interval']),
   'sync-interval-ms': integer('sync interval', 10, 60000, 'milliseconds between fdatasync calls, e.g. 1000'),
@@ -520,7 +531,7 @@ export const FORMATS = {
   'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
   'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
   secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
-  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none'),
+  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none', PATH_MAX - 1),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

@@ -130,6 +130,25 @@ interface Frame {
   keys: Set<string> | null;
 }
 
+/**
+ * What no string in a configuration may be, whether from the file or the environment: longer than
+ * any setting takes, holding U+0000, or holding half a surrogate pair (no UTF-8 form).
+ */
+export function stringProblem(value: string, what: 'key' | 'value' = 'value'): { message: string; hint: string } | null {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: only a long string can be too long.
+  const bytes = value.length > MAX_STRING_BYTES / 3 ? Buffer.byteLength(value, 'utf8') : 0;
+  if (what === 'value' && bytes > MAX_STRING_BYTES) {
+    return { message: `a string of ${bytes} bytes`, hint: `no setting takes more than ${MAX_STRING_BYTES} bytes (the longest MQTT string, MQTT 3.1.1 §1.5.3)` };
+  }
+  if (value.includes('\u0000')) {
+    return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics and names (MQTT 3.1.1 §1.5.3) and a file path cannot hold it: remove the \\u0000' };
+  }
+  if (LONE_SURROGATE.test(value)) {
+    return { message: `the ${what} contains an unpaired surrogate (\\ud800–\\udfff)`, hint: 'half a UTF-16 pair is no character and has no UTF-8 form: write the character itself, or both halves' };
+  }
+  return null;
+}
+
 /** The message of a key given twice (the loader still checks the value JSON.parse keeps). */
 export const DUPLICATE_KEY = 'given twice in the same object';
 
@@ -199,17 +218,8 @@ export function scanJson(text: string, options: { maxDepth?: number; at?: readon
   };
   /** What JSON.parse accepts in a string but no setting can use. */
   const checkString = (token: { start: number; end: number; escaped: boolean }, path: string, what: 'key' | 'value'): void => {
-    const value = decode(token);
-    const where = path || '(top level)';
-    // A UTF-16 unit is at most 3 bytes of UTF-8: only a long string can be too long.
-    const bytes = value.length > MAX_STRING_BYTES / 3 ? Buffer.byteLength(value, 'utf8') : 0;
-    if (what === 'value' && bytes > MAX_STRING_BYTES) {
-      result.problems.push({ path: where, message: `a string of ${bytes} bytes`, hint: `no setting takes more than ${MAX_STRING_BYTES} bytes (the longest MQTT string, MQTT 3.1.1 §1.5.3)` });
-    } else if (value.includes('\u0000')) {
-      result.problems.push({ path: where, message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics and names (MQTT 3.1.1 §1.5.3) and a file path cannot hold it: remove the \\u0000' });
-    } else if (LONE_SURROGATE.test(value)) {
-      result.problems.push({ path: where, message: `the ${what} contains an unpaired surrogate (\\ud800–\\udfff)`, hint: 'half a UTF-16 pair is no character and has no UTF-8 form: write the character itself, or both halves' });
-    }
+    const problem = stringProblem(decode(token), what);
+    if (problem) result.problems.push({ path: path || '(top level)', ...problem });
   };
   const fail = (expected?: string): JsonScan => {
     result.syntaxErrorAt = Math.min(i, n);

@@ -15,7 +15,7 @@ import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { closest, FORMATS, redactUrl, registerFormats, show } from './formats.js';
-import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile } from './json-source.js';
+import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
 import { renderTopic } from '../topic.js';
 import {
@@ -189,7 +189,9 @@ interface SubscriberMode {
 
 /** outputs, inputs and rules: each entry checked, topics resolved for the device, then the checks across them. */
 function loadSubscriberMode(store: Store, origin: (rel: string) => string | undefined, problems: Problems): SubscriberMode {
-  const deviceId = String(store.get('deviceId'));
+  // Only a valid device id is filled into topics (its own problem is reported otherwise).
+  const id = store.get('deviceId');
+  const deviceId = typeof id === 'string' && FORMATS['device-id'].check(id).length === 0 ? id : '';
   const list = (key: string): unknown[] | null => {
     const value = store.get(key);
     return Array.isArray(value) ? value : null;
@@ -254,23 +256,30 @@ function readSource(input: LoadConfigInput): { raw: unknown; problems: Problems;
 const JSON_FORMATS: ReadonlySet<string> = new Set(['sensor-list', 'subscription-list', 'output-list', 'input-list', 'rule-list']);
 
 /**
- * The JSON-valued environment variables are untrusted text too: each is scanned as a file is
- * before convict parses and deep-copies it; one that fails is reported and left out.
+ * Environment variables are untrusted text too: each is held to the file's string checks, and the
+ * JSON-valued ones are scanned as a file is before convict parses and deep-copies them. A variable
+ * that fails is reported (with its name) and left out.
  */
-function checkJsonEnv(env: Record<string, string>, problems: Problems): void {
+function checkEnv(env: Record<string, string>, problems: Problems): void {
   for (const [path, leaf] of leaves(AGENT_SCHEMA)) {
     const name = leaf.env;
-    if (name === undefined || !JSON_FORMATS.has(leaf.format) || env[name] === undefined) continue;
+    if (name === undefined || env[name] === undefined) continue;
     const text = env[name];
-    const parsed = Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES
-      ? { problems: [{ path, message: `larger than ${MAX_CONFIG_BYTES / 2 ** 20} MiB`, hint: 'a configuration is a few KiB' }] }
-      : parseConfigText(text, path);
-    if (parsed.problems.length === 0) continue;
-    for (const p of parsed.problems) {
-      // Paths inside the value are relative to it: `[0]` is `sensors[0]`; the file-level ones name the key.
-      const at = p.path === path || p.path.startsWith(`${path}:`) ? path : p.path.startsWith('[') ? `${path}${p.path}` : `${path}.${p.path}`;
-      problems.push({ path: at, message: `from ${name}: ${p.message}`, hint: p.hint });
+    const found: Problems = [];
+    if (!JSON_FORMATS.has(leaf.format)) {
+      const plain = stringProblem(text);
+      if (plain) found.push({ path, ...plain });
+    } else if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+      found.push({ path, message: `larger than ${MAX_CONFIG_BYTES / 2 ** 20} MiB`, hint: 'a configuration is a few KiB' });
+    } else {
+      for (const p of parseConfigText(text, path).problems) {
+        // Paths inside the value are relative to it: `[0]` is `sensors[0]`; the text-level ones name the key.
+        const inner = p.path === path || p.path.startsWith(`${path}:`) || p.path === '(top level)' ? path : p.path.startsWith('[') ? `${path}${p.path}` : `${path}.${p.path}`;
+        found.push({ ...p, path: inner });
+      }
     }
+    if (found.length === 0) continue;
+    problems.push(...found.map((p) => ({ ...p, message: `from ${name}: ${p.message}` })));
     delete env[name];
   }
 }
@@ -315,28 +324,31 @@ const tidy = (p: ConfigProblem): ConfigProblem => ({ path: printable(p.path, 200
 
 /** Everything loadConfig does, returning the problems instead of throwing. */
 export function checkConfig(input: LoadConfigInput): ConfigCheck {
+  const found: Problems = [];
   let check: ConfigCheck;
   try {
-    check = checkUnguarded(input);
+    check = checkUnguarded(input, found);
   } catch {
+    // What was found before the failure is still true; the failure itself is named last.
     const source = input.file ?? (input.text !== undefined ? '<text>' : '<defaults>');
-    check = { config: null, problems: [couldNotValidate(source)], source };
+    check = { config: null, problems: [...found, couldNotValidate(source)], source };
   }
   return { ...check, problems: check.problems.map(tidy) };
 }
 
-function checkUnguarded(input: LoadConfigInput): ConfigCheck {
+/** checkConfig without the last guard; `problems` is filled as they are found. */
+function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck {
   registerFormats();
   const read = readSource(input);
   const { raw, source } = read;
   if (raw === undefined) return { config: null, problems: read.problems, source };
   // A key the scan found wrong (1e309, a NUL, a string too long) is reported once: by the scan.
-  const problems: Problems = [...read.problems];
+  problems.push(...read.problems);
   const covered = read.problems.filter((p) => p.message !== DUPLICATE_KEY).map((p) => p.path);
 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.env ?? {})) if (value !== undefined) env[name] = value;
-  checkJsonEnv(env, problems);
+  checkEnv(env, problems);
   const early = problems.length;
   covered.push(...problems.slice(read.problems.length).map((p) => p.path.replace(/[.[].*$/, '')));
   const values: Array<[string, unknown]> = [];

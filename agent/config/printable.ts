@@ -26,9 +26,9 @@ export function show(value: unknown): string {
   if (typeof value === 'number' && !Number.isFinite(value)) text = String(value); // JSON would say null
   else {
     try {
-      text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
+      text = value === undefined ? 'nothing' : (JSON.stringify(value) ?? typeof value);
     } catch {
-      text = String(value);
+      text = typeof value; // JSON.stringify throws only on cycles and BigInt: no config value has either
     }
   }
   return printable(text.length > 60 ? `${text.slice(0, 57)}...` : text, 80);
