@@ -180,6 +180,22 @@ describe('hostile configuration files: sizes, keys and the text around them', ()
     assert.match(problemAt(problems, 'mqtt.passwordFile').message, /70000 bytes/);
   });
 
+  it('a topic that outgrows MQTT\'s 65535 bytes once its placeholders are filled in is refused at its key', () => {
+    const deviceId = 'd'.repeat(64);
+    const template = '{deviceId}/'.repeat(1100); // 12,100 bytes written, 71,500 filled in
+    const problems = problemsOf({ text: JSON.stringify({ deviceId, sensors: [{ name: 's'.repeat(64), measurements: { altitude: { topic: `${template}{measurement}` }, pressure: { topic: 'p/{sensor}'.repeat(1100) } } }], mqtt: { statusTopic: template }, health: { topic: template } }) });
+    for (const path of ['mqtt.statusTopic', 'health.topic', 'sensors[0].measurements.altitude.topic', 'sensors[0].measurements.pressure.topic']) {
+      assert.match(problemAt(problems, path).message, /bytes long once its placeholders are filled in/, path);
+    }
+    const io = example('udoo-neo');
+    io.deviceId = deviceId;
+    io.outputs[0].name = 'o'.repeat(64);
+    io.outputs[0].stateTopic = '{name}/'.repeat(1100);
+    assert.match(problemAt(problemsOf({ text: JSON.stringify(io) }), 'outputs[0].stateTopic').message, /once its placeholders are filled in/);
+    // Home Assistant's discovery topics are the prefix and about 1 KiB of ids
+    assert.match(problemAt(problemsOf({ text: JSON.stringify(publisher({ homeassistant: { enabled: true, prefix: 'h'.repeat(65000) } })) }), 'homeassistant.prefix').message, /65000 bytes/);
+  });
+
   it('a key given twice in one object is named, not silently overridden', () => {
     const problems = problemsOf({ text: '{"deviceId":"d1","sensors":[{"name":"s1","intervalMs":100,"intervalMs":5000}],"deviceId":"d2"}' });
     assert.match(problemAt(problems, 'deviceId').message, /given twice/);

@@ -144,6 +144,13 @@ export function topicTextIssue(value: string, what: string): { message: string; 
   return null;
 }
 
+/** MQTT 3.1.1 §1.5.3 and §4.7.3: a topic is at most 65535 bytes of UTF-8, placeholders filled in. */
+export function topicLengthProblem(topic: string, path: string): { path: string; message: string; hint: string } | null {
+  const bytes = Buffer.byteLength(topic, 'utf8');
+  if (bytes <= 65535) return null;
+  return { path, message: `the topic is ${bytes} bytes long once its placeholders are filled in`, hint: 'MQTT topics are at most 65535 bytes of UTF-8 (MQTT 3.1.1 §4.7.3): shorten the template' };
+}
+
 function topicBasics(value: unknown, what: string): FormatIssue[] {
   if (typeof value !== 'string') return issue(`${show(value)} is not a ${what}`, 'give a string such as "sensors/{deviceId}/{measurement}"');
   const problem = topicTextIssue(value, what);
@@ -498,10 +505,16 @@ export const FORMATS = {
   },
   'discovery-prefix': {
     allowed: 'one or more topic levels without wildcards, e.g. "homeassistant"',
-    check: (value) =>
-      typeof value === 'string' && /^[^#+\u0000]+$/.test(value) && !value.startsWith('/') && !value.endsWith('/')
-        ? ok
-        : issue(`${show(value)} is not a discovery prefix`, 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default'),
+    check(value) {
+      const hint = 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default';
+      if (typeof value !== 'string' || !/^[^#+]+$/.test(value) || value.startsWith('/') || value.endsWith('/')) return issue(`${show(value)} is not a discovery prefix`, hint);
+      const text = topicTextIssue(value, 'discovery prefix');
+      if (text) return issue(text.message, text.hint);
+      // A discovery topic is {prefix}/{component}/{object id}/config: ids from names of at most
+      // 64 characters take under 1 KiB, the rest of MQTT's 65535 bytes is the prefix's.
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes > 65535 - 1024 ? issue(`the discovery prefix is ${bytes} bytes long`, `at most ${65535 - 1024} bytes, so the discovery topics fit MQTT's 65535; ${hint}`) : ok;
+    },
   },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',

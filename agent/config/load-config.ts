@@ -14,7 +14,7 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, FORMATS, redactUrl, registerFormats, show } from './formats.js';
+import { closest, FORMATS, redactUrl, registerFormats, show, topicLengthProblem } from './formats.js';
 import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
 import { renderTopic } from '../topic.js';
@@ -282,13 +282,6 @@ function checkEnv(env: Record<string, string>, problems: Problems): void {
     problems.push(...found.map((p) => ({ ...p, message: `from ${name}: ${p.message}` })));
     delete env[name];
   }
-}
-
-/** MQTT 3.1.1 §1.5.3 and §4.7.3: a topic is at most 65535 bytes of UTF-8, placeholders filled in. */
-export function topicLengthProblem(topic: string, path: string): ConfigProblem | null {
-  const bytes = Buffer.byteLength(topic, 'utf8');
-  if (bytes <= 65535) return null;
-  return { path, message: `the topic is ${bytes} bytes long once its placeholders are filled in`, hint: 'MQTT topics are at most 65535 bytes of UTF-8 (MQTT 3.1.1 §4.7.3): shorten the template' };
 }
 
 /** The device's own topics, filled in, fit MQTT's limit. */
