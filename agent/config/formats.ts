@@ -135,12 +135,12 @@ const CONTROL = /[\u0001-\u001f\u007f-\u009f]/;
  */
 export function topicTextIssue(value: string, what: string): { message: string; hint: string } | null {
   if (value === '') return { message: `the ${what} is empty`, hint: 'MQTT topics have at least one character' };
-  if (value.includes('\u0000')) return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics (MQTT 3.1.1 §1.5.3)' };
+  if (value.includes('\u0000')) return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics: MQTT 3.1.1 §1.5.3' };
   const control = CONTROL.exec(value);
-  if (control) return { message: `the ${what} contains the control character ${show(control[0])}`, hint: 'MQTT says topics should not hold control characters and a broker may drop the connection for them (MQTT 3.1.1 §1.5.3)' };
-  if (LONE_SURROGATE.test(value)) return { message: `the ${what} contains an unpaired surrogate (not valid UTF-8)`, hint: 'remove the broken character: topics are UTF-8 (MQTT 3.1.1 §1.5.3)' };
+  if (control) return { message: `the ${what} contains the control character ${show(control[0])}`, hint: 'MQTT says topics should not hold control characters and a broker may drop the connection for them: MQTT 3.1.1 §1.5.3' };
+  if (LONE_SURROGATE.test(value)) return { message: `the ${what} contains an unpaired surrogate (not valid UTF-8)`, hint: 'remove the broken character: topics are UTF-8, MQTT 3.1.1 §1.5.3' };
   const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > 65535) return { message: `the ${what} is ${bytes} bytes long`, hint: 'MQTT topics are at most 65535 bytes of UTF-8 (MQTT 3.1.1 §4.7.3)' };
+  if (bytes > 65535) return { message: `the ${what} is ${bytes} bytes long`, hint: 'MQTT topics are at most 65535 bytes of UTF-8: MQTT 3.1.1 §4.7.3' };
   return null;
 }
 
@@ -232,8 +232,8 @@ const mqttUrl: ConfigFormat = {
     // written out, each label at most 63. The URL parser accepts any length; a resolver does not.
     const host = url.hostname;
     const label = host.startsWith('[') ? undefined : host.split('.').find((l) => l.length > 63);
-    if (host.length > 253) return issue(`${show(redactUrl(value))}: the host name is ${host.length} characters long`, 'a host name is at most 253 characters (RFC 1035 §2.3.4); check the URL');
-    if (label !== undefined) return issue(`${show(redactUrl(value))}: the host name has a label of ${label.length} characters`, 'each dot-separated part of a host name is at most 63 characters (RFC 1035 §2.3.4); check the URL');
+    if (host.length > 253) return issue(`${show(redactUrl(value))}: the host name is ${host.length} characters long`, 'a host name is at most 253 characters, RFC 1035 §2.3.4: check the URL');
+    if (label !== undefined) return issue(`${show(redactUrl(value))}: the host name has a label of ${label.length} characters`, 'each dot-separated part of a host name is at most 63 characters, RFC 1035 §2.3.4: check the URL');
     if (value.length > MAX_URL_LENGTH) return issue(`the URL is ${value.length} characters long`, `a broker URL is a scheme, host, port and perhaps a path: at most ${MAX_URL_LENGTH} characters here`);
     return ok;
   },

@@ -138,10 +138,10 @@ export function stringProblem(value: string, what: 'key' | 'value' = 'value'): {
   // A UTF-16 unit is at most 3 bytes of UTF-8: only a long string can be too long.
   const bytes = value.length > MAX_STRING_BYTES / 3 ? Buffer.byteLength(value, 'utf8') : 0;
   if (what === 'value' && bytes > MAX_STRING_BYTES) {
-    return { message: `a string of ${bytes} bytes`, hint: `no setting takes more than ${MAX_STRING_BYTES} bytes (the longest MQTT string, MQTT 3.1.1 §1.5.3)` };
+    return { message: `a string of ${bytes} bytes`, hint: `no setting takes more than ${MAX_STRING_BYTES} bytes, the longest string MQTT has: MQTT 3.1.1 §1.5.3` };
   }
   if (value.includes('\u0000')) {
-    return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics and names (MQTT 3.1.1 §1.5.3) and a file path cannot hold it: remove the \\u0000' };
+    return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics and names, MQTT 3.1.1 §1.5.3, and a file path cannot hold it: remove the \\u0000' };
   }
   if (LONE_SURROGATE.test(value)) {
     return { message: `the ${what} contains an unpaired surrogate (\\ud800–\\udfff)`, hint: 'half a UTF-16 pair is no character and has no UTF-8 form: write the character itself, or both halves' };
