@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
-import { checkConfig, loadConfig, type LoadConfigInput } from '../agent/config/load-config.js';
+import { FORMATS } from '../agent/config/formats.js';
+import { checkConfig, couldNotValidate, loadConfig, type LoadConfigInput } from '../agent/config/load-config.js';
+import { CROSS_FIELD_RULES } from '../agent/config/schema.js';
 import { ENGINE_TEXT } from './helpers/engine-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edge-agent-hostile-'));
@@ -232,6 +234,27 @@ describe('hostile configuration files: sizes, keys and the text around them', ()
     assert.match(problemAt(words, 'sensors[0].simulation.calibration.toString').message, /unknown calibration word 'toString'/);
     assert.match(problemAt(words, 'sensors[0].simulation.raw.constructor').message, /unknown key 'constructor'/);
     assert.match(problemAt(words, 'sensors[0].measurements.altitude.filters[0].type').message, /"hasOwnProperty" is not a filter type/);
+  });
+
+  it('a check that throws (a bug) still ends as a ConfigError: the key it was checking, no engine text', () => {
+    const keepalive = FORMATS['keepalive-s'];
+    const original = keepalive.check;
+    const failing = { doc: 'a rule with a bug', check: (): never => { throw new TypeError("Cannot read properties of undefined (reading 'pins')"); } };
+    keepalive.check = (): never => {
+      throw new RangeError('Maximum call stack size exceeded');
+    };
+    CROSS_FIELD_RULES.push(failing);
+    try {
+      const problems = problemsOf({ text: JSON.stringify(publisher({ board: 'rasberry-pi' })), file: 'bug.json' });
+      const generic = couldNotValidate('').message;
+      assert.equal(problemAt(problems, 'mqtt.keepaliveS').message, generic);
+      assert.ok(problems.some((p) => p.path === 'bug.json' && p.message === generic), 'the rule across keys names the file');
+      assert.match(problemAt(problems, 'board').message, /not a known board/, 'the other problems are still listed');
+    } finally {
+      keepalive.check = original;
+      CROSS_FIELD_RULES.splice(CROSS_FIELD_RULES.indexOf(failing), 1);
+    }
+    assert.equal(loadConfig({ text: JSON.stringify(publisher()), env: {} }).mqtt.keepaliveS, 60, 'restored');
   });
 
   it('a valid config stays valid: every example loads unchanged', () => {

@@ -18,7 +18,7 @@ import { keyPath, printable } from './printable.js';
 
 /** The examples are about 1 KiB; a board with hundreds of rules stays far below this. */
 export const MAX_CONFIG_BYTES = 2 ** 20;
-/** The deepest a valid configuration goes is 6 (sensors[].measurements.altitude.filters[]). */
+/** The deepest a valid configuration goes is 7 containers: {sensors: [{measurements: {altitude: {filters: [{…}]}}}]}. */
 export const MAX_DEPTH = 32;
 /**
  * No setting takes a longer string: MQTT strings (topics, client id, user name) are at most 65535
@@ -382,7 +382,7 @@ export function parseConfigText(text: string, source: string): { value: unknown;
       problems: [{
         path: scan.tooDeep.path === '…' ? source : scan.tooDeep.path,
         message: `nested deeper than ${MAX_DEPTH} levels (at line ${line}, column ${column})`,
-        hint: 'no setting is nested more than 6 levels deep: this is not a configuration',
+        hint: 'no setting is nested more than 7 levels deep: this is not a configuration',
       }],
     };
   }

@@ -117,8 +117,11 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
       clean = false;
       continue;
     }
-    const issues = guarded(join(display, rel), problems, [], () => FORMATS[leaf.format].check(value));
-    if (issues.length > 0) clean = false;
+    const issues = guarded(join(display, rel), problems, null, () => FORMATS[leaf.format].check(value));
+    if (issues === null) {
+      clean = false; // the check failed: the value is not known to be good
+      continue;
+    }
     for (const issue of issues) {
       const path = join(display, issue.key ? `${rel}${issue.key.startsWith('[') ? '' : '.'}${issue.key}` : rel);
       problems.push({ path, message: prefix + issue.message, hint: issue.hint });
