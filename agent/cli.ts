@@ -12,7 +12,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 // long-lived one, then holds no code it never calls (README Performance: RSS).
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
-import { ConfigError } from './config/config-error.js';
+import { ConfigError, formatProblem } from './config/config-error.js';
 import { EXIT_QUEUE_DIR, QueueDirError } from './queue/queue-errors.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
@@ -303,22 +303,38 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command '${command}'\n\n${mainHelp()}`);
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return EXIT.config;
-    }
     if (error instanceof UsageError) {
       process.stderr.write(`edge-agent: ${error.message}\n`);
       return EXIT.usage;
     }
-    if (error instanceof QueueDirError) {
-      process.stderr.write(`edge-agent: ${error.message}\n  hint: ${error.hint}\n`);
-      return error.exitCode;
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`edge-agent: ${message}\n`);
-    return isUnavailable(error) ? EXIT.unavailable : EXIT.failure;
+    return reportFatal(error);
   }
+}
+
+/**
+ * Why the command stops, through the logger at error level: under systemd every line then carries
+ * `<3>`, so `journalctl -p warning` shows why the service failed (plain stderr is journaled at
+ * info), and on a terminal it reads as the log lines before it. One line per problem.
+ */
+function reportFatal(error: unknown): number {
+  const log = loggerFor('info');
+  if (error instanceof ConfigError) {
+    const config = log.child('config');
+    config.error(error.message.split('\n')[0]!);
+    for (const problem of error.problems) config.error(formatProblem(problem));
+    return EXIT.config;
+  }
+  if (error instanceof QueueDirError) {
+    log.child('queue').error(error.message, { hint: error.hint });
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  if (isUnavailable(error)) {
+    log.child('hardware').error(message);
+    return EXIT.unavailable;
+  }
+  log.error(message);
+  return EXIT.failure;
 }
 
 /** Missing hardware (no /dev/i2c-N, addon not built): a restart later may find it. */

@@ -12,6 +12,7 @@
  * Time is the monotonic clock's, passed in, so every stage is tested with the manual clock.
  */
 import { closest } from './config/closest.js';
+import { keyPath, show } from './config/printable.js';
 import { round } from './units.js';
 
 export type FilterSpec =
@@ -168,25 +169,25 @@ export function checkFilters(value: unknown): FilterIssue[] {
   value.forEach((entry: unknown, i) => {
     const at = `[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      issues.push({ key: at, message: `${JSON.stringify(entry)} is not a filter object`, hint: `e.g. ${EXAMPLES.median}` });
+      issues.push({ key: at, message: `${show(entry)} is not a filter object`, hint: `e.g. ${EXAMPLES.median}` });
       return;
     }
     const f = entry as Record<string, unknown>;
     const type = f.type;
-    if (typeof type !== 'string' || !(type in NUMBER_KEYS)) {
+    if (typeof type !== 'string' || !Object.hasOwn(NUMBER_KEYS, type)) {
       const guess = typeof type === 'string' ? closest(type, FILTER_TYPES) : undefined;
-      issues.push({ key: `${at}.type`, message: `${JSON.stringify(type)} is not a filter type`, hint: `${guess ? `did you mean "${guess}"? ` : ''}one of ${FILTER_TYPES.join(', ')}` });
+      issues.push({ key: `${at}.type`, message: `${show(type)} is not a filter type`, hint: `${guess ? `did you mean "${guess}"? ` : ''}one of ${FILTER_TYPES.join(', ')}` });
       return;
     }
     const t = type as FilterType;
     const allowed = NUMBER_KEYS[t];
     for (const key of Object.keys(f)) {
-      if (key !== 'type' && !allowed.includes(key)) issues.push({ key: `${at}.${key}`, message: `unknown key for a ${t} filter`, hint: `a ${t} filter takes ${allowed.join(', ')}: ${EXAMPLES[t]}` });
+      if (key !== 'type' && !allowed.includes(key)) issues.push({ key: keyPath(at, key), message: `unknown key for a ${t} filter`, hint: `a ${t} filter takes ${allowed.join(', ')}: ${EXAMPLES[t]}` });
     }
     const need = (key: string, ok: (n: number) => boolean, what: string, optional = false): void => {
       const v = f[key];
       if (v === undefined && optional) return;
-      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) issues.push({ key: `${at}.${key}`, message: `${JSON.stringify(v)} is not ${what}`, hint: EXAMPLES[t] });
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) issues.push({ key: `${at}.${key}`, message: `${show(v)} is not ${what}`, hint: EXAMPLES[t] });
     };
     switch (t) {
       case 'offset':
@@ -214,7 +215,7 @@ export function checkFilters(value: unknown): FilterIssue[] {
         break;
       case 'delta':
         need('min', (n) => n >= 0, 'a number ≥ 0 (in the published unit, or % with "percent": true)');
-        if (f.percent !== undefined && typeof f.percent !== 'boolean') issues.push({ key: `${at}.percent`, message: `${JSON.stringify(f.percent)} is not true or false`, hint: EXAMPLES.delta });
+        if (f.percent !== undefined && typeof f.percent !== 'boolean') issues.push({ key: `${at}.percent`, message: `${show(f.percent)} is not true or false`, hint: EXAMPLES.delta });
         break;
       case 'throttle':
       case 'heartbeat':

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'edge-agent-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+/** A config file in this test's own directory (removed after the run). */
+const configFile = (name: string, config: unknown): string => {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+};
 
 interface Line {
   sensor: string;
@@ -69,6 +78,40 @@ describe('edge-agent CLI', () => {
     const file = writeTempConfig({ board: 'generic', role: 'publisher', deviceId: 'x', sensors: [] });
     const result = runCli(['run', '--config', file]);
     assert.equal(result.status, 78);
+  });
+
+  it('under systemd the reasons for exit 78 and 69 are logged at error priority (<3>), one line each', () => {
+    const journal = { JOURNAL_STREAM: '8:12345' };
+    const bad = configFile('agent.json', { board: 'raspberry-pie', deviceId: 'drone01', sensors: [{ name: 'a', adress: 1 }] });
+    for (const command of [['run', '--config', bad], ['check-config', bad]]) {
+      const result = runCli(command, journal);
+      assert.equal(result.status, 78, result.stderr);
+      const lines = result.stderr.split('\n').filter(Boolean);
+      for (const line of lines) assert.match(line, /^<3>ERROR \[config\] /, line);
+      assert.match(lines[0]!, /^<3>ERROR \[config\] invalid configuration in .*agent\.json \(2 problems\):$/);
+      assert.ok(lines.some((l) => /^<3>ERROR \[config\] board: "raspberry-pie" is not a known board \(did you mean "raspberry-pi"\?/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /^<3>ERROR \[config\] sensors\[0\]\.adress: unknown key 'adress'/.test(l)), lines.join('\n'));
+      assert.equal(lines.length, 3);
+    }
+    // 69: a bus that is not there (this machine has no /dev/i2c-1023), from read and from run
+    const noBus = configFile('no-bus.json', { board: 'generic', deviceId: 'hw1', i2c: { bus: 1023, simulated: false }, sensors: [{ name: 's1' }] });
+    for (const command of [['read', '--config', noBus], ['run', '--config', noBus, '--broker', 'mqtt://127.0.0.1:1']]) {
+      const result = runCli(command, journal);
+      assert.equal(result.status, 69, result.stderr);
+      const reason = result.stderr.split('\n').filter((l) => l.includes('/dev/i2c-1023'));
+      assert.ok(reason.length > 0, result.stderr);
+      assert.ok(reason.some((l) => /^<3>ERROR \[hardware\] .*\/dev\/i2c-1023/.test(l)), result.stderr);
+      for (const line of result.stderr.split('\n').filter(Boolean)) assert.match(line, /^<[3-7]>/, 'no line without a priority');
+    }
+  });
+
+  it('on a terminal the same reasons are plain log lines: time, ERROR, the problem', () => {
+    const bad = configFile('terminal.json', { board: 'raspberry-pie', deviceId: 'drone01', sensors: [{ name: 'a' }] });
+    const result = runCli(['check-config', bad], { JOURNAL_STREAM: '' });
+    assert.equal(result.status, 78);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ERROR \[config\] /, line);
+    assert.match(lines[1]!, /ERROR \[config\] board: "raspberry-pie" is not a known board \(did you mean "raspberry-pi"\? allowed: /);
   });
 
   it('check-config accepts every example', () => {

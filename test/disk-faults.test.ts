@@ -121,7 +121,7 @@ describe('a queue directory that cannot be used', () => {
     assert.equal(result.status, 73, `exit status 73 (EX_CANTCREAT):\n${result.stderr}`);
     assert.match(result.stderr, new RegExp(`queue\\.dir ${queueDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'names queue.dir and its path');
     assert.match(result.stderr, cause);
-    assert.match(result.stderr, /hint: /);
+    assert.match(result.stderr, /ERROR \[queue\] .* hint=/);
     assert.doesNotMatch(result.stderr, /\n\s+at |ENOENT: no such file|EROFS: read-only file system, /, 'the project\'s words, not a stack trace');
   };
 

@@ -6,7 +6,8 @@
  */
 import { renderTemplate, TEMPLATE_VARS, unknownPlaceholders } from '../template.js';
 import type { ConfigProblem } from './config-error.js';
-import { closest, show } from './formats.js';
+import { closest, show, topicTextIssue } from './formats.js';
+import { keyPath, printable, showKey } from './printable.js';
 import type { ActionConfig, OutputAction } from './subscriber-types.js';
 import type { Qos } from './types.js';
 
@@ -41,7 +42,7 @@ export function parseActions(raw: unknown, at: string, ctx: ActionContext, probl
 function templateIssues(text: string, path: string, problems: ConfigProblem[]): void {
   for (const name of unknownPlaceholders(text)) {
     const guess = closest(name, TEMPLATE_VARS);
-    problems.push({ path, message: `unknown placeholder {${name}}`, hint: `${guess ? `did you mean {${guess}}? ` : ''}known: ${TEMPLATE_VARS.map((v) => `{${v}}`).join(', ')}` });
+    problems.push({ path, message: `unknown placeholder {${printable(name, 40)}}`, hint: `${guess ? `did you mean {${guess}}? ` : ''}known: ${TEMPLATE_VARS.map((v) => `{${v}}`).join(', ')}` });
   }
 }
 
@@ -66,7 +67,7 @@ function parseAction(raw: unknown, at: string, ctx: ActionContext, problems: Con
   for (const key of Object.keys(raw)) {
     if (KEYS[kind].includes(key)) continue;
     const guess = closest(key, KEYS[kind]);
-    problems.push({ path: `${at}.${key}`, message: `unknown key '${key}' for a ${kind} action${guess ? ` — did you mean '${guess}'?` : ''}`, hint: `keys of a ${kind} action: ${KEYS[kind].join(', ')}` });
+    problems.push({ path: keyPath(at, key), message: `unknown key '${showKey(key)}' for a ${kind} action${guess ? ` — did you mean '${guess}'?` : ''}`, hint: `keys of a ${kind} action: ${KEYS[kind].join(', ')}` });
   }
   const text = (key: string, fallback: string | null, max: number): string => {
     const value = raw[key] ?? fallback;
@@ -79,7 +80,7 @@ function parseAction(raw: unknown, at: string, ctx: ActionContext, problems: Con
     const output = text('output', null, 64);
     if (output && ctx.outputs && !ctx.outputs.has(output)) {
       const guess = closest(output, [...ctx.outputs]);
-      problems.push({ path: `${at}.output`, message: `unknown output '${output}'${guess ? ` — did you mean '${guess}'?` : ''}`, hint: ctx.outputs.size > 0 ? `configured outputs: ${[...ctx.outputs].join(', ')}` : 'add it to "outputs" first' });
+      problems.push({ path: `${at}.output`, message: `unknown output '${showKey(output)}'${guess ? ` — did you mean '${guess}'?` : ''}`, hint: ctx.outputs.size > 0 ? `configured outputs: ${[...ctx.outputs].join(', ')}` : 'add it to "outputs" first' });
     }
     const state = raw.state;
     if (!(STATES as readonly unknown[]).includes(state)) {
@@ -104,8 +105,13 @@ function parseAction(raw: unknown, at: string, ctx: ActionContext, problems: Con
 
   const topicTemplate = text('topic', null, 1000);
   const topicUnknown = unknownPlaceholders(topicTemplate, ['deviceId', 'rule']);
-  if (topicUnknown.length > 0) {
-    problems.push({ path: `${at}.topic`, message: `placeholder {${topicUnknown[0]}} cannot be used in a topic`, hint: 'a topic may use {deviceId} and {rule} only: content from the network never chooses where the agent publishes' });
+  // At most 1000 characters with {deviceId} and {rule} (64 characters each) filled in: always
+  // under MQTT's 65535 bytes, so only the characters need checking here.
+  const topicIssue = topicTemplate === '' ? null : topicTextIssue(topicTemplate, 'topic');
+  if (topicIssue) {
+    problems.push({ path: `${at}.topic`, ...topicIssue });
+  } else if (topicUnknown.length > 0) {
+    problems.push({ path: `${at}.topic`, message: `placeholder {${printable(topicUnknown[0]!, 40)}} cannot be used in a topic`, hint: 'a topic may use {deviceId} and {rule} only: content from the network never chooses where the agent publishes' });
   } else if (/[+#]/.test(topicTemplate) || topicTemplate.startsWith('$')) {
     problems.push({ path: `${at}.topic`, message: `${show(topicTemplate)} is not a publish topic`, hint: 'no + or # wildcards and no leading $, e.g. "devices/{deviceId}/ack"' });
   }

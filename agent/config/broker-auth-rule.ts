@@ -20,7 +20,7 @@ function unreadable(path: string, error: unknown): { message: string; hint: stri
   if (code === 'ENOENT') return { message: `${shown}: file not found`, hint: 'check the path; relative paths start at the working directory, which is / under systemd' };
   if (code === 'EACCES') return { message: `${shown}: permission denied`, hint: 'make it readable by the service user: chown root:edge-agent FILE && chmod 0640 FILE' };
   if (code === 'EISDIR') return { message: `${shown} is a directory`, hint: 'give the path of the file itself' };
-  return { message: `${shown}: cannot be read (${code ?? String(error)})`, hint: 'check the path and its permissions' };
+  return { message: `${shown}: cannot be read (${typeof code === 'string' ? code : 'unknown error'})`, hint: 'check the path and its permissions' };
 }
 
 export function brokerAuthProblems(mqtt: { url: string; username: string; password: string; passwordFile: string; tls: { ca: string; cert: string; key: string } }, bad: ReadonlySet<string>, read: ReadFile = readText): ConfigProblem[] {

@@ -11,6 +11,7 @@ import convict from 'convict';
 import { checkFilters } from '../filters.js';
 import { TOPIC_PLACEHOLDERS } from '../topic.js';
 import { closest } from './closest.js';
+import { keyPath, printable, show, showKey } from './printable.js';
 
 export interface FormatIssue {
   /** Sub-key inside an object-valued setting (e.g. `dig_T1` in a calibration), if any. */
@@ -34,16 +35,7 @@ export class FormatError extends Error {
   }
 }
 
-/** A value as it appears in a message: JSON, shortened. */
-export function show(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
+export { show } from './printable.js';
 
 export { closest } from './closest.js';
 
@@ -133,15 +125,36 @@ const i2cBus: ConfigFormat = {
 };
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Control characters MQTT 3.1.1 §1.5.3 says a string SHOULD NOT hold (a receiver MAY close the connection). */
+const CONTROL = /[\u0001-\u001f\u007f-\u009f]/;
+
+/**
+ * What every topic and topic filter must be, as MQTT 3.1.1 §1.5.3 and §4.7.3 say: non-empty, at most
+ * 65535 bytes of UTF-8, no U+0000, no control characters, no unpaired surrogate (no UTF-8 form).
+ * Shared by the formats and the publish actions (actions.ts).
+ */
+export function topicTextIssue(value: string, what: string): { message: string; hint: string } | null {
+  if (value === '') return { message: `the ${what} is empty`, hint: 'MQTT topics have at least one character' };
+  if (value.includes('\u0000')) return { message: `the ${what} contains U+0000 (NUL)`, hint: 'MQTT forbids U+0000 in topics: MQTT 3.1.1 §1.5.3' };
+  const control = CONTROL.exec(value);
+  if (control) return { message: `the ${what} contains the control character ${show(control[0])}`, hint: 'MQTT says topics should not hold control characters and a broker may drop the connection for them: MQTT 3.1.1 §1.5.3' };
+  if (LONE_SURROGATE.test(value)) return { message: `the ${what} contains an unpaired surrogate (not valid UTF-8)`, hint: 'remove the broken character: topics are UTF-8, MQTT 3.1.1 §1.5.3' };
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > 65535) return { message: `the ${what} is ${bytes} bytes long`, hint: 'MQTT topics are at most 65535 bytes of UTF-8: MQTT 3.1.1 §4.7.3' };
+  return null;
+}
+
+/** MQTT 3.1.1 §1.5.3 and §4.7.3: a topic is at most 65535 bytes of UTF-8, placeholders filled in. */
+export function topicLengthProblem(topic: string, path: string): { path: string; message: string; hint: string } | null {
+  const bytes = Buffer.byteLength(topic, 'utf8');
+  if (bytes <= 65535) return null;
+  return { path, message: `the topic is ${bytes} bytes long once its placeholders are filled in`, hint: 'MQTT topics are at most 65535 bytes of UTF-8 (MQTT 3.1.1 §4.7.3): shorten the template' };
+}
 
 function topicBasics(value: unknown, what: string): FormatIssue[] {
   if (typeof value !== 'string') return issue(`${show(value)} is not a ${what}`, 'give a string such as "sensors/{deviceId}/{measurement}"');
-  if (value === '') return issue(`the ${what} is empty`, 'MQTT topics have at least one character');
-  if (value.includes('\u0000')) return issue(`the ${what} contains a NUL character`, 'MQTT forbids U+0000 in topics');
-  if (LONE_SURROGATE.test(value)) return issue(`the ${what} is not valid UTF-8 (lone surrogate)`, 'remove the broken character');
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > 65535) return issue(`the ${what} is ${bytes} bytes long`, 'MQTT topics are at most 65535 UTF-8 bytes');
-  return ok;
+  const problem = topicTextIssue(value, what);
+  return problem ? issue(problem.message, problem.hint) : ok;
 }
 
 const mqttTopic: ConfigFormat = {
@@ -155,7 +168,7 @@ const mqttTopic: ConfigFormat = {
     for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
       if ((TOPIC_PLACEHOLDERS as readonly string[]).includes(name!)) continue;
       const guess = closest(name!, TOPIC_PLACEHOLDERS);
-      problems.push(...issue(`unknown placeholder {${name}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known: {deviceId}, {sensor}, {measurement}`));
+      problems.push(...issue(`unknown placeholder {${printable(name!, 40)}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known: {deviceId}, {sensor}, {measurement}`));
     }
     if (/[{}]/.test(value.replace(/\{[^{}]*\}/g, ''))) problems.push(...issue(`unbalanced brace in ${show(value)}`, 'placeholders are written {deviceId}, {sensor}, {measurement}'));
     return problems;
@@ -190,6 +203,8 @@ const mqttTopicFilter: ConfigFormat = {
   },
 };
 
+/** Longer than any broker URL (scheme, user, host, port, a WebSocket path); it keeps logs readable. */
+const MAX_URL_LENGTH = 2048;
 const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'];
 
 /** The URL with its password masked, for messages (`mqtt.url` is sensitive). */
@@ -210,9 +225,16 @@ const mqttUrl: ConfigFormat = {
     }
     if (!MQTT_SCHEMES.includes(url.protocol)) {
       const bare = /^[\w.-]+$/.test(url.protocol.slice(0, -1)) && /^\d*$/.test(url.pathname);
-      return issue(`${show(redactUrl(value))}: scheme ${url.protocol} is not an MQTT transport`, bare ? `add a scheme: "mqtt://${value}"` : `use one of ${MQTT_SCHEMES.join(' ')}; ${hint}`);
+      return issue(`${show(redactUrl(value))}: scheme ${show(url.protocol)} is not an MQTT transport`, bare ? `add a scheme: ${show(`mqtt://${redactUrl(value)}`)}` : `use one of ${MQTT_SCHEMES.join(' ')}; ${hint}`);
     }
     if (url.hostname === '') return issue(`${show(redactUrl(value))} has no host`, hint);
+    // RFC 1035 §2.3.4 (and RFC 1123 §2.1): a name is at most 255 octets on the wire, 253 characters
+    // written out, each label at most 63. The URL parser accepts any length; a resolver does not.
+    const host = url.hostname;
+    const label = host.startsWith('[') ? undefined : host.split('.').find((l) => l.length > 63);
+    if (host.length > 253) return issue(`${show(redactUrl(value))}: the host name is ${host.length} characters long`, 'a host name is at most 253 characters, RFC 1035 §2.3.4: check the URL');
+    if (label !== undefined) return issue(`${show(redactUrl(value))}: the host name has a label of ${label.length} characters`, 'each dot-separated part of a host name is at most 63 characters, RFC 1035 §2.3.4: check the URL');
+    if (value.length > MAX_URL_LENGTH) return issue(`the URL is ${value.length} characters long`, `a broker URL is a scheme, host, port and perhaps a path: at most ${MAX_URL_LENGTH} characters here`);
     return ok;
   },
 };
@@ -223,8 +245,9 @@ function topicLevelName(what: string, example: string): ConfigFormat {
     check(value) {
       if (value === null || value === undefined) return issue(`${what} is missing`, `it is required, e.g. ${show(example)}`);
       if (typeof value !== 'string') return issue(`${show(value)} is not a valid ${what}`, `give a string, e.g. ${show(example)}`);
-      const length = [...value].length;
-      if (length < 1 || length > 64) return issue(`${what} ${show(value)} is ${length} characters long`, `use 1 to 64 characters, e.g. ${show(example)}`);
+      // Characters, not UTF-16 units; a long string is too long either way (spread only a short one).
+      const length = value.length > 128 ? value.length : [...value].length;
+      if (length < 1 || length > 64) return issue(`${what} ${show(value)} is ${length > 128 ? 'longer than 128' : length} characters long`, `use 1 to 64 characters, e.g. ${show(example)}`);
       const bad = /[/+#{}\s\p{Cc}]/u.exec(value);
       if (bad) return issue(`${what} ${show(value)} contains ${show(bad[0])}`, `it becomes one MQTT topic level: no / + # { } spaces or control characters, e.g. ${show(example)}`);
       if (value.startsWith('$')) return issue(`${what} ${show(value)} starts with $`, 'topics beginning with $ are reserved for the broker');
@@ -270,10 +293,11 @@ const calibration: ConfigFormat = {
     const names = Object.keys(CALIBRATION_WORDS);
     const problems: FormatIssue[] = [];
     for (const [name, word] of Object.entries(value)) {
-      const kind = CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS];
+      // Own keys only: "toString" or "constructor" must not find Object.prototype's.
+      const kind = Object.hasOwn(CALIBRATION_WORDS, name) ? CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS] : undefined;
       if (!kind) {
         const guess = closest(name, names);
-        problems.push(...issue(`unknown calibration word '${name}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'words are dig_T1–dig_T3, dig_P1–dig_P9, dig_H1–dig_H6', name));
+        problems.push(...issue(`unknown calibration word '${showKey(name)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'words are dig_T1–dig_T3, dig_P1–dig_P9, dig_H1–dig_H6', keyPath('', name)));
         continue;
       }
       const [min, max] = WORD_RANGE[kind];
@@ -296,28 +320,35 @@ const rawAdc: ConfigFormat = {
     if (!isObject(value)) return issue(`${show(value)} is not raw ADC values`, 'e.g. { "adcT": 519888, "adcP": 415148 }, or null');
     const problems: FormatIssue[] = [];
     for (const [key, word] of Object.entries(value)) {
-      const max = RAW_LIMITS[key as keyof typeof RAW_LIMITS];
+      const max = Object.hasOwn(RAW_LIMITS, key) ? RAW_LIMITS[key as keyof typeof RAW_LIMITS] : undefined;
       if (max === undefined) {
         const guess = closest(key, Object.keys(RAW_LIMITS));
-        problems.push(...issue(`unknown key '${key}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'raw values are adcT, adcP and adcH', key));
+        problems.push(...issue(`unknown key '${showKey(key)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'raw values are adcT, adcP and adcH', keyPath('', key)));
       } else if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > max) {
         problems.push(...issue(`${show(word)} does not fit ${key}`, `use an integer from 0 to ${max} (${key === 'adcH' ? '16' : '20'}-bit)`, key));
       }
     }
     for (const key of ['adcT', 'adcP'] as const) {
-      if (!(key in value)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
+      if (!Object.hasOwn(value, key)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
     }
     return problems;
   },
 };
 
 /** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
-function text(what: string, hint: string): ConfigFormat {
+function text(what: string, hint: string, maxBytes = 65535): ConfigFormat {
   return {
     allowed: 'string; "" = not set',
-    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) ? ok : issue(`not a valid ${what} (a string without control characters)`, hint)),
+    check(value) {
+      if (typeof value !== 'string' || /\p{Cc}/u.test(value)) return issue(`not a valid ${what} (a string without control characters)`, hint);
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes > maxBytes ? issue(`the ${what} is ${bytes} bytes long`, `at most ${maxBytes} bytes; ${hint}`) : ok;
+    },
   };
 }
+
+/** Linux's PATH_MAX (limits.h): a longer path fails with ENAMETOOLONG when it is used. */
+const PATH_MAX = 4096;
 
 function jsonArray(what: string): ConfigFormat {
   return {
@@ -352,7 +383,7 @@ function templateTopic(placeholders: readonly string[], example: string): Config
       for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
         if (placeholders.includes(name!)) continue;
         const guess = closest(name!, placeholders);
-        problems.push(...issue(`unknown placeholder {${name}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known here: ${known}`));
+        problems.push(...issue(`unknown placeholder {${printable(name!, 40)}} in ${show(value)}`, `${guess ? `did you mean {${guess}}? ` : ''}known here: ${known}`));
       }
       if (/[{}]/.test(value.replace(/\{[^{}]*\}/g, ''))) problems.push(...issue(`unbalanced brace in ${show(value)}`, `placeholders are written ${known}`));
       return problems;
@@ -474,14 +505,22 @@ export const FORMATS = {
   },
   'discovery-prefix': {
     allowed: 'one or more topic levels without wildcards, e.g. "homeassistant"',
-    check: (value) =>
-      typeof value === 'string' && /^[^#+\u0000]+$/.test(value) && !value.startsWith('/') && !value.endsWith('/')
-        ? ok
-        : issue(`${show(value)} is not a discovery prefix`, 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default'),
+    check(value) {
+      const hint = 'the prefix set in Home Assistant\'s MQTT integration, "homeassistant" by default';
+      if (typeof value !== 'string' || !/^[^#+]+$/.test(value) || value.startsWith('/') || value.endsWith('/')) return issue(`${show(value)} is not a discovery prefix`, hint);
+      const text = topicTextIssue(value, 'discovery prefix');
+      if (text) return issue(text.message, text.hint);
+      // A discovery topic is {prefix}/{component}/{object id}/config: ids from names of at most
+      // 64 characters take under 1 KiB, the rest of MQTT's 65535 bytes is the prefix's.
+      const bytes = Buffer.byteLength(value, 'utf8');
+      return bytes > 65535 - 1024 ? issue(`the discovery prefix is ${bytes} bytes long`, `at most ${65535 - 1024} bytes, so the discovery topics fit MQTT's 65535; ${hint}`) : ok;
+    },
   },
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
-    check: (value) => (typeof value === 'string' && !value.includes('\u0000') ? ok : issue(`${show(value)} is not a directory path`, 'e.g. "/var/lib/edge-agent/queue", or "" for the default')),
+    check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) && Buffer.byteLength(value, 'utf8') < PATH_MAX
+      ? ok
+      : issue(`${show(value)} is not a directory path`, `a path without control characters, shorter than ${PATH_MAX} bytes: e.g. "/var/lib/edge-agent/queue", or "" for the default`)),
   },
   'queue-sync': oneOf('sync policy', ['always', 'interval']),
   'sync-interval-ms': integer('sync interval', 10, 60000, 'milliseconds between fdatasync calls, e.g. 1000'),
@@ -505,7 +544,7 @@ export const FORMATS = {
   'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
   'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
   secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
-  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none'),
+  'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none', PATH_MAX - 1),
 } satisfies Record<string, ConfigFormat>;
 
 export type FormatName = keyof typeof FORMATS;

@@ -9,7 +9,8 @@ import type { ConditionConfig, InputConfig, OutputConfig, RuleConfig } from './s
 import type { Board, Role } from './types.js';
 
 export interface IoEntries {
-  board: Board;
+  /** null when the board itself is not valid (its problem is reported): pins are then not checked. */
+  board: Board | null;
   role: Role;
   outputs: Array<OutputConfig | null>;
   inputs: Array<InputConfig | null>;
@@ -53,7 +54,7 @@ export function checkIo(io: IoEntries): ConfigProblem[] {
   // A pin unknown on the board, or one that is not usable as GPIO there (the sensor's I2C pins, the
   // eMMC on a BeagleBone…), is a config error with the reason and the name to write instead.
   for (const p of pins) {
-    if (!p) continue;
+    if (!p || io.board === null) continue;
     const issue = pinIssue(io.board, p.pin);
     if (issue) out.push({ path: p.at, message: issue.message, hint: issue.hint });
   }

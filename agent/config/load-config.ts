@@ -7,7 +7,6 @@
  * strings through the formats' `coerce`); the walk here adds what convict does not: strictness
  * inside array entries, full paths, "did you mean", and one structured problem per mistake.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
@@ -15,7 +14,9 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { toFilterSpecs } from '../filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, FORMATS, redactUrl, registerFormats, show } from './formats.js';
+import { closest, FORMATS, redactUrl, registerFormats, show, topicLengthProblem } from './formats.js';
+import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
+import { keyPath, printable, showKey } from './printable.js';
 import { renderTopic } from '../topic.js';
 import {
   AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
@@ -80,8 +81,8 @@ function walk(raw: unknown, node: SchemaNode, display: string, rel: string, out:
     if (!Object.prototype.hasOwnProperty.call(node, key)) {
       const guess = closest(key, known);
       problems.push({
-        path: join(display, key),
-        message: `unknown key '${key}'${guess ? ` — did you mean '${guess}'?` : ''}`,
+        path: keyPath(display, key),
+        message: `unknown key '${showKey(key)}'${guess ? ` — did you mean '${guess}'?` : ''}`,
         hint: `known keys here: ${known.join(', ')}`,
       });
       clean = false;
@@ -116,7 +117,12 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
       clean = false;
       continue;
     }
-    for (const issue of FORMATS[leaf.format].check(value)) {
+    const issues = guarded(join(display, rel), problems, null, () => FORMATS[leaf.format].check(value));
+    if (issues === null) {
+      clean = false; // the check failed: the value is not known to be good
+      continue;
+    }
+    for (const issue of issues) {
       const path = join(display, issue.key ? `${rel}${issue.key.startsWith('[') ? '' : '.'}${issue.key}` : rel);
       problems.push({ path, message: prefix + issue.message, hint: issue.hint });
       clean = false;
@@ -142,6 +148,9 @@ function loadSensor(raw: unknown, display: string, note: string | undefined, pro
   const store = buildStore(schema, values, {});
   const valuesOk = checkLeaves(store, schema, display, () => note, problems);
   const entry = store.getProperties() as CheckedSensor; // trusted where no problem was reported
+  // An entry with a problem is not resolved (its filters may not be a list): the rules across
+  // keys read only its keys that have no problem (RuleContext.bad).
+  if (!shapeOk || !valuesOk) return { sensor: entry as unknown as SensorConfig, valid: false };
   const measurements: Partial<Record<Quantity, MeasurementConfig>> = {};
   for (const q of QUANTITIES) {
     const m = entry.measurements[q];
@@ -152,7 +161,7 @@ function loadSensor(raw: unknown, display: string, note: string | undefined, pro
     ...entry.simulation,
     raw: rawAdc === null ? null : { adcT: rawAdc.adcT, adcP: rawAdc.adcP, adcH: rawAdc.adcH ?? 0x8000 },
   };
-  return { sensor: { ...entry, measurements, simulation } as SensorConfig, valid: shapeOk && valuesOk };
+  return { sensor: { ...entry, measurements, simulation } as SensorConfig, valid: true };
 }
 
 function loadSubscription(raw: unknown, display: string, note: string | undefined, problems: Problems): SubscriptionConfig | null {
@@ -183,31 +192,48 @@ interface SubscriberMode {
 
 /** outputs, inputs and rules: each entry checked, topics resolved for the device, then the checks across them. */
 function loadSubscriberMode(store: Store, origin: (rel: string) => string | undefined, problems: Problems): SubscriberMode {
-  const deviceId = String(store.get('deviceId'));
+  // Only a valid device id is filled into topics (its own problem is reported otherwise).
+  const id = store.get('deviceId');
+  const deviceId = typeof id === 'string' && FORMATS['device-id'].check(id).length === 0 ? id : '';
   const list = (key: string): unknown[] | null => {
     const value = store.get(key);
     return Array.isArray(value) ? value : null;
   };
   const fill = (template: string, name: string): string => template.replaceAll('{deviceId}', deviceId).replaceAll('{name}', name);
-  const outputs = (list('outputs') ?? []).map((raw, i) => {
+  // Topics are filled in for the device: each must still fit MQTT's limit.
+  const filled = <T extends { name: string }>(entry: T | null, at: string, keys: ReadonlyArray<keyof T & string>): T | null => {
+    if (!entry) return null;
+    const out = { ...entry };
+    let ok = true;
+    for (const key of keys) {
+      const topic = fill(entry[key] as string, entry.name);
+      const problem = topicLengthProblem(topic, `${at}.${key}`);
+      if (problem) (problems.push(problem), (ok = false));
+      (out as Record<string, unknown>)[key] = topic;
+    }
+    return ok ? out : null;
+  };
+  const outputs = (list('outputs') ?? []).map((raw, i) => guarded(`outputs[${i}]`, problems, null, () => {
     const o = loadEntry<OutputConfig>(OUTPUT_SCHEMA, raw, `outputs[${i}]`, origin('outputs'), problems);
-    return o && { ...o, pin: String(o.pin), stateTopic: fill(o.stateTopic, o.name), setTopic: fill(o.setTopic, o.name) };
-  });
-  const inputs = (list('inputs') ?? []).map((raw, i) => {
+    return filled(o && { ...o, pin: String(o.pin) }, `outputs[${i}]`, ['stateTopic', 'setTopic']);
+  }));
+  const inputs = (list('inputs') ?? []).map((raw, i) => guarded(`inputs[${i}]`, problems, null, () => {
     const o = loadEntry<InputConfig>(INPUT_SCHEMA, raw, `inputs[${i}]`, origin('inputs'), problems);
-    return o && { ...o, pin: String(o.pin), stateTopic: fill(o.stateTopic, o.name), edgeTopic: fill(o.edgeTopic, o.name) };
-  });
+    return filled(o && { ...o, pin: String(o.pin) }, `inputs[${i}]`, ['stateTopic', 'edgeTopic']);
+  }));
   const rulesRaw = list('rules');
-  const entries = (rulesRaw ?? []).map((raw, i) => loadEntry<Omit<RuleConfig, 'condition'> & { condition: ConditionConfig }>(RULE_SCHEMA, raw, `rules[${i}]`, origin('rules'), problems));
+  const entries = (rulesRaw ?? []).map((raw, i) => guarded(`rules[${i}]`, problems, null, () => loadEntry<Omit<RuleConfig, 'condition'> & { condition: ConditionConfig }>(RULE_SCHEMA, raw, `rules[${i}]`, origin('rules'), problems)));
   const checked = entries.map((r) => r && { ...r, actionCount: r.actions.length, elseCount: r.elseActions.length });
   const before = problems.length;
-  problems.push(...checkIo({ board: store.get('board') as Board, role: store.get('role') as Role, outputs, inputs, rules: checked }));
+  // Pins are checked against the board's table: only a board that is itself valid has one.
+  const board = FORMATS.board.check(store.get('board')).length === 0 ? (store.get('board') as Board) : null;
+  problems.push(...guarded('outputs', problems, [], () => checkIo({ board, role: store.get('role') as Role, outputs, inputs, rules: checked })));
   const outputNames = outputs.every((o) => o !== null) ? new Set(outputs.map((o) => o!.name)) : null;
   const rules = entries.flatMap((rule, i) => {
     if (!rule) return [];
     const ctx = { deviceId, rule: rule.name, outputs: outputNames };
-    const actions = parseActions(rule.actions, `rules[${i}].actions`, ctx, problems);
-    const elseActions = parseActions(rule.elseActions, `rules[${i}].elseActions`, ctx, problems);
+    const actions = guarded(`rules[${i}].actions`, problems, [], () => parseActions(rule.actions, `rules[${i}].actions`, ctx, problems));
+    const elseActions = guarded(`rules[${i}].elseActions`, problems, [], () => parseActions(rule.elseActions, `rules[${i}].elseActions`, ctx, problems));
     return [{ ...rule, condition: comparisonsOf(rule.condition).length > 0 ? rule.condition : null, actions, elseActions }];
   });
   const ruleCount = rulesRaw === null ? null : rulesRaw.length + outputs.length + inputs.length;
@@ -215,122 +241,117 @@ function loadSubscriberMode(store: Store, origin: (rel: string) => string | unde
   return { outputs: outputs.filter((o) => o !== null), inputs: inputs.filter((o) => o !== null), rules, ruleCount };
 }
 
-/** Offset of the first syntax error in `text` (V8 does not always say), or text.length. */
-function syntaxErrorOffset(text: string): number {
-  let i = 0;
-  const fail = (): never => {
-    throw i;
-  };
-  const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
-  };
-  const expect = (c: string): void => {
-    ws();
-    if (text[i] !== c) fail();
-    i++;
-  };
-  const string = (): void => {
-    expect('"');
-    for (; text[i] !== '"'; i++) {
-      if (i >= text.length || text.charCodeAt(i) < 0x20) fail();
-      if (text[i] === '\\') {
-        i++;
-        if (text[i] === 'u' && /^[0-9a-fA-F]{4}/.test(text.slice(i + 1, i + 5))) i += 4;
-        else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
-      }
-    }
-    i++;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    const sequence = (close: string, item: () => void): void => {
-      i++;
-      ws();
-      if (text[i] === close) return void i++;
-      for (;;) {
-        item();
-        ws();
-        if (text[i] === close) return void i++;
-        expect(',');
-      }
-    };
-    if (c === '{') sequence('}', () => (string(), expect(':'), value()));
-    else if (c === '[') sequence(']', value);
-    else if (c === '"') string();
-    else {
-      const m = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
-      if (!m) fail();
-      i += m![0].length;
-    }
-  };
-  try {
-    value();
-    ws();
-    if (i < text.length) fail();
-  } catch (at) {
-    if (typeof at === 'number') return at;
-    throw at;
-  }
-  return text.length;
-}
-
-/** JSON.parse with a problem that gives line and column instead of an exception. */
-export function parseJson(text: string, source: string): { value: unknown } | { problem: ConfigProblem } {
-  if (text.trim() === '') return { value: {} };
-  try {
-    return { value: JSON.parse(text) as unknown };
-  } catch (err) {
-    const said = err instanceof Error ? err.message : String(err);
-    const position = /at position (\d+)/.exec(said);
-    const offset = Math.min(position ? Number(position[1]) : syntaxErrorOffset(text), text.length);
-    const before = text.slice(0, offset).split('\n');
-    const [line, column] = [before.length, before[before.length - 1]!.length + 1];
-    const reason = said.replace(/ in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/s, '');
-    const near = text.slice(offset, offset + 20).split('\n')[0] ?? '';
-    return {
-      problem: {
-        path: `${source}:${line}:${column}`,
-        message: `JSON syntax error at line ${line}, column ${column}: ${reason}`,
-        hint: `${near ? `near ${JSON.stringify(near)}; ` : 'the text ends early; '}JSON wants double quotes, a comma between entries and none after the last, no comments`,
-      },
-    };
-  }
-}
-
-function readSource(input: LoadConfigInput, problems: Problems): { raw: unknown; source: string } {
+/**
+ * The file (or text) as a value. `problems` may come with a value: those are about single keys
+ * (1e309, a key given twice, a NUL…) and the rest of the file is checked too.
+ */
+function readSource(input: LoadConfigInput): { raw: unknown; problems: Problems; source: string } {
   const source = input.text !== undefined ? (input.file ?? '<text>') : (input.file ?? '<defaults>');
-  let text = input.text;
-  if (text === undefined && input.file !== undefined) {
-    try {
-      text = readFileSync(input.file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : String(err);
-      problems.push({ path: source, message, hint: `check the path (relative paths start at ${process.cwd()}); example configurations are in config/` });
-      return { raw: undefined, source };
-    }
+  if (input.text === undefined && input.file === undefined) return { raw: {}, problems: [], source };
+  if (input.text !== undefined && Buffer.byteLength(input.text, 'utf8') > MAX_CONFIG_BYTES) {
+    return { raw: undefined, problems: [{ path: source, message: `larger than ${MAX_CONFIG_BYTES / 2 ** 20} MiB`, hint: 'a configuration is a few KiB' }], source };
   }
-  if (text === undefined) return { raw: {}, source };
-  const parsed = parseJson(text, source);
-  if ('problem' in parsed) {
-    problems.push(parsed.problem);
-    return { raw: undefined, source };
-  }
-  return { raw: parsed.value, source };
+  const read = input.text !== undefined ? parseConfigText(input.text, source) : readConfigFile(input.file!);
+  return { raw: read.value, problems: read.problems, source };
 }
+
+/** Formats whose values come from the environment as JSON text (convict parses them in `coerce`). */
+const JSON_FORMATS: ReadonlySet<string> = new Set(['sensor-list', 'subscription-list', 'output-list', 'input-list', 'rule-list']);
+
+/**
+ * Environment variables are untrusted text too: each is held to the file's string checks, and the
+ * JSON-valued ones are scanned as a file is before convict parses and deep-copies them. A variable
+ * that fails is reported (with its name) and left out.
+ */
+function checkEnv(env: Record<string, string>, problems: Problems): void {
+  for (const [path, leaf] of leaves(AGENT_SCHEMA)) {
+    const name = leaf.env;
+    if (name === undefined || env[name] === undefined) continue;
+    const text = env[name];
+    const found: Problems = [];
+    if (!JSON_FORMATS.has(leaf.format)) {
+      const plain = stringProblem(text);
+      if (plain) found.push({ path, ...plain });
+    } else if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
+      found.push({ path, message: `larger than ${MAX_CONFIG_BYTES / 2 ** 20} MiB`, hint: 'a configuration is a few KiB' });
+    } else {
+      for (const p of parseConfigText(text, path).problems) {
+        // Paths inside the value are relative to it: `[0]` is `sensors[0]`; the text-level ones name the key.
+        const inner = p.path === path || p.path.startsWith(`${path}:`) || p.path === '(top level)' ? path : p.path.startsWith('[') ? `${path}${p.path}` : `${path}.${p.path}`;
+        found.push({ ...p, path: inner });
+      }
+    }
+    if (found.length === 0) continue;
+    problems.push(...found.map((p) => ({ ...p, message: `from ${name}: ${p.message}` })));
+    delete env[name];
+  }
+}
+
+/** The device's own topics, filled in, fit MQTT's limit. */
+function topTopicProblems(top: LoadedTop, bad: ReadonlySet<string>): Problems {
+  const topics: Array<[string, string]> = [['mqtt.statusTopic', top.mqtt.statusTopic], ['health.topic', top.health.topic], ['commands.topic', top.commands.topic], ['commands.responseTopic', top.commands.responseTopic]];
+  return topics.flatMap(([path, template]) => {
+    if (bad.has(path)) return [];
+    const problem = topicLengthProblem(renderTopic(template, { deviceId: top.deviceId }, { strict: false }), path);
+    return problem ? [problem] : [];
+  });
+}
+
+/** Said when a check throws: a bug, since the checks are meant to take any value. */
+export function couldNotValidate(path: string): ConfigProblem {
+  return { path, message: 'could not validate this (the checker failed on it)', hint: 'this is a bug in edge-agent: please report it with the file (passwords removed); meanwhile compare it with the configuration reference' };
+}
+
+/** Runs one check; an exception in it becomes a problem at `path` instead of escaping. */
+function guarded<T>(path: string, problems: Problems, fallback: T, check: () => T): T {
+  try {
+    return check();
+  } catch {
+    problems.push(couldNotValidate(path));
+    return fallback;
+  }
+}
+
+/** `path` is `under` or inside it. */
+const within = (path: string, under: string): boolean => path === under || path.startsWith(`${under}.`) || path.startsWith(`${under}[`);
+
+/** Problems as shown to a person: the file's text in them escaped and bounded (printable.ts). */
+const tidy = (p: ConfigProblem): ConfigProblem => ({ path: printable(p.path, 200), message: printable(p.message, 500), hint: printable(p.hint, 500) });
 
 /** Everything loadConfig does, returning the problems instead of throwing. */
 export function checkConfig(input: LoadConfigInput): ConfigCheck {
+  const found: Problems = [];
+  let check: ConfigCheck;
+  try {
+    check = checkUnguarded(input, found);
+  } catch {
+    // What was found before the failure is still true; the failure itself is named last.
+    const source = input.file ?? (input.text !== undefined ? '<text>' : '<defaults>');
+    check = { config: null, problems: [...found, couldNotValidate(source)], source };
+  }
+  return { ...check, problems: check.problems.map(tidy) };
+}
+
+/** checkConfig without the last guard; `problems` is filled as they are found. */
+function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck {
   registerFormats();
-  const problems: Problems = [];
-  const { raw, source } = readSource(input, problems);
-  if (raw === undefined) return { config: null, problems, source };
+  const read = readSource(input);
+  const { raw, source } = read;
+  if (raw === undefined) return { config: null, problems: read.problems, source };
+  // A key the scan found wrong (1e309, a NUL, a string too long) is reported once: by the scan.
+  problems.push(...read.problems);
+  const covered = read.problems.filter((p) => p.message !== DUPLICATE_KEY).map((p) => p.path);
 
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(input.env ?? {})) if (value !== undefined) env[name] = value;
+  checkEnv(env, problems);
+  const early = problems.length;
+  covered.push(...problems.slice(read.problems.length).map((p) => p.path.replace(/[.[].*$/, '')));
   const values: Array<[string, unknown]> = [];
-  walk(raw, AGENT_SCHEMA, '', '', values, problems);
+  if (!walk(raw, AGENT_SCHEMA, '', '', values, problems) && !isObject(raw)) {
+    // Not even an object: one problem says it all (not "deviceId missing" as well).
+    return { config: null, problems: problems.filter((p, i) => i < early || !covered.some((c) => within(p.path, c))), source };
+  }
   const store = buildStore(AGENT_SCHEMA, values, env);
 
   const fromArgs = new Map<string, string>();
@@ -353,9 +374,9 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
   checkLeaves(store, AGENT_SCHEMA, '', origin, problems);
 
   const sensorsRaw = store.get('sensors');
-  const sensors = Array.isArray(sensorsRaw) ? sensorsRaw.map((s, i) => loadSensor(s, `sensors[${i}]`, origin('sensors'), problems)) : [];
+  const sensors = Array.isArray(sensorsRaw) ? sensorsRaw.map((s, i) => guarded(`sensors[${i}]`, problems, null, () => loadSensor(s, `sensors[${i}]`, origin('sensors'), problems))) : [];
   const subsRaw = store.get('subscriptions');
-  const subscriptions = Array.isArray(subsRaw) ? subsRaw.map((s, i) => loadSubscription(s, `subscriptions[${i}]`, origin('subscriptions'), problems)) : [];
+  const subscriptions = Array.isArray(subsRaw) ? subsRaw.map((s, i) => guarded(`subscriptions[${i}]`, problems, null, () => loadSubscription(s, `subscriptions[${i}]`, origin('subscriptions'), problems))) : [];
 
   const subscriberMode = loadSubscriberMode(store, origin, problems);
 
@@ -368,8 +389,10 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
     ruleCount: subscriberMode.ruleCount,
     bad: new Set(problems.map((p) => p.path)),
   };
-  for (const rule of CROSS_FIELD_RULES) problems.push(...rule.check(context));
-  if (problems.length > 0) return { config: null, problems, source };
+  for (const rule of CROSS_FIELD_RULES) problems.push(...guarded(source, problems, [], () => rule.check(context)));
+  if (!context.bad.has('deviceId')) problems.push(...topTopicProblems(top, context.bad));
+  const reported = problems.filter((p, i) => i < early || !covered.some((c) => within(p.path, c)));
+  if (reported.length > 0) return { config: null, problems: reported, source };
 
   const board = BOARD_PROFILES[top.board];
   const clientId = top.mqtt.clientId === '' ? `edge-agent-${top.deviceId}` : top.mqtt.clientId.replaceAll('{deviceId}', top.deviceId);

@@ -12,7 +12,7 @@ import { OVERSAMPLING_CODE as MPL3115A2_OS, SAMPLE_TIME_MS as MPL3115A2_SAMPLE_M
 import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../drivers/ms5611/commands.js';
 import type { ConfigProblem } from './config-error.js';
 import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
-import { FORMATS, type FormatName } from './formats.js';
+import { FORMATS, topicLengthProblem, type FormatName } from './formats.js';
 import { renderTopic } from '../topic.js';
 import type {
   Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
@@ -652,7 +652,7 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
     }),
   },
   {
-    doc: 'statusTopic uses only {deviceId}; no two enabled measurements (nor the status) publish to the same topic.',
+    doc: 'statusTopic uses only {deviceId}; no two enabled measurements (nor the status) publish to the same topic; every topic, placeholders filled in, is at most 65535 bytes (MQTT 3.1.1 §4.7.3).',
     check(ctx) {
       const { top, bad } = ctx;
       if (bad.has('deviceId')) return [];
@@ -670,6 +670,8 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         if (!m?.enabled) return [];
         const topic = renderTopic(m.topic, { deviceId: top.deviceId, sensor: s.name, measurement: q }, { strict: false });
         const path = `${at}.measurements.${q}.topic`;
+        const tooLong = topicLengthProblem(topic, path);
+        if (tooLong) return [tooLong];
         const other = used.get(topic);
         if (!other) {
           used.set(topic, path);
