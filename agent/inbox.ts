@@ -33,7 +33,7 @@ export interface InboxStats {
 const SHOWN = 80;
 
 export class Inbox {
-  readonly stats: InboxStats = { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, unmatched: 0, failed: 0 } };
+  readonly stats: InboxStats = { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, refused: 0, unmatched: 0, failed: 0 } };
   private open: () => void = () => undefined;
   private queue: Promise<void>;
   private closed = false;
