@@ -17,6 +17,7 @@ import type { MessageSink } from '../agent/message-sink.js';
 import type { PublishOptions } from '../agent/mqtt-session.js';
 import { Outputs } from '../agent/outputs.js';
 import { Rules } from '../agent/rules.js';
+import { assertSafeLines } from './helpers/log-lines.js';
 
 interface Sent {
   topic: string;
@@ -35,6 +36,20 @@ class RecordingSink implements MessageSink {
   }
 }
 
+const RULES = [
+  {
+    name: 'altitude-led',
+    topic: 'sensors/+/altitude',
+    condition: { atLeast: 100, hysteresis: 5 },
+    actions: [
+      { type: 'output', output: 'led', state: 'on' },
+      { type: 'publish', topic: 'devices/{deviceId}/ack', payload: '{"rule":"{rule}","ft":{value},"from":"{topic}"}' },
+    ],
+    elseActions: [{ type: 'output', output: 'led', state: 'off' }],
+  },
+  { name: 'door', topic: 'home/door', condition: { field: 'state', equals: 'open' }, actions: [{ type: 'output', output: 'relay', state: 'pulse', ms: 500 }, { type: 'log', message: 'door {value} at {ts}' }] },
+];
+
 function bbb(extra: Record<string, unknown> = {}): AgentConfig {
   return loadConfig({
     text: JSON.stringify({
@@ -47,19 +62,7 @@ function bbb(extra: Record<string, unknown> = {}): AgentConfig {
         { name: 'relay', pin: 'P9_12', activeLow: true },
       ],
       inputs: [{ name: 'button', pin: 'P9_15', activeLow: true, debounceMs: 20 }],
-      rules: [
-        {
-          name: 'altitude-led',
-          topic: 'sensors/+/altitude',
-          condition: { atLeast: 100, hysteresis: 5 },
-          actions: [
-            { type: 'output', output: 'led', state: 'on' },
-            { type: 'publish', topic: 'devices/{deviceId}/ack', payload: '{"rule":"{rule}","ft":{value},"from":"{topic}"}' },
-          ],
-          elseActions: [{ type: 'output', output: 'led', state: 'off' }],
-        },
-        { name: 'door', topic: 'home/door', condition: { field: 'state', equals: 'open' }, actions: [{ type: 'output', output: 'relay', state: 'pulse', ms: 500 }, { type: 'log', message: 'door {value} at {ts}' }] },
-      ],
+      rules: RULES,
       ...extra,
     }),
   });
@@ -76,7 +79,7 @@ async function rig(config = bbb(), wrap: (gpio: GpioBackend) => GpioBackend = (g
   const inputs = new Inputs({ inputs: config.inputs, gpio: backend, sink, logger });
   const rules = new Rules({ rules: config.rules, deviceId: config.deviceId, outputs, sink, clock, logger });
   const commands = new Commands({ config: config.commands, outputs, inputs, sink, logger, stats: (): Record<string, unknown> => ({ messages: inbox.stats }) });
-  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logOnly: config.subscriptions, logger });
+  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logOnly: config.subscriptions, logger, clock });
   await outputs.start();
   await inputs.start();
   inbox.start();
@@ -228,7 +231,7 @@ test('messages that arrive before start wait, in order, until the outputs are cl
   const logger = memoryLogger();
   const outputs = new Outputs({ outputs: config.outputs, gpio, sink, clock, logger });
   const rules = new Rules({ rules: config.rules, deviceId: 'bbb01', outputs, sink, clock, logger });
-  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logOnly: [], logger });
+  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logOnly: [], logger, clock });
   inbox.receive('sensors/drone01/altitude', Buffer.from('130'));
   inbox.receive('sensors/drone01/altitude', Buffer.from('80'));
   inbox.receive('sensors/drone01/altitude', Buffer.from('110'));
@@ -377,4 +380,83 @@ test('a command that fails below us is answered in our words; the cause goes to 
   failing = false;
   await deliver('devices/bbb01/commands', '{"cmd":"set","output":"led","state":"on","id":"y"}');
   assert.equal(outputs.state('led'), true, 'and the next one works');
+});
+
+test('a flood of bad messages writes one line per reason per interval, with the count held back; the counters stay exact', async () => {
+  const { inbox, logger, clock, gpio } = await rig();
+  const before = gpio.history.length;
+  const lines = (): string[] => logger.lines.filter((l) => l.includes('dropped'));
+  for (let i = 0; i < 500; i++) {
+    inbox.receive('sensors/drone01/altitude', Buffer.from(`high${i}`));
+    inbox.receive('devices/bbb01/outputs/led/set', Buffer.from('BLINK'));
+  }
+  await inbox.drained();
+  assert.equal(lines().length, 2, lines().join('\n'));
+  assert.equal(inbox.stats.dropped['wrong-type'], 500);
+  assert.equal(inbox.stats.dropped.malformed, 500);
+  assertCountersAddUp(inbox);
+  await clock.advance(9_999);
+  inbox.receive('sensors/drone01/altitude', Buffer.from('low'));
+  await inbox.drained();
+  assert.equal(lines().length, 2, 'still within the interval');
+  await clock.advance(1);
+  inbox.receive('sensors/drone01/altitude', Buffer.from('lower'));
+  await inbox.drained();
+  assert.equal(lines().length, 3);
+  assert.match(lines()[2]!, /^WARN +dropped: rule altitude-led: payload "lower" is not a number reason=wrong-type .*payload=lower suppressed=500$/);
+  inbox.close();
+  inbox.logHeldBack();
+  assert.match(logger.lines.at(-1)!, /^INFO +messages dropped since the last line for this reason reason=malformed count=499$/);
+  assert.equal(gpio.history.length, before, 'no pin changed');
+});
+
+test('the inbox says when a message may be acknowledged: once handled or dropped; after close, never', async () => {
+  const { inbox, outputs } = await rig();
+  assert.equal(await inbox.receive('devices/bbb01/outputs/led/set', Buffer.from('ON')), true, 'handled');
+  assert.equal(await inbox.receive('devices/bbb01/outputs/led/set', Buffer.from('BLINK')), true, 'dropped, and judged: acknowledged');
+  assert.equal(await inbox.receive('nobody/listens', Buffer.from('x')), true, 'unmatched, judged too');
+  inbox.close();
+  assert.equal(await inbox.receive('devices/bbb01/outputs/led/set', Buffer.from('OFF')), false, 'not taken: left for the broker');
+  assert.equal(outputs.state('led'), true, 'and not acted on');
+  assert.equal(inbox.stats.deferred, 1);
+  assert.equal(inbox.stats.received, 3, 'a message not taken is not received');
+  assert.equal(inbox.stats.handled, 1);
+  assertCountersAddUp(inbox);
+});
+
+test('messages waiting for a start that never comes are left for the broker when the inbox closes', async () => {
+  const config = bbb();
+  const clock = new ManualClock();
+  const gpio = new SimulatedGpio({ clock });
+  const sink = new RecordingSink();
+  const logger = memoryLogger();
+  const outputs = new Outputs({ outputs: config.outputs, gpio, sink, clock, logger });
+  const rules = new Rules({ rules: config.rules, deviceId: 'bbb01', outputs, sink, clock, logger });
+  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logOnly: [], logger, clock });
+  const verdicts = [inbox.receive('sensors/drone01/altitude', Buffer.from('130')), inbox.receive('sensors/drone01/altitude', Buffer.from('80'))];
+  await settle();
+  inbox.close(); // e.g. the GPIO failed to open: the agent stops without starting
+  assert.deepEqual(await Promise.all(verdicts), [false, false]);
+  await inbox.drained();
+  assert.deepEqual(inbox.stats, { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, refused: 0, unmatched: 0, failed: 0 }, deferred: 2 });
+  assert.equal(logger.lines.filter((l) => /left unacknowledged/.test(l)).length, 1, 'one line, not one per message');
+});
+
+test('payload text reaches the log quoted and escaped: no raw ESC, CR, LF or bidi override, whatever the route', async () => {
+  const echo = { name: 'echo', topic: 'echo/#', actions: [{ type: 'log', message: 'echo {value} on {topic}', level: 'warn' }, { type: 'publish', topic: 'devices/{deviceId}/echo', payload: '{value}' }] };
+  const { deliver, logger, inbox } = await rig(bbb({ rules: [...RULES, echo] }));
+  const evil = 'x\u001b[2J\u001b]0;pwned\u0007\r\nERROR [inbox] forged\u0085\u2028\u202egnp.exe\u009b31m';
+  await deliver('sensors/drone01/altitude', evil);
+  await deliver('home/door', evil);
+  await deliver('home/door', `{"state":${JSON.stringify(evil)}}`);
+  await deliver('devices/bbb01/outputs/led/set', evil);
+  await deliver('devices/bbb01/commands', `{"cmd":${JSON.stringify(evil)},"id":${JSON.stringify(evil)}}`);
+  await deliver('devices/bbb01/commands', `{"cmd":"set","output":${JSON.stringify(evil)},"state":"on"}`);
+  await deliver(`sensors/${evil}/altitude`, '1');
+  await deliver('nobody/listens', evil);
+  await deliver(`echo/${evil}`, evil);
+  assert.equal(inbox.stats.received, 9);
+  assert.ok(logger.lines.some((l) => l.startsWith('WARN  [') || l.startsWith('WARN  echo')), logger.lines.join('\n'));
+  assertSafeLines(logger.lines);
+  assert.ok(logger.lines.some((l) => l.includes('\\u001b[2J')), 'the escapes are there to read');
 });
