@@ -81,6 +81,18 @@ export class Inbox {
   }
 
   /**
+   * For MqttSession.onOversized: a message over the size limit whose payload was discarded unread
+   * (agent/inbound-limit.ts). Counted and logged in its turn, as too large; the session has it
+   * acknowledged at once (it would be as large next time), also while stopping.
+   */
+  tooLarge(topic: string, bytes: number): void {
+    this.queue = this.queue.then(() => {
+      this.stats.received++;
+      this.drop('too-large', `a message of ${bytes} bytes is over messages.maxBytes (${this.options.maxBytes}); it was not read`, topic, bytes, undefined);
+    });
+  }
+
+  /**
    * Take no more messages: those already queued are still handled, unless the inbox never started
    * (a failed start), in which case they are left for the broker too.
    */
@@ -122,14 +134,15 @@ export class Inbox {
       this.stats.handled++;
       return true;
     }
-    const { reason, detail } = outcome;
+    const text = payload.subarray(0, SHOWN).toString('utf8');
+    this.drop(outcome.reason, outcome.detail, topic, payload.length, payload.length > SHOWN ? `${text}…` : text);
+    return true;
+  }
+
+  private drop(reason: DropReason, detail: string, topic: string, bytes: number, shown: string | undefined): void {
     this.stats.dropped[reason]++;
     const log = reason === 'unmatched' ? this.options.logger.debug : this.options.logger.warn;
-    this.limiter.hit(reason, ({ suppressed }) => {
-      const text = payload.subarray(0, SHOWN).toString('utf8');
-      log(`dropped: ${detail}`, { reason, topic, bytes: payload.length, payload: payload.length > SHOWN ? `${text}…` : text, ...(suppressed > 0 ? { suppressed } : {}) });
-    });
-    return true;
+    this.limiter.hit(reason, ({ suppressed }) => log(`dropped: ${detail}`, { reason, topic, bytes, payload: shown, ...(suppressed > 0 ? { suppressed } : {}) }));
   }
 
   private async route(topic: string, payload: Buffer): Promise<Outcome> {

@@ -79,6 +79,7 @@ export class SubscriberMode {
     // handling itself (its publishes are not awaited) and nothing in the agent's start before
     // start() below, as messages of a persistent session wait for it.
     session.onMessage((topic, payload) => inbox.receive(topic, payload));
+    session.onOversized(({ topic, bytes }) => inbox.tooLarge(topic, bytes));
     const outputs = this.outputsPart;
     session.onConnect(() => void outputs.announceAll());
   }

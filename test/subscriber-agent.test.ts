@@ -65,7 +65,8 @@ async function until(what: string, condition: () => boolean, attempts = 100): Pr
 
 /** mosquitto_pub at QoS 1: returns once the broker has acknowledged the message. */
 function publishQos1(port: number, topic: string, payload: string): void {
-  const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', payload], { encoding: 'utf8', timeout: 10_000 });
+  // The payload on stdin (-s): one argument may not exceed 128 KiB (Linux MAX_ARG_STRLEN).
+  const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-s'], { input: payload, encoding: 'utf8', timeout: 10_000 });
   assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}`);
 }
 
@@ -161,3 +162,29 @@ for (const protocolVersion of [4, 5] as const) {
     }
   });
 }
+
+test('a message too large to read is dropped as too large, answered by nothing, and the agent goes on', async () => {
+  const config = loadConfig({
+    text: JSON.stringify({ board: 'beaglebone-black', role: 'subscriber', deviceId: 'bbb-big', gpio: { simulated: true }, mqtt: { url: broker.url }, outputs: [{ name: 'led', pin: 'P8_13' }] }),
+    env: {},
+  });
+  const logger = memoryLogger('info');
+  const agent = new Agent({ config, logger, gpio: new SimulatedGpio({ clock: systemClock }) });
+  await agent.start();
+  try {
+    await until('subscribed', () => logger.lines.some((l) => l.includes('subscribed topic=devices/bbb-big/commands')));
+    const answers = watch({ port: broker.port, topics: ['devices/bbb-big/responses'], count: 1, timeoutS: 15 });
+    await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub subscribed
+    // 200 kB: past the session's inbound limit (agent/inbound-limit.ts), so never read whole; and
+    // 5 kB: read, but over messages.maxBytes (4096)
+    publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(200_000)}"}`);
+    publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(5_000)}"}`);
+    publishQos1(broker.port, 'devices/bbb-big/commands', '{"cmd":"get","output":"led","id":"after"}');
+    const [answer] = await answers;
+    assert.deepEqual(JSON.parse(answer!.payload), { id: 'after', status: 'ok', output: 'led', state: 'off' }, 'the first answer is for the message after the large ones');
+    const messages = (agent.subscriberMode?.stats() as { messages: { received: number; handled: number; dropped: Record<string, number> } }).messages;
+    assert.deepEqual([messages.received, messages.handled, messages.dropped['too-large']], [3, 1, 2]);
+  } finally {
+    await agent.stop();
+  }
+});

@@ -460,3 +460,14 @@ test('payload text reaches the log quoted and escaped: no raw ESC, CR, LF or bid
   assertSafeLines(logger.lines);
   assert.ok(logger.lines.some((l) => l.includes('\\u001b[2J')), 'the escapes are there to read');
 });
+
+test('a message the session could not read whole (over the inbound limit) is counted and logged as too large, in its turn', async () => {
+  const { inbox, logger, gpio, deliver } = await rig();
+  const before = gpio.history.length;
+  inbox.tooLarge('devices/bbb01/commands', 300_000);
+  await deliver('devices/bbb01/outputs/led/set', 'BLINK');
+  assert.deepEqual([inbox.stats.received, inbox.stats.dropped['too-large'], inbox.stats.dropped.malformed], [2, 1, 1]);
+  assertCountersAddUp(inbox);
+  assert.equal(gpio.history.length, before);
+  assert.match(logger.lines.find((l) => l.includes('reason=too-large'))!, /^WARN +dropped: a message of 300000 bytes is over messages.maxBytes \(4096\); it was not read reason=too-large topic=devices\/bbb01\/commands bytes=300000$/);
+});
