@@ -22,9 +22,10 @@ import type { MessageSink } from '../agent/message-sink.js';
 import type { PublishOptions } from '../agent/mqtt-session.js';
 import { Outputs } from '../agent/outputs.js';
 import { Rules } from '../agent/rules.js';
+import { fuzzSeed } from './helpers/fuzz-seed.js';
 import { assertSafeLines } from './helpers/log-lines.js';
 
-const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = fuzzSeed('inbox payload fuzz');
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 3000);
 const MAX_BYTES = 512;
 
