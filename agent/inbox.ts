@@ -76,7 +76,11 @@ export class Inbox {
   receive(topic: string, payload: Buffer): Promise<boolean> {
     if (this.closed) return Promise.resolve(this.defer(topic));
     const verdict = this.queue.then(() => (this.started ? this.take(topic, payload) : this.defer(topic)));
-    this.queue = verdict.then(() => undefined);
+    // take() catches what routing throws; should anything else, the next message is still handled.
+    this.queue = verdict.then(
+      () => undefined,
+      () => undefined,
+    );
     return verdict;
   }
 
@@ -109,7 +113,8 @@ export class Inbox {
   /** One closing line per reason whose lines were held back since its last line. */
   logHeldBack(): void {
     for (const { cause, suppressed } of this.limiter.pending()) {
-      this.options.logger.info('messages dropped since the last line for this reason', { reason: cause, count: suppressed });
+      if (cause === 'deferred') this.options.logger.info('messages left unacknowledged since the last line', { count: suppressed });
+      else this.options.logger.info('messages dropped since the last line for this reason', { reason: cause, count: suppressed });
     }
   }
 

@@ -440,6 +440,8 @@ test('messages waiting for a start that never comes are left for the broker when
   await inbox.drained();
   assert.deepEqual(inbox.stats, { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, refused: 0, unmatched: 0, failed: 0 }, deferred: 2 });
   assert.equal(logger.lines.filter((l) => /left unacknowledged/.test(l)).length, 1, 'one line, not one per message');
+  inbox.logHeldBack();
+  assert.match(logger.lines.at(-1)!, /^INFO +messages left unacknowledged since the last line count=1$/);
 });
 
 test('payload text reaches the log quoted and escaped: no raw ESC, CR, LF or bidi override, whatever the route', async () => {
