@@ -5,12 +5,24 @@
  * drone hovering at 99–101 ft does not flick the LED on and off with every reading.
  */
 import type { ConditionConfig } from './config/subscriber-types.js';
+import { quoteLogText } from './logger.js';
 
 export type ExtractResult = { value: number | string } | { reason: 'malformed' | 'wrong-type'; detail: string };
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-const preview = (text: string): string => (text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}…` : JSON.stringify(text));
+/** Untrusted text, bounded and quoted with every control character escaped (agent/logger.ts). */
+const preview = (text: string): string => (text.length > 40 ? `${quoteLogText(text.slice(0, 40))}…` : quoteLogText(text));
+
+/** What kind of JSON value this is, in words: never the value itself, which may be anything. */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'boolean') return 'a boolean';
+  if (typeof value === 'string') return 'text';
+  return typeof value === 'number' ? 'a number' : 'missing';
+}
 
 /** Does this condition compare numbers (all but `equals` with a string)? */
 export function isNumeric(condition: ConditionConfig): boolean {
@@ -37,12 +49,19 @@ export function extractValue(condition: ConditionConfig | null, payload: string)
     }
   }
   if (isNumeric(condition)) {
-    if (typeof raw === 'number' && Number.isFinite(raw)) return { value: raw };
-    if (typeof raw === 'string' && condition.field === null && NUMBER.test(raw)) return { value: Number(raw) };
-    return { reason: 'wrong-type', detail: `${condition.field === null ? 'payload' : `field '${condition.field}'`} ${preview(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw))} is not a number` };
+    // Text that looks like a number may still not be one a condition can compare: 1e309 parses to
+    // Infinity (as it does inside JSON), which would pass `atLeast` and reach templates as
+    // "Infinity", not JSON. Only finite numbers are values.
+    const number = typeof raw === 'number' ? raw : typeof raw === 'string' && condition.field === null && NUMBER.test(raw) ? Number(raw) : undefined;
+    if (number !== undefined && Number.isFinite(number)) return { value: number };
+    if (condition.field === null) return { reason: 'wrong-type', detail: `payload ${preview(String(raw))} is not ${number === undefined ? 'a number' : 'a finite number'}` };
+    if (typeof raw === 'string') return { reason: 'wrong-type', detail: `field '${condition.field}' ${preview(raw)} is not a number` };
+    return { reason: 'wrong-type', detail: `field '${condition.field}' is ${number === undefined ? describeJson(raw) : 'a number out of range'}, not a finite number` };
   }
-  if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') return { value: String(raw) };
-  return { reason: 'wrong-type', detail: `field '${condition.field}' is ${raw === null ? 'null' : typeof raw}, not text` };
+  if (typeof raw === 'string' || typeof raw === 'boolean') return { value: String(raw) };
+  // Compared as text, a number must still be one: JSON's 1e309 is Infinity.
+  if (typeof raw === 'number' && Number.isFinite(raw)) return { value: String(raw) };
+  return { reason: 'wrong-type', detail: `field '${condition.field}' is ${typeof raw === 'number' ? 'a number out of range' : describeJson(raw)}, not text` };
 }
 
 /** The condition's state after `value`, given its state before (undefined: no value seen yet). */

@@ -38,9 +38,37 @@ export interface LoggerOptions {
   prefix?: string;
 }
 
+/**
+ * Characters that never reach a log line raw: C0 controls (ESC starts terminal escape sequences,
+ * CR/LF would start a forged line), DEL, C1 controls (0x9B is a one-byte CSI on terminals that
+ * take 8-bit controls, ECMA-48 §5.4), U+2028/2029 (line and paragraph separators: a new line to a
+ * Unicode-aware viewer), the bidirectional marks, embeddings, overrides and isolates (UAX #9 §2;
+ * "Trojan Source", CVE-2021-42574: text shown in another order than it was written), and lone
+ * surrogates (not text at all). Each is written as a `\uXXXX` escape instead.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escapeChar = (c: string): string => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** `text` with every unsafe character escaped (for message text, which is not quoted). */
+export function escapeLogText(text: string): string {
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/**
+ * `text` as a quoted, escaped log value: `"…"` with `\` and `"` escaped too, so the line reads back
+ * unambiguously (it is also a valid JSON string). For text from the network inside a message.
+ */
+export function quoteLogText(text: string): string {
+  return `"${text.replace(/["\\]/g, (c) => `\\${c}`).replace(UNSAFE, escapeChar)}"`;
+}
+
+/** Left bare only when nothing in it could be misread: no space, quote, `=`, backslash or unsafe character. */
+const BARE = /^[^\s"=\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]+$/;
+
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== 'string') return String(value);
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
+  return BARE.test(value) ? value : quoteLogText(value);
 }
 
 export function formatFields(fields: LogFields | undefined): string {
@@ -65,8 +93,9 @@ export function createLogger(options: LoggerOptions, component?: string): Logger
         ? `${new Date(options.now()).toISOString()} `
         : '';
     const where = component ? `[${component}] ` : '';
-    // Messages may carry text from the network: keep the one-line-per-event promise.
-    const text = message.replace(/[\r\n]+/g, ' ');
+    // Messages may carry text from the network (quoted by whoever put it there, quoteLogText): this
+    // keeps the one-line-per-event promise and the terminal safe even where that was forgotten.
+    const text = escapeLogText(message);
     sink.write(`${head}${options.prefix ?? ''}${level.toUpperCase().padEnd(5)} ${where}${text}${formatFields(fields)}\n`);
   };
 

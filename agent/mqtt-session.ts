@@ -14,7 +14,13 @@ import { LimitedStream, MAX_REMAINING_LENGTH, type OversizedPublish } from './in
 import type { Logger } from './logger.js';
 import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 
-export type MessageHandler = (topic: string, payload: Buffer) => void;
+/**
+ * Called for every message. A handler that returns a promise holds the message's acknowledgement
+ * (PUBACK at QoS 1, PUBCOMP at QoS 2) until it settles: true, it is sent; false, the message was
+ * not taken and stays unacknowledged, so the broker delivers it again to a persistent session at
+ * the next connection (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4).
+ */
+export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<boolean>;
 /** An incoming PUBLISH over the limit: its payload was discarded unread (agent/inbound-limit.ts). */
 export type OversizedHandler = (message: OversizedPublish) => void;
 
@@ -202,18 +208,38 @@ export class MqttSession {
         : 'broker connection error';
       this.logger.error(message, { url, error: error.message, hint });
     });
-    client.on('message', (topic, payload) => {
+    // mqtt.js emits 'message' and then calls handleMessage, and sends the acknowledgement when that
+    // calls back; called back with an error it sends none and goes on with the next packet
+    // (mqtt.js 5 lib/handlers/publish.js for QoS 1, lib/handlers/pubrel.js for QoS 2). It reads no
+    // further packet meanwhile: the messages of one connection are taken one at a time.
+    const verdicts = new WeakMap<object, Promise<boolean>>();
+    client.on('message', (topic, payload, packet) => {
       const stripped = this.stripped[0];
       // mqtt.js handles packets in arrival order, so the first stripped PUBLISH is the next one
       // with an empty payload on its topic (an MQTT 5 topic alias leaves its topic empty here).
+      // Counted and dropped by its handlers as too large, it is acknowledged at once.
       if (stripped && payload.length === 0 && (stripped.topic === topic || stripped.topic === '')) {
         this.stripped.shift();
         this.oversized++;
         for (const handler of this.oversizedHandlers) handler({ topic, bytes: stripped.bytes });
         return;
       }
-      for (const handler of this.handlers) handler(topic, payload);
+      const pending: Array<Promise<boolean>> = [];
+      for (const handler of this.handlers) {
+        const verdict = handler(topic, payload);
+        if (verdict) pending.push(verdict);
+      }
+      if (pending.length > 0) verdicts.set(packet, Promise.all(pending).then((all) => all.every((taken) => taken)));
     });
+    client.handleMessage = (packet, callback) => {
+      const verdict = verdicts.get(packet);
+      verdicts.delete(packet);
+      if (!verdict) return callback();
+      verdict.then(
+        (taken) => callback(taken ? undefined : new Error('message not taken: left unacknowledged')),
+        () => callback(new Error('message not taken: left unacknowledged')),
+      );
+    };
     client.connect();
   }
 

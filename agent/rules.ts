@@ -17,7 +17,7 @@ import type { Outputs } from './outputs.js';
 import { renderTemplate } from './template.js';
 import { topicMatches } from './topic.js';
 
-export type DropReason = 'too-large' | 'malformed' | 'wrong-type' | 'unmatched' | 'failed';
+export type DropReason = 'too-large' | 'malformed' | 'wrong-type' | 'refused' | 'unmatched' | 'failed';
 export type Outcome = { handled: true } | { handled: false; reason: DropReason; detail: string };
 
 export interface RulesOptions {

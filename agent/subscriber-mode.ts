@@ -1,7 +1,8 @@
 /**
  * Subscriber mode (roles subscriber and both): outputs, inputs, rules and commands around one
  * inbox, started after the broker session exists and stopped before it closes. Stop order: no new
- * messages → outputs to their safe states (and said so, retained) → pins released.
+ * messages (those arriving now stay unacknowledged, for the broker to deliver again) → outputs to
+ * their safe states (and said so, retained) → pins released.
  */
 import type { Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
@@ -70,9 +71,15 @@ export class SubscriberMode {
     if (config.commands.enabled) {
       this.commandsPart = new Commands({ config: config.commands, outputs: this.outputsPart, inputs: this.inputsPart, sink: session, logger: logger.child('command'), stats: () => this.stats() });
     }
-    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, elsewhere: this.options.elsewhere ?? [], logger: logger.child('inbox') });
+    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, elsewhere: this.options.elsewhere ?? [], logger: logger.child('inbox'), clock });
     const inbox = this.inbox;
+    // The inbox's verdict decides the acknowledgement: nothing is acknowledged that it did not take.
+    // Until a message is handled the session reads no further packet (agent/mqtt-session.ts), so
+    // nothing may wait for the broker (a SUBACK, a PUBACK) while a message waits here: not the
+    // handling itself (its publishes are not awaited) and nothing in the agent's start before
+    // start() below, as messages of a persistent session wait for it.
     session.onMessage((topic, payload) => inbox.receive(topic, payload));
+    session.onOversized(({ topic, bytes }) => inbox.tooLarge(topic, bytes));
     const outputs = this.outputsPart;
     session.onConnect(() => void outputs.announceAll());
   }
@@ -91,8 +98,11 @@ export class SubscriberMode {
   }
 
   async stop(timeoutMs = 2000): Promise<void> {
+    // From here on a message is left unacknowledged (the broker delivers it again to a persistent
+    // session); the one being handled finishes before the outputs go to their safe states.
     this.inbox?.close();
     if (this.inbox) await bounded(this.inbox.drained(), timeoutMs / 2);
+    this.inbox?.logHeldBack();
     this.inputsPart?.stop();
     if (this.outputsPart) await bounded(this.outputsPart.stop(), timeoutMs / 2);
     await this.gpio?.close().catch((error: unknown) => this.options.logger.error('could not release the GPIO pins', { error: error instanceof Error ? error.message : String(error) }));

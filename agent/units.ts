@@ -39,6 +39,9 @@ export function convert(quantity: Quantity, canonical: number, unit: Unit): numb
  * Arithmetic where it cannot be wrong, text where it could: this runs for every reading.
  */
 export function round(value: number, decimals: number): number {
+  // Infinity rounds to itself; the text path below would make it NaN. Whether a non-finite value
+  // may be published is for the caller to refuse (sensor-guard.ts, conditions.ts), not to hide here.
+  if (!Number.isFinite(value)) return value;
   const scale = 10 ** decimals;
   const scaled = Math.abs(value) * scale;
   const whole = Math.floor(scaled);
@@ -55,6 +58,7 @@ export function round(value: number, decimals: number): number {
 
 /** The same, through the number's shortest decimal text: exact at ties (1.005 is 1.00499999…). */
 export function roundExact(value: number, decimals: number): number {
+  if (!Number.isFinite(value)) return value;
   const text = String(Math.abs(value));
   // Shift the decimal point in the text, not by multiplying: 1.005 × 100 is 100.49999…
   const magnitude = text.includes('e')

@@ -67,3 +67,26 @@ test('bad payloads are refused with a reason, never a value', () => {
   assert.match(reason(condition({ atLeast: 1, field: 'a.b' }), '{"a":[1]}'), /^wrong-type/);
   assert.match(reason(condition({ atLeast: 1, field: 'value' }), '[1,2]'), /^wrong-type/);
 });
+
+test('numbers beyond a double are not values: 1e309 and -1e309 are refused, plain or in JSON, never Infinity', () => {
+  const reason = (c: ConditionConfig, p: string): string => {
+    const r = extractValue(c, p);
+    return 'reason' in r ? `${r.reason}: ${r.detail}` : `accepted ${String(r.value)}`;
+  };
+  for (const text of ['1e309', '-1e309', '+1E400', ' 1e309 ', '9'.repeat(400)]) {
+    assert.match(reason(condition({ atLeast: 100 }), text), /^wrong-type: payload ".*"…? is not a finite number$/, text);
+    assert.match(reason(condition({ equals: 5 }), text), /^wrong-type/, text);
+  }
+  assert.match(reason(condition({ atLeast: 1, field: 'ft' }), '{"ft":1e309}'), /^wrong-type: field 'ft' is a number out of range, not a finite number$/);
+  assert.match(reason(condition({ equals: 'x', field: 'ft' }), '{"ft":-1e309}'), /^wrong-type: field 'ft' is a number out of range, not text$/);
+  assert.match(reason(condition({ atLeast: 1, field: 'ft' }), '{"ft":{"a":1}}'), /^wrong-type: field 'ft' is an object, not a finite number$/);
+  // the largest finite numbers are still numbers
+  assert.equal(reason(condition({ atLeast: 1 }), '1.7976931348623157e308'), 'accepted 1.7976931348623157e+308');
+  assert.equal(reason(condition({ equals: 'Infinity', field: 'v' }), '{"v":"Infinity"}'), 'accepted Infinity', 'text is text');
+});
+
+test('a refused payload is quoted with its control characters escaped in the reason', () => {
+  const r = extractValue(condition({ atLeast: 1 }), '\u001b[2J\u009b31m\u2028x\u202e');
+  assert.ok('reason' in r);
+  assert.equal(r.detail, 'payload "\\u001b[2J\\u009b31m\\u2028x\\u202e" is not a number');
+});

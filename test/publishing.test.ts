@@ -28,6 +28,14 @@ describe('units', () => {
     assert.ok(!Object.is(round(-0.004, 2), -0));
   });
 
+  it('leaves a value that is not finite as it is, instead of turning Infinity into NaN', () => {
+    for (const v of [Infinity, -Infinity]) {
+      assert.equal(round(v, 2), v);
+      assert.equal(roundExact(v, 0), v);
+    }
+    assert.ok(Number.isNaN(round(NaN, 1)));
+  });
+
   it('the arithmetic fast path agrees with the exact text rounding, ties and all', () => {
     let seed = 42;
     const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);

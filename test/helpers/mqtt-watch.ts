@@ -33,7 +33,9 @@ export function watch(options: WatchOptions): Promise<Message[]> {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('exit', () => {
+    // 'close', not 'exit': a process may exit before its last output has been read (Node's
+    // child_process docs), and a message that arrived at once was then missed.
+    child.on('close', () => {
       const messages = out
         .split('\n')
         .filter((line) => line.length > 0)
