@@ -7,13 +7,12 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import type { QueueConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/logger.js';
 import { backoffMs } from '../agent/mqtt-session.js';
-import { Outbox, type BrokerLink, type OutgoingMessage } from '../agent/outbox.js';
-import type { Qos0Publish } from '../agent/publish-packets.js';
+import { Outbox } from '../agent/outbox.js';
 import { SegmentLog } from '../agent/queue/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
+import { FakeLink, message, queueConfig } from './helpers/fake-link.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -147,53 +146,6 @@ describe('SegmentLog', () => {
     assert.deepEqual(rest, rest.map((_, i) => rest[0]! + i), 'what is kept is contiguous');
   });
 });
-
-/** A link whose publishes wait until the test acknowledges (or fails) them. */
-class FakeLink implements BrokerLink {
-  connected = true;
-  readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void; reject: (error: Error) => void }> = [];
-
-  /** False: the connection is up but cannot take a write now (a backed-up socket). */
-  takesWrites = true;
-  /** Sizes of the QoS 0 batches written. */
-  readonly batches: number[] = [];
-
-  writeQos0(messages: readonly Qos0Publish[]): boolean {
-    if (!this.connected || !this.takesWrites) return false;
-    this.batches.push(messages.length);
-    for (const { topic, payload } of messages) this.sent.push({ topic, payload, qos: 0, ack: () => undefined, fail: () => undefined, reject: () => undefined });
-    return true;
-  }
-
-  publish(topic: string, payload: string, options: { qos: 0 | 1 | 2 }): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.sent.push({ topic, payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')), reject });
-    });
-  }
-
-  async ackAll(): Promise<void> {
-    for (const s of this.sent.splice(0)) s.ack();
-    await new Promise((r) => setImmediate(r));
-  }
-
-  /** Acknowledge window after window until nothing more is sent; what went out, in order. */
-  async deliverAll(show: (s: { qos: number; payload: string }) => string = (s) => s.payload): Promise<string[]> {
-    const delivered: string[] = [];
-    while (this.sent.length > 0) {
-      delivered.push(...this.sent.map(show));
-      await this.ackAll();
-    }
-    return delivered;
-  }
-}
-
-function queueConfig(dir: string, overrides: Partial<QueueConfig> = {}): QueueConfig {
-  return { enabled: true, dir, sync: 'interval', syncIntervalMs: 60_000, maxBytes: 1 << 20, segmentBytes: 4096, maxAgeS: 0, window: 4, qos0: 'buffer', ...overrides };
-}
-
-function message(seq: number, qos: 0 | 1 = 1, ts = Date.UTC(2026, 10, 24, 10)): OutgoingMessage {
-  return { topic: 'sensors/d/altitude', payload: String(seq), qos, retain: false, ts, sensor: 'altimeter', seq };
-}
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
