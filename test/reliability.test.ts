@@ -194,6 +194,61 @@ describe('store and forward against a real Mosquitto', () => {
   });
 });
 
+describe('the field report: kill -9 of the broker with QoS 1 publishes in flight', () => {
+  it('readings keep arriving after every outage, the queue is consumed, health keeps reporting, SIGTERM holds its deadline', async () => {
+    const broker = await startMosquitto();
+    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    // One BMP280 at 50 ms with three JSON QoS 1 measurements, reconnectPeriodMs 100 (issue #13).
+    const config = writeTempConfig({
+      board: 'raspberry-pi', role: 'publisher', deviceId: 'rel05', i2c: { simulated: true },
+      mqtt: { keepaliveS: 2, reconnectPeriodMs: 100, reconnectMaxMs: 400 },
+      queue: { dir: queueDir, syncIntervalMs: 200 },
+      health: { intervalS: 1 },
+      sensors: [{
+        name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 50,
+        measurements: { pressure: { format: 'json', qos: 1 }, temperature: { format: 'json', qos: 1 }, altitude: { format: 'json', qos: 1 } },
+        simulation: { scenario: 'static' },
+      }],
+    });
+    const agent = startAgent(['run', '--config', config, '--broker', broker.url]);
+    try {
+      await agent.waitFor(/connected/);
+      await sleep(2000);
+      for (let outage = 0; outage < 3; outage++) {
+        await broker.kill();
+        await sleep(1500);
+        await broker.resume();
+        await sleep(150);
+        await broker.kill(); // again, 0.15 s after the restart: while reconnecting and resending
+        await sleep(300);
+        await broker.resume();
+        // Health comes back and says the backlog went out: the read position caught up.
+        const health = await waitForHealth(broker.port, 'sensors/rel05/health', (h) => h.connected && h.readings.buffered <= 100 + 3);
+        assert.ok(health.readings.acknowledged + health.readings.buffered >= health.readings.taken - 3, `outage ${outage}: ${JSON.stringify(health.readings)}`);
+        // New readings arrive.
+        const [fresh] = await watch({ port: broker.port, topics: ['sensors/rel05/pressure'], count: 1, timeoutS: 5 });
+        assert.ok(fresh, `outage ${outage}: readings flow again`);
+      }
+      const stopping = Date.now();
+      agent.child.kill('SIGTERM');
+      assert.equal(await agent.exited, 0);
+      assert.ok(Date.now() - stopping < 6000, `stopped in ${Date.now() - stopping} ms`);
+      // What was delivered was consumed: a restart has no backlog from before to replay.
+      const again = startAgent(['run', '--config', config, '--broker', broker.url]);
+      try {
+        await again.waitFor(/connected/);
+        assert.doesNotMatch(again.output(), /backlog from before the restart/, again.output());
+      } finally {
+        again.child.kill('SIGTERM');
+        await again.exited;
+      }
+    } finally {
+      if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      await broker.stop();
+    }
+  });
+});
+
 describe('sequence numbers after a crash', () => {
   it('QoS 0 readings (sent without touching the disk) never reuse a number after a SIGKILL, or two in a row', async () => {
     const broker = await startMosquitto();
