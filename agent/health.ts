@@ -13,7 +13,7 @@ export interface HealthSources {
   wallNow: number;
   connected: boolean;
   reconnects: number;
-  outbox: { stats: OutboxStats; backlog: number; queueBytes: number } | undefined;
+  outbox: { stats: OutboxStats; backlog: number; queueBytes: number; queueRecords: number } | undefined;
   sensors: ReadonlyArray<{ name: string; stats: SamplerStats }>;
   lastError: string;
 }
@@ -54,7 +54,7 @@ export function healthReport(s: HealthSources): HealthReport {
       dropped: { ...(stats?.dropped ?? { queueFull: 0, expired: 0, offline: 0, refused: 0, diskFull: 0 }) },
       lost: stats?.lost ?? 0,
     },
-    queue: { bytes: s.outbox?.queueBytes ?? 0, records: s.outbox?.backlog ?? 0 },
+    queue: { bytes: s.outbox?.queueBytes ?? 0, records: s.outbox?.queueRecords ?? 0 },
     sensors: Object.fromEntries(
       s.sensors.map(({ name, stats: st }) => [
         name,

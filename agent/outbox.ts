@@ -255,6 +255,11 @@ export class Outbox {
     return this.log?.bytes ?? 0;
   }
 
+  /** Records in the log not yet consumed (from its read position to its head). */
+  get queueRecords(): number {
+    return this.log?.pending ?? 0;
+  }
+
   get inFlightCount(): number {
     return this.inFlight.size + this.direct.size;
   }
