@@ -31,6 +31,7 @@ export const CONTROL_PACKET_LIMIT = 65_536;
 const KEPT_PROPERTIES = 8192;
 
 const PUBLISH = 3;
+const PUBREL = 6;
 /** Packet types a server sends: CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT (5), AUTH (5). */
 const FROM_SERVER = new Set([2, 3, 4, 5, 6, 7, 9, 11, 13]);
 const FROM_SERVER_V5 = new Set([...FROM_SERVER, 14, 15]);
@@ -117,6 +118,12 @@ export class InboundLimit {
           const { first, remaining } = header;
           const type = first >> 4;
           if (!this.allowed.has(type)) throw new MqttProtocolError(`the broker sent packet type ${type} (${TYPE_NAMES[type]}), which a server never sends`);
+          // The flags are fixed for every type but PUBLISH (MQTT 3.1.1 §2.2.2, MQTT 5.0 §2.1.3);
+          // mqtt-packet reports other flags as an error and then reads on, out of step for good.
+          const flags = first & 0x0f;
+          if (type === PUBLISH ? (flags & 0x06) === 0x06 : flags !== (type === PUBREL ? 0x02 : 0x00)) {
+            throw new MqttProtocolError(`the broker sent a ${TYPE_NAMES[type]} packet with flags ${flags.toString(2).padStart(4, '0')}`);
+          }
           if (type === PUBLISH && remaining > this.options.maxPublishBytes) {
             endRun(start);
             this.held = [];

@@ -196,6 +196,10 @@ export class MqttSession {
     });
     client.on('error', (error) => {
       this.attempt.error = true;
+      // While connected, an error that is neither the socket's (a string code) nor a refusal (a
+      // number) comes from mqtt.js's parser, which reports a malformed packet and then reads on
+      // out of step. Close the connection: the reconnect starts from a clean stream.
+      if (this.up && (error as { code?: unknown }).code === undefined) client.stream.destroy();
       // mqtt.js repeats the same error on every retry; say it once until something changes.
       this.lastError = error.message;
       if (error.message === this.repeatedError) return;

@@ -4,13 +4,13 @@
  * Mosquitto, checked with mosquitto_sub. And `edge-agent read` riding out bus faults.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli, startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 function sensor(name: string, address: string, faultRate: number, temperatureC: number): unknown {
   return {
@@ -65,7 +65,7 @@ describe('edge-agent read on a flaky bus', () => {
   it('retries the failed transactions (they are in the recording) and prints only the true values', () => {
     const base = sensor('baro', '0x76', 0.05, 21.5) as Record<string, unknown>;
     const config = { deviceId: 'cli01', i2c: { simulated: true }, sensors: [{ ...base, faults: { readAttempts: 5 } }] };
-    const record = join(mkdtempSync(join(tmpdir(), 'edge-agent-faults-')), 'session.json');
+    const record = join(tempDir('faults'), 'session.json');
     const result = runCli(['read', '--config', writeTempConfig(config), '--count', '5', '--record', record]);
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { measurement: string; value: number });

@@ -4,19 +4,17 @@
  * retained flags and the availability protocol.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { useMosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const HUNDRED_FEET_M = 30.48;
 
 function droneConfig(deviceId: string): unknown {
   return {
-    queue: { dir: mkdtempSync(join(tmpdir(), `edge-agent-queue-${deviceId}-`)) },
+    queue: { dir: tempDir(`queue-${deviceId}`) },
     board: 'raspberry-pi',
     role: 'publisher',
     deviceId,

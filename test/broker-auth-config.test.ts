@@ -3,16 +3,16 @@
  * the key and the path; the password comes from a file or the environment and is never printed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from '../agent/broker-auth.js';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
 import { loadConfig, printableConfig } from '../agent/config/load-config.js';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edge-agent-auth-'));
+const dir = tempDir('auth');
 const pem = join(dir, 'ca.crt');
 writeFileSync(pem, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
 const notPem = join(dir, 'ca.der');

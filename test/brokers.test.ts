@@ -14,9 +14,7 @@
  * refused with an error that names mqtt.protocolVersion and what to set.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { MqttConfig, Qos, QueueConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/logger.js';
@@ -26,6 +24,7 @@ import { seededRandom } from '../drivers/i2c/simulated-bus.js';
 import { systemClock } from '../drivers/clock.js';
 import { startBroker, type BrokerKind, type TestBroker } from './helpers/brokers.js';
 import { fuzzSeed } from './helpers/fuzz-seed.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -67,7 +66,7 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
     it('kill -9 with publishes in flight: every reading is acknowledged once it is back; nothing stays in flight; the read position catches up; the stop deadline holds', async () => {
       const seed = fuzzSeed(`broker crash (${kind})`);
       const random = seededRandom(seed);
-      const dir = mkdtempSync(join(tmpdir(), 'edge-agent-crash-'));
+      const dir = tempDir('crash');
       const logger = memoryLogger('info');
       const session = new MqttSession(mqttConfig(broker.url, `crash-${kind}-${seed}`), logger);
       const outbox = new Outbox(session, queueConfig(dir), systemClock, logger);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edge-agent-cli-'));
+const dir = tempDir('cli');
 after(() => rmSync(dir, { recursive: true, force: true }));
 /** A config file in this test's own directory (removed after the run). */
 const configFile = (name: string, config: unknown): string => {
@@ -57,7 +57,7 @@ describe('edge-agent CLI', () => {
   });
 
   it('read --record writes a transcript of the bus session', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'edge-agent-rec-')), 'session.json');
+    const file = join(tempDir('rec'), 'session.json');
     const result = runCli(['read', '--config', 'config/datasheet-example.json', '--record', file]);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(file));

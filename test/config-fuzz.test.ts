@@ -11,8 +11,7 @@
  * longer run, CONFIG_FUZZ_DUMP=<file> to keep the failing file).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { seededRandom } from '../drivers/i2c/simulated-bus.js';
@@ -21,12 +20,13 @@ import { keyPath } from '../agent/config/printable.js';
 import { AGENT_SCHEMA } from '../agent/config/schema.js';
 import { runCli } from './helpers/agent-process.js';
 import { ENGINE_TEXT } from './helpers/engine-text.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const SEED = process.env.CONFIG_FUZZ_SEED !== undefined ? Number(process.env.CONFIG_FUZZ_SEED) : (Date.now() ^ (process.pid << 8)) >>> 0;
 const CASES = Number(process.env.CONFIG_FUZZ_CASES ?? 1000);
 console.log(`config fuzz: seed ${SEED}, ${CASES} cases (replay with CONFIG_FUZZ_SEED=${SEED})`);
 
-const dir = mkdtempSync(join(tmpdir(), 'edge-agent-fuzz-'));
+const dir = tempDir('fuzz');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -4,8 +4,7 @@
  * error and never as a silently accepted value.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
@@ -13,8 +12,9 @@ import { FORMATS } from '../agent/config/formats.js';
 import { checkConfig, couldNotValidate, loadConfig, type LoadConfigInput } from '../agent/config/load-config.js';
 import { CROSS_FIELD_RULES } from '../agent/config/schema.js';
 import { ENGINE_TEXT } from './helpers/engine-text.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'edge-agent-hostile-'));
+const dir = tempDir('hostile');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 

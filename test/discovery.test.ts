@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../agent/config/load-config.js';
 import { discoveryMessages, removals } from '../agent/discovery.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 /** What Home Assistant's MQTT integration accepts, for the keys we use (documented types and values). */
 const COMMON = ['name', 'unique_id', 'availability_topic', 'payload_available', 'payload_not_available', 'device', 'origin'];
@@ -130,7 +128,7 @@ describe('Home Assistant discovery against Mosquitto', () => {
   const mosquitto = useMosquitto();
 
   it('announces retained configs, re-announces on Home Assistant\'s birth, removes a measurement taken out', async () => {
-    const state = mkdtempSync(join(tmpdir(), 'edge-agent-ha-'));
+    const state = tempDir('ha');
     const publisher = (measurements: Record<string, unknown>): string =>
       writeTempConfig({
         board: 'raspberry-pi', role: 'publisher', deviceId: 'ha01', i2c: { simulated: true }, queue: { dir: state }, homeassistant: { enabled: true },

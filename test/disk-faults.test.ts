@@ -4,8 +4,7 @@
  * path that cannot be a directory. The agent runs as its own process, as under systemd.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HealthReport } from '../agent/health.js';
@@ -13,6 +12,7 @@ import { runCli, startAgent, writeTempConfig, type AgentProcess } from './helper
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 import { mountSmallDisk, type SmallDisk } from './helpers/small-disk.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -135,7 +135,7 @@ describe('a queue directory that cannot be used', () => {
   });
 
   it('a file where a directory should be, or a dangling link in the path: exit 73, the path and the cause', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'edge-agent-nodir-'));
+    const dir = tempDir('nodir');
     scratch.push(dir);
     writeFileSync(join(dir, 'file'), '');
     expectExit73(join(dir, 'file', 'queue'), /not a directory/);

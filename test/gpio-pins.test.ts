@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkBoardChips, readGpioChips, resolveLine, sysfsLineNumber } from '../drivers/gpio/chip-base.js';
@@ -8,8 +7,9 @@ import { GpioError } from '../drivers/gpio/gpio.js';
 import { findPin, knownPins, pinNote, pinProblem, type GpioBoard } from '../drivers/gpio/pins.js';
 import { FakeGpioKernel, type FakeChip } from './helpers/fake-sysfs.js';
 import { BBB_38_CHIPS, BBB_MAINLINE_DYNAMIC_CHIPS, PI4_KERNEL_66_CHIPS, PI5_KERNEL_66_CHIPS, PI_OLD_KERNEL_CHIPS, UDOO_NEO_CHIPS } from './helpers/gpio-trees.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'edge-agent-gpio-'));
+const scratch = tempDir('gpio');
 after(() => rmSync(scratch, { recursive: true, force: true }));
 let trees = 0;
 

@@ -133,6 +133,9 @@ describe('inbound packet limit', () => {
       ['an oversized PUBLISH whose topic overruns it', Buffer.from([0x30, 0x81, 0x20, 0xff, 0xff])],
       ['an oversized PUBLISH with QoS 3', Buffer.from([0x36, 0x81, 0x20, 0x00, 0x01, 0x61])],
       ['a DISCONNECT under MQTT 3.1.1', Buffer.from([0xe0, 0x00])],
+      ['a PUBCOMP with flags (mqtt-packet would report it and read on out of step)', Buffer.from([0x72, 0x02, 0x00, 0x01])],
+      ['a PUBREL without its fixed flags 0010', Buffer.from([0x60, 0x02, 0x00, 0x01])],
+      ['a small PUBLISH with QoS 3', Buffer.from([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01])],
     ];
     for (const [what, bytes] of cases) {
       const framer = new InboundLimit({ maxPublishBytes: 4000, protocolVersion: 4, onOversized: () => undefined });

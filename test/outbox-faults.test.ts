@@ -5,27 +5,19 @@
  * submitted = acknowledged + dropped + pending, always.
  */
 import assert from 'node:assert/strict';
-import fs, { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import fs, { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { memoryLogger } from '../agent/logger.js';
 import { Outbox } from '../agent/outbox.js';
 import { SegmentLog } from '../agent/queue/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
 import { FakeLink, message, queueConfig } from './helpers/fake-link.js';
 import { fuzzRandom } from './helpers/fuzz-seed.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-outbox-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempQueueDir = (): string => tempDir('outbox');
 
 function assertLedger(outbox: Outbox, where: string): void {
   const l = outbox.ledger();
@@ -35,7 +27,7 @@ function assertLedger(outbox: Outbox, where: string): void {
 describe('Outbox: a lost connection', () => {
   it('takes back every publish in flight and sends them again, in order, on the next connection; each counted once', async () => {
     const link = new FakeLink();
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([1, 2, 3, 4, 5, 6].map((n) => message(n)));
     assert.equal(outbox.inFlightCount, 4, 'a full window in flight');
@@ -57,7 +49,7 @@ describe('Outbox: power cuts', () => {
   const numbering = { altimeter: { intervalMs: 50, qos0: false } };
 
   it('after a crash in the same boot numbering resumes exactly; after a power cut it skips what may not have reached the disk', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const link = new FakeLink();
     link.connected = false;
     const config = queueConfig(dir, { syncIntervalMs: 1000 });
@@ -77,7 +69,7 @@ describe('Outbox: power cuts', () => {
   });
 
   it('a torn record is cut, counted as lost on health, and its number is never given to a new reading', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const link = new FakeLink();
     link.connected = false;
     const config = queueConfig(dir, { sync: 'always' });
@@ -98,7 +90,7 @@ describe('Outbox: power cuts', () => {
 
 describe('SegmentLog: the cap', () => {
   it('holds when maxBytes is smaller than segmentBytes (16 KiB cap, 1 MiB segments)', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 16384 });
     log.open();
     const onDisk = (): number => readdirSync(dir).filter((f) => f.endsWith('.seg')).reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
@@ -132,7 +124,7 @@ describe('Outbox: a disk that fails at random', () => {
     const link = new FakeLink();
     const logger = memoryLogger();
     const clock = new ManualClock();
-    const outbox = new Outbox(link, queueConfig(tempDir(), { window: 8 }), clock, logger);
+    const outbox = new Outbox(link, queueConfig(tempQueueDir(), { window: 8 }), clock, logger);
     try {
       outbox.open();
       let seq = 0;

@@ -3,33 +3,25 @@
  * the test releases by hand, so ordering, the window, replay and loss accounting are checked exactly.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { memoryLogger } from '../agent/logger.js';
 import { backoffMs } from '../agent/mqtt-session.js';
 import { Outbox } from '../agent/outbox.js';
 import { SegmentLog } from '../agent/queue/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
 import { FakeLink, message, queueConfig } from './helpers/fake-link.js';
+import { tempDir } from './helpers/temp-dir.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-queue-test-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempQueueDir = (): string => tempDir('queue-test');
 
 const record = (n: number): Buffer => Buffer.from(JSON.stringify({ n, pad: 'x'.repeat(40) }));
 const numbers = (records: Array<{ data: Buffer }>): number[] => records.map((r) => (JSON.parse(r.data.toString()) as { n: number }).n);
 
 describe('SegmentLog', () => {
   it('reads back what was appended, in order, across segment files and a reopen', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 50; i++) assert.equal(log.append(record(i)), i);
@@ -46,7 +38,7 @@ describe('SegmentLog', () => {
   });
 
   it('reads a little at a time while appends go on, as a replay does, and never serves stale bytes', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     // Segments much larger than a record, so reads are served from the read-ahead of a growing file.
     const log = new SegmentLog(dir, { segmentBytes: 8192, maxBytes: 1 << 20 });
     log.open();
@@ -66,7 +58,7 @@ describe('SegmentLog', () => {
   });
 
   it('deletes a segment only once all of it is consumed and the cursor is on disk', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 256, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 30; i++) log.append(record(i));
@@ -79,7 +71,7 @@ describe('SegmentLog', () => {
   });
 
   it('cuts a torn last record (power cut mid-append) and starts anyway', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 5; i++) log.append(record(i));
@@ -97,7 +89,7 @@ describe('SegmentLog', () => {
   });
 
   it('detects a flipped bit by its CRC and keeps the records before it', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 3; i++) log.append(record(i));
@@ -115,7 +107,7 @@ describe('SegmentLog', () => {
   });
 
   it('rewrites the cursor file only when it changed (an idle agent writes nothing)', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 4096, maxBytes: 1 << 20 });
     log.open();
     log.sync({ a: 1 });
@@ -134,7 +126,7 @@ describe('SegmentLog', () => {
   });
 
   it('drops the oldest segments when over maxBytes, and counts what was not yet consumed', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 2048 });
     log.open();
     for (let i = 0; i < 200; i++) log.append(record(i));
@@ -152,7 +144,7 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 describe('Outbox', () => {
   it('keeps at most `window` messages in flight and sends the rest in order as acknowledgements come', async () => {
     const link = new FakeLink();
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => message(n)));
     assert.deepEqual(link.sent.map((s) => s.payload), ['1', '2', '3', '4'], 'the window');
@@ -166,7 +158,7 @@ describe('Outbox', () => {
   it('holds everything on disk while offline and replays it oldest first on reconnect', async () => {
     const link = new FakeLink();
     link.connected = false;
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     for (let n = 1; n <= 12; n++) outbox.submit([message(n), message(n, 0)]);
     assert.equal(link.sent.length, 0, 'nothing goes to mqtt.js while disconnected');
@@ -181,7 +173,7 @@ describe('Outbox', () => {
 
   it('resends from the first unacknowledged message when the connection drops mid-window', async () => {
     const link = new FakeLink();
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([1, 2, 3, 4, 5, 6].map((n) => message(n)));
     const [first, second, ...others] = link.sent.splice(0);
@@ -199,7 +191,7 @@ describe('Outbox', () => {
   });
 
   it('survives a restart: unacknowledged messages are sent again, and sequence numbers resume', async () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const link = new FakeLink();
     link.connected = false;
     const first = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
@@ -220,7 +212,7 @@ describe('Outbox', () => {
   it('a publish the broker refuses (MQTT 5 reason code ≥ 0x80) is counted and dropped, not resent forever', async () => {
     const link = new FakeLink();
     const logger = memoryLogger();
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), logger);
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), logger);
     outbox.open();
     outbox.submit([message(1), message(2), message(3)]);
     const [denied, ...rest] = link.sent.splice(0);
@@ -238,7 +230,7 @@ describe('Outbox', () => {
   });
 
   it('records the numbering of QoS 0 sent straight out once a minute, not at every sync (an SD card\'s wear)', async () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const clock = new ManualClock();
     const link = new FakeLink();
     const outbox = new Outbox(link, queueConfig(dir, { syncIntervalMs: 1000 }), clock, memoryLogger());
@@ -263,7 +255,7 @@ describe('Outbox', () => {
   });
 
   it('reserves numbers ahead for QoS 0 sensors, so crash after crash never reuses one', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const link = new FakeLink();
     const config = queueConfig(dir, { syncIntervalMs: 1000 });
     const first = new Outbox(link, config, new ManualClock(), memoryLogger());
@@ -284,7 +276,7 @@ describe('Outbox', () => {
   });
 
   it('a clean close is remembered: the next open is not "unclean"', () => {
-    const dir = tempDir();
+    const dir = tempQueueDir();
     const link = new FakeLink();
     const first = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
     first.open();
@@ -297,7 +289,7 @@ describe('Outbox', () => {
 
   it('writes the QoS 0 messages of one submit in one go, in order, around a QoS 1 message', async () => {
     const link = new FakeLink();
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([message(1, 0), message(2, 0), message(3, 0)]);
     assert.deepEqual(link.batches, [3], 'one write for the sample');
@@ -319,7 +311,7 @@ describe('Outbox', () => {
   it('QoS 0 messages a backed-up connection cannot take now wait on disk, then go in order', async () => {
     const link = new FakeLink();
     link.takesWrites = false;
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([message(1, 0), message(2, 0)]);
     assert.equal(outbox.stats.dropped.offline, 0, 'nothing lost');
@@ -334,7 +326,7 @@ describe('Outbox', () => {
   it('queued QoS 0 records never hold a window place, so a backed-up socket cannot stall the queue', async () => {
     const link = new FakeLink();
     link.connected = false;
-    const outbox = new Outbox(link, queueConfig(tempDir()), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir()), new ManualClock(), memoryLogger());
     outbox.open();
     for (let n = 1; n <= 10; n++) outbox.submit([message(n, 0)]); // an outage: all ten on disk
     link.connected = true;
@@ -354,7 +346,7 @@ describe('Outbox', () => {
   it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {
     const link = new FakeLink();
     link.connected = false;
-    const outbox = new Outbox(link, queueConfig(tempDir(), { qos0: 'drop' }), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir(), { qos0: 'drop' }), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([message(1, 0), message(1, 1)]);
     assert.equal(outbox.stats.dropped.offline, 1);
@@ -366,7 +358,7 @@ describe('Outbox', () => {
     const clock = new ManualClock();
     const link = new FakeLink();
     link.connected = false;
-    const outbox = new Outbox(link, queueConfig(tempDir(), { maxAgeS: 60 }), clock, memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir(), { maxAgeS: 60 }), clock, memoryLogger());
     outbox.open();
     outbox.submit([message(1, 1, clock.wallNow())]);
     await clock.advance(61_000);
@@ -383,7 +375,7 @@ describe('Outbox', () => {
   it('with the queue disabled, what cannot be sent now is dropped and counted, never held in memory', () => {
     const link = new FakeLink();
     link.connected = false;
-    const outbox = new Outbox(link, queueConfig(tempDir(), { enabled: false }), new ManualClock(), memoryLogger());
+    const outbox = new Outbox(link, queueConfig(tempQueueDir(), { enabled: false }), new ManualClock(), memoryLogger());
     outbox.open();
     outbox.submit([message(1), message(2)]);
     assert.equal(outbox.stats.dropped.offline, 2);
@@ -396,7 +388,7 @@ describe('Outbox', () => {
     const link = new FakeLink();
     link.connected = false;
     const logger = memoryLogger();
-    const outbox = new Outbox(link, queueConfig(tempDir(), { maxBytes: 65536, segmentBytes: 4096 }), new ManualClock(), logger);
+    const outbox = new Outbox(link, queueConfig(tempQueueDir(), { maxBytes: 65536, segmentBytes: 4096 }), new ManualClock(), logger);
     outbox.open();
     for (let n = 1; n <= 3000; n++) outbox.submit([message(n)]);
     assert.ok(outbox.stats.dropped.queueFull > 0, 'oldest dropped');

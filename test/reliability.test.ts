@@ -6,14 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 import type { HealthReport } from '../agent/health.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -126,7 +124,7 @@ describe('store and forward against a real Mosquitto', () => {
   it('loses nothing and keeps the order while the broker is stopped and restarted several times', async () => {
     const subscriber = new Subscriber(broker.port, 'rel-sub-1', 'sensors/rel01/pressure');
     await sleep(300);
-    const agent = startAgent(['run', '--config', fastConfig('rel01', mkdtempSync(join(tmpdir(), 'edge-agent-rel-'))), '--broker', broker.url]);
+    const agent = startAgent(['run', '--config', fastConfig('rel01', tempDir('rel')), '--broker', broker.url]);
     try {
       await subscriber.waitForHighest(5);
       for (let outage = 0; outage < 3; outage++) {
@@ -148,7 +146,7 @@ describe('store and forward against a real Mosquitto', () => {
   });
 
   it('delivers what it queued during an outage after being SIGKILLed and started again', async () => {
-    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const queueDir = tempDir('rel');
     const config = fastConfig('rel02', queueDir);
     const subscriber = new Subscriber(broker.port, 'rel-sub-2', 'sensors/rel02/pressure');
     await sleep(300);
@@ -174,7 +172,7 @@ describe('store and forward against a real Mosquitto', () => {
   });
 
   it('drops the oldest readings when the queue is full, keeps running, and says so on the health topic', async () => {
-    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const queueDir = tempDir('rel');
     const agent = startAgent(['run', '--config', fastConfig('rel03', queueDir, { maxBytes: 16384, segmentBytes: 2048 }), '--broker', broker.url]);
     try {
       await agent.waitFor(/connected/);
@@ -197,7 +195,7 @@ describe('store and forward against a real Mosquitto', () => {
 describe('the field report: kill -9 of the broker with QoS 1 publishes in flight', () => {
   it('readings keep arriving after every outage, the queue is consumed, health keeps reporting, SIGTERM holds its deadline', async () => {
     const broker = await startMosquitto();
-    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const queueDir = tempDir('rel');
     // One BMP280 at 50 ms with three JSON QoS 1 measurements, reconnectPeriodMs 100 (issue #13).
     const config = writeTempConfig({
       board: 'raspberry-pi', role: 'publisher', deviceId: 'rel05', i2c: { simulated: true },
@@ -252,7 +250,7 @@ describe('the field report: kill -9 of the broker with QoS 1 publishes in flight
 describe('sequence numbers after a crash', () => {
   it('QoS 0 readings (sent without touching the disk) never reuse a number after a SIGKILL, or two in a row', async () => {
     const broker = await startMosquitto();
-    const queueDir = mkdtempSync(join(tmpdir(), 'edge-agent-rel-'));
+    const queueDir = tempDir('rel');
     const config = writeTempConfig({
       board: 'raspberry-pi', role: 'publisher', deviceId: 'rel04', i2c: { simulated: true },
       queue: { dir: queueDir, syncIntervalMs: 200 },

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { agentNodeFlags } from '../bench/node-flags.js';
+import { tempDir } from './helpers/temp-dir.js';
 
 const INSTALL = resolve('systemd/install.sh');
 
@@ -32,7 +32,7 @@ describe('systemd/install.sh --root', () => {
   let realPasswd: string;
   before(() => {
     realPasswd = readFileSync('/etc/passwd', 'utf8');
-    root = mkdtempSync(join(tmpdir(), 'edge-agent-root-'));
+    root = tempDir('root');
     first = install(root, '--board', 'raspberry-pi');
   });
   const at = (path: string): string => join(root, path);
@@ -140,7 +140,7 @@ describe('systemd/install.sh --root', () => {
 
 describe('systemd/install.sh refuses clearly', () => {
   it('an unknown option (status 64) and a board it cannot tell', () => {
-    const root = mkdtempSync(join(tmpdir(), 'edge-agent-root-'));
+    const root = tempDir('root');
     const unknown = sh('bash', [INSTALL, '--root', root, '--colour']);
     assert.equal(unknown.status, 64);
     assert.match(unknown.stderr, /unknown option '--colour'/);

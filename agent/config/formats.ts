@@ -314,7 +314,7 @@ const calibration: ConfigFormat = {
 const RAW_LIMITS = { adcT: 0xfffff, adcP: 0xfffff, adcH: 0xffff } as const;
 
 const rawAdc: ConfigFormat = {
-  allowed: 'null, or { adcT, adcP: 20-bit; adcH: 16-bit (default 0x8000 = skipped) }',
+  allowed: 'null, or { adcT, adcP: 20-bit; adcH: 16-bit (default 0x8000, what the chip reads while humidity is off) }',
   check(value) {
     if (value === null) return ok;
     if (!isObject(value)) return issue(`${show(value)} is not raw ADC values`, 'e.g. { "adcT": 519888, "adcP": 415148 }, or null');

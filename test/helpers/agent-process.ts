@@ -1,8 +1,8 @@
 /** Runs the built CLI (`dist/agent/cli.js`) as a separate process, as a user or systemd would. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export const CLI = resolve('dist/agent/cli.js');
 
@@ -59,7 +59,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, prefix:
 }
 
 export function writeTempConfig(config: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-config-'));
+  const dir = tempDir('config');
   const file = join(dir, 'agent.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;

@@ -6,11 +6,12 @@
  * kills things (SIGKILL: no goodbye to its clients, nothing flushed) and started again.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { findBinary, freePort, startMosquitto } from './mosquitto.js';
+import { tempDir } from './temp-dir.js';
 
 export type BrokerKind = 'mosquitto' | 'nats' | 'rabbitmq' | 'aedes';
 
@@ -98,7 +99,7 @@ class Daemon {
 }
 
 async function startNats(): Promise<TestBroker> {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-nats-'));
+  const dir = tempDir('nats');
   const [port, clientPort] = [await freePort(), await freePort()];
   const conf = join(dir, 'nats.conf');
   // NATS's MQTT listener needs JetStream (it keeps sessions and QoS 1 messages in streams).
@@ -127,7 +128,7 @@ async function startNats(): Promise<TestBroker> {
  * the rabbitmq user, so its directory is handed to that user. A cold start takes about 12 s here.
  */
 async function startRabbitMq(): Promise<TestBroker> {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-rabbitmq-'));
+  const dir = tempDir('rabbitmq');
   const [port, amqpPort, distPort, epmdPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const node = `edgetest${port}@localhost`;
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_mqtt].\n');

@@ -4,9 +4,9 @@
  * second CA nobody trusts. EC P-256 keys: quick to make, and what a Pi handles well.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export interface Pki {
   dir: string;
@@ -43,7 +43,7 @@ function issue(dir: string, ca: { cert: string; key: string }, name: string, cn:
 }
 
 export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-pki-'));
+  const dir = tempDir('pki');
   const ca = makeCa(dir, 'edge-agent-test-ca');
   const other = makeCa(dir, 'somebody-elses-ca');
   const serverExt = 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth';

@@ -5,8 +5,6 @@
  * does not wait for its timeout.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const LISTENER = `
@@ -24,6 +22,7 @@ while True:
                 os.close(fd)
     print(json.dumps(data.decode("utf-8", "replace")), flush=True)
 `;
+import { tempDir } from './temp-dir.js';
 
 export interface FakeNotifySocket {
   path: string;
@@ -34,7 +33,7 @@ export interface FakeNotifySocket {
 }
 
 export async function startFakeNotifySocket(): Promise<FakeNotifySocket> {
-  const path = join(mkdtempSync(join(tmpdir(), 'edge-agent-notify-')), 'notify.sock');
+  const path = join(tempDir('notify'), 'notify.sock');
   const child = spawn('python3', ['-c', LISTENER, path], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

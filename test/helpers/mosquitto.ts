@@ -3,11 +3,11 @@
  * unless asked. Tests never use the machine's broker on 1883.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import { tempDir } from './temp-dir.js';
 
 export function findBinary(name: string): string {
   for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
@@ -62,7 +62,7 @@ export interface MosquittoOptions {
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const binary = findBinary('mosquitto');
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-mosquitto-'));
+  const dir = tempDir('mosquitto');
   // Started as root, mosquitto drops to its own user: it must be able to write its database here,
   // or a restart silently forgets every persistent session (and the test would blame the agent).
   if (options.persistence) chmodSync(dir, 0o777);

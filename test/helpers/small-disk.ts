@@ -6,9 +6,9 @@
  * Needs root (CI runs as root).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export interface SmallDisk {
   /** The mount point (as seen inside the namespace). */
@@ -25,7 +25,7 @@ export interface SmallDisk {
 
 export async function mountSmallDisk(options: { sizeKiB: number; readOnly?: boolean }): Promise<SmallDisk> {
   if (process.getuid?.() !== 0) throw new Error('a small-disk test mounts a tmpfs: run the tests as root (as CI does)');
-  const dir = mkdtempSync(join(tmpdir(), 'edge-agent-disk-'));
+  const dir = tempDir('disk');
   const flags = `size=${options.sizeKiB}k${options.readOnly ? ',ro' : ''}`;
   const holder: ChildProcess = spawn(
     'setpriv',
