@@ -7,10 +7,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { findBinary, freePort, startMosquitto } from './mosquitto.js';
+import { accepts, findBinary, freePort, startMosquitto } from './mosquitto.js';
 import { tempDir } from './temp-dir.js';
 
 export type BrokerKind = 'mosquitto' | 'nats' | 'rabbitmq' | 'aedes';
@@ -30,17 +30,6 @@ export interface TestBroker {
   /** Stop it and remove everything it wrote. */
   stop(): Promise<void>;
   log(): string;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number, alive: () => boolean, what: () => string): Promise<void> {
