@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install edge-agent as a hardened systemd service, or remove it. Idempotent: run it again after
-# an upgrade. See README "Install on a Raspberry Pi".
+# an upgrade. See README "Install on a board".
 #
 #   sudo systemd/install.sh [--board raspberry-pi|beaglebone-black|udoo-neo | --config FILE] [--no-start]
 #   sudo systemd/install.sh --uninstall [--purge]
