@@ -337,10 +337,13 @@ function reportFatal(error: unknown): number {
   return EXIT.failure;
 }
 
-/** Missing hardware (no /dev/i2c-N, addon not built): a restart later may find it. */
+/**
+ * Missing hardware (no /dev/i2c-N, addon not built), or hardware the service may not use (EPERM:
+ * the unit's DeviceAllow; ENXIO: no adapter behind the node): a restart later may find it.
+ */
 function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'ERR_HARDWARE_UNAVAILABLE';
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENXIO' || code === 'ERR_HARDWARE_UNAVAILABLE';
 }
 
 main(process.argv.slice(2)).then(

@@ -65,6 +65,7 @@ export class Service {
     return this.enqueue(async () => {
       const config = this.options.load();
       await this.startAgent(config);
+      this.sayNotifyTransport();
       await this.announceReady(config);
       const watchdogMs = this.options.watchdogMs;
       if (watchdogMs !== null) {
@@ -110,6 +111,17 @@ export class Service {
     this.log = logger;
     await agent.start();
     this.watchdog?.beat();
+  }
+
+  /** Once, at start: how systemd is told, and what the unit needs for it. */
+  private sayNotifyTransport(): void {
+    const notifier = this.options.notifier;
+    if (notifier.transport === 'datagram') this.log?.debug('systemd notify in process (unix-dgram)');
+    if (notifier.transport === 'systemd-notify') {
+      // Messages from a child are dropped under NotifyAccess=main: READY never arrives, and
+      // systemd kills the service at TimeoutStartSec. Say so before that happens.
+      this.log?.warn('systemd notify through the systemd-notify command: the unit needs NotifyAccess=all (systemd/install.sh writes that drop-in when the addon does not load)', { reason: notifier.fallbackReason });
+    }
   }
 
   private async announceReady(config: AgentConfig): Promise<void> {

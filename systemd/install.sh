@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install edge-agent as a hardened systemd service, or remove it. Idempotent: run it again after
-# an upgrade. See README "Install on a Raspberry Pi".
+# an upgrade. See README "Install on a board".
 #
 #   sudo systemd/install.sh [--board raspberry-pi|beaglebone-black|udoo-neo | --config FILE] [--no-start]
 #   sudo systemd/install.sh --uninstall [--purge]
@@ -9,9 +9,14 @@
 # What it does: copies the built agent to /opt/edge-agent (production dependencies only), creates
 # the system user edge-agent in the i2c and gpio groups (systemd-sysusers), puts the board's
 # configuration at /etc/edge-agent/agent.json unless one is there already, creates the state
-# directory /var/lib/edge-agent, installs udev rules for /dev/i2c-* and /dev/gpiochip*, and installs
-# and enables the unit. With --root nothing outside DIR is touched: users are written to
-# DIR/etc/passwd by systemd-sysusers --root, the unit is enabled with systemctl --root, and
+# directory /var/lib/edge-agent, installs udev rules for /dev/i2c-*, /dev/gpiochip* and the sysfs
+# GPIO files, installs and enables the unit, and adds the drop-ins this board needs (in
+# /etc/systemd/system/edge-agent.service.d/): gpio-sysfs.conf when the configuration drives GPIO
+# pins (sysfs is read-only under ProtectKernelTunables=yes: it makes writable /sys/class/gpio and
+# the directories of this board's GPIO controllers, nothing else), notify-access.conf when the
+# unix-dgram addon does not load (NotifyAccess=all for the systemd-notify fallback). With --root
+# nothing outside DIR is touched: users are written to DIR/etc/passwd by systemd-sysusers --root,
+# the unit is enabled with systemctl --root, the GPIO controllers are read from DIR/sys, and
 # nothing is started.
 set -euo pipefail
 
@@ -56,6 +61,7 @@ prefix="$root/opt/edge-agent"
 etc="$root/etc/edge-agent"
 state="$root/var/lib/edge-agent"
 unit="$root/etc/systemd/system/edge-agent.service"
+dropins="$unit.d"
 sysusers="$root/usr/lib/sysusers.d/edge-agent.conf"
 udev="$root/etc/udev/rules.d/60-edge-agent.rules"
 
@@ -72,6 +78,8 @@ if $uninstall; then
     rm -f "$unit"
     say "removed the unit"
   fi
+  rm -f "$dropins/gpio-sysfs.conf" "$dropins/notify-access.conf"
+  rmdir "$dropins" 2>/dev/null || true
   rm -rf "$prefix" "$sysusers" "$udev"
   [ -n "$root" ] || systemctl daemon-reload
   say "removed $prefix"
@@ -163,19 +171,27 @@ say "system user edge-agent (uid $uid) in groups i2c and gpio"
 # (a test) only means the files stay ours.
 own() { chown "$1" "$2" 2>/dev/null || say "could not chown $2 to $1 (not root): left as is"; }
 
-# --- udev: the device nodes' group and mode ------------------------------------------------------
+# --- udev: the device nodes' group and mode, and the sysfs GPIO files -----------------------------
 mkdir -p "$(dirname "$udev")"
 cat >"$udev" <<'EOF'
 # edge-agent: the I2C buses and GPIO chips belong to the groups the service is in.
-# (Raspberry Pi OS ships the same rules in 99-com.rules; BeagleBone and Udoo images may not.)
+# (Raspberry Pi OS ships equivalent rules in 99-com.rules; BeagleBone and Udoo images may not.)
 SUBSYSTEM=="i2c-dev", GROUP="i2c", MODE="0660"
 SUBSYSTEM=="gpio", KERNEL=="gpiochip*", GROUP="gpio", MODE="0660"
+# sysfs GPIO (/sys/class/gpio, what onoff drives) is made of attribute files, not device nodes, so
+# GROUP= and MODE= do not reach them: commands do. export and unexport when the chips appear, and
+# each exported line's active_low, direction, edge and value when the kernel creates gpioN (edge
+# only exists where the line can interrupt). This runs a moment after the export, which is why
+# onoff retries opening the files (raspberrypi/linux #553).
+SUBSYSTEM=="gpio", KERNEL=="gpiochip*", ACTION!="remove", RUN+="/bin/sh -c 'cd /sys/class/gpio 2>/dev/null || exit 0; chgrp gpio export unexport && chmod g+w export unexport'"
+SUBSYSTEM=="gpio", KERNEL=="gpio[0-9]*", ACTION!="remove", RUN+="/bin/sh -c 'cd /sys%p || exit 0; for f in active_low direction edge value; do if [ -e $$f ]; then chgrp gpio $$f && chmod g+rw $$f; fi; done'"
 EOF
 if [ -z "$root" ] && command -v udevadm >/dev/null 2>&1; then
   udevadm control --reload || true
-  udevadm trigger --subsystem-match=i2c-dev --subsystem-match=gpio || true
+  # --action=add: the rules above act on add events (a plain trigger sends change).
+  udevadm trigger --action=add --subsystem-match=i2c-dev --subsystem-match=gpio || true
 fi
-say "udev rules for /dev/i2c-* and /dev/gpiochip* in $udev"
+say "udev rules for /dev/i2c-*, /dev/gpiochip* and /sys/class/gpio in $udev"
 
 # --- configuration and state ----------------------------------------------------------------------
 mkdir -p "$etc"
@@ -212,11 +228,71 @@ chmod 0750 "$state"
 own "$uid:$gid" "$state"
 say "state directory $state"
 
-# --- the unit ------------------------------------------------------------------------------------
+# --- the unit and its drop-ins --------------------------------------------------------------------
 mkdir -p "$(dirname "$unit")"
 sed "s#^ExecStart=/usr/bin/node #ExecStart=$node_bin #" "$here/edge-agent.service" >"$unit.tmp"
 chmod 0644 "$unit.tmp"
 mv "$unit.tmp" "$unit"
+mkdir -p "$dropins"
+
+write_dropin() { # NAME, with the text on stdin
+  cat >"$dropins/$1.tmp"
+  chmod 0644 "$dropins/$1.tmp"
+  mv "$dropins/$1.tmp" "$dropins/$1"
+}
+
+# sd_notify in process (unix-dgram) lets the unit keep NotifyAccess=main; the systemd-notify
+# fallback sends from a child, which only NotifyAccess=all accepts. Checked with the node the
+# service runs, since a native addon built for another Node ABI does not load.
+if dgram_error="$("$node_bin" -e 'require(process.argv[1])' "$prefix/node_modules/unix-dgram" 2>&1)"; then
+  rm -f "$dropins/notify-access.conf"
+  say "sd_notify in process (the unix-dgram addon loads): NotifyAccess=main"
+else
+  write_dropin notify-access.conf <<EOF
+# Written by install.sh: the unix-dgram addon did not load with $node_bin, so the agent tells
+# systemd through the systemd-notify command, a child process, which only NotifyAccess=all
+# accepts. Rebuild the addon (npm rebuild unix-dgram) and run install.sh again to remove this.
+[Service]
+NotifyAccess=all
+EOF
+  why="$(printf '%s\n' "$dgram_error" | grep -m1 -E '^[A-Za-z]*Error' || true)"
+  say "WARNING: the unix-dgram addon does not load (${why:-node printed no error line}): sd_notify goes through systemd-notify, so $dropins/notify-access.conf sets NotifyAccess=all"
+fi
+
+# sysfs GPIO under ProtectKernelTunables=yes (which keeps /sys read-only): writable again are only
+# /sys/class/gpio (export, unexport) and the GPIO controllers' own directories, where the kernel
+# puts each exported gpioN (/sys/class/gpio/gpioN is a symlink into them, and a write follows it).
+# Found on this board from each chip's link; a path the kernel no longer has is skipped ("-"), and
+# the agent's error then says to run install.sh again.
+uses_gpio="$("$node_bin" -e '
+  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const pins = (c.outputs || []).length + (c.inputs || []).length;
+  process.stdout.write(pins > 0 && !(c.gpio && c.gpio.simulated === true) ? "yes" : "no");
+' "$etc/agent.json" 2>/dev/null || echo no)"
+if [ "$uses_gpio" = yes ]; then
+  paths="-/sys/class/gpio"
+  for chip in "$root"/sys/class/gpio/gpiochip*; do
+    [ -e "$chip" ] || continue
+    real="$(readlink -f "$chip")" # …/<controller>/gpio/gpiochipN
+    controller="$(dirname "$(dirname "$real")")"
+    controller="${controller#"$root"}"
+    case " $paths " in *" -$controller "*) ;; *) paths="$paths -$controller" ;; esac
+  done
+  if [ "$paths" = "-/sys/class/gpio" ]; then
+    say "WARNING: no GPIO chips under $root/sys/class/gpio: only /sys/class/gpio is made writable; run install.sh again on the board itself"
+  fi
+  write_dropin gpio-sysfs.conf <<EOF
+# Written by install.sh for this board's GPIO controllers: the configuration drives sysfs GPIO
+# pins, and ProtectKernelTunables=yes keeps /sys read-only. Run install.sh again after a kernel
+# upgrade that moves the controllers.
+[Service]
+ReadWritePaths=$paths
+EOF
+  say "sysfs GPIO writable for the service: $paths ($dropins/gpio-sysfs.conf)"
+else
+  rm -f "$dropins/gpio-sysfs.conf"
+fi
+rmdir "$dropins" 2>/dev/null || true
 [ -n "$root" ] || systemctl daemon-reload
 systemctl_ enable edge-agent.service >/dev/null 2>&1
 say "unit $unit installed and enabled"

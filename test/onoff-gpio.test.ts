@@ -16,8 +16,8 @@ import { GpioError } from '../drivers/gpio/gpio.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const inner = join(here, 'namespace', 'onoff-gpio.sysfs.js');
 
-/** Tests in the inner file: 4 contract runs × 13 cases + 10 sysfs checks. Fewer means some did not run. */
-const EXPECTED_TESTS = 4 * 13 + 10;
+/** Tests in the inner file: 4 contract runs × 13 cases + 11 sysfs checks. Fewer means some did not run. */
+const EXPECTED_TESTS = 4 * 13 + 11;
 
 /** Our environment without NODE_TEST_CONTEXT (it would make the inner run report in the runner's binary protocol). */
 function innerEnv(): NodeJS.ProcessEnv {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { settle, ManualClock } from '../drivers/clock.js';
-import { createNotifier, notifyArgs, watchdogIntervalMs } from '../agent/sd-notify.js';
+import { createNotifier, notifyArgs, notifyDatagram, watchdogIntervalMs } from '../agent/sd-notify.js';
 import { Watchdog } from '../agent/watchdog.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { startFakeNotifySocket, type FakeNotifySocket } from './helpers/fake-notify-socket.js';
@@ -71,14 +71,99 @@ describe('sd_notify plumbing', () => {
 
   it('reports a failing systemd-notify instead of throwing', async () => {
     const errors: Error[] = [];
-    const notifier = createNotifier({ env: { NOTIFY_SOCKET: '/nonexistent.sock' }, command: '/nonexistent/systemd-notify', onError: (e) => errors.push(e) });
+    const notifier = createNotifier({ env: { NOTIFY_SOCKET: '/nonexistent.sock' }, command: '/nonexistent/systemd-notify', loadDatagram: null, onError: (e) => errors.push(e) });
+    assert.equal(notifier.transport, 'systemd-notify');
     await notifier.notify({ READY: 1 });
     assert.equal(errors.length, 1);
     assert.match(errors[0]!.message, /READY=1/);
   });
 
+  it('sends in process when unix-dgram loads: one datagram per message, from this process, in order', async () => {
+    const socket = await startFakeNotifySocket();
+    try {
+      const errors: Error[] = [];
+      const notifier = createNotifier({ env: { NOTIFY_SOCKET: socket.path }, command: '/nonexistent/systemd-notify', onError: (e) => errors.push(e) });
+      assert.equal(notifier.transport, 'datagram', notifier.fallbackReason);
+      await notifier.notify({ READY: 1, STATUS: 'up\nand running' });
+      for (let i = 0; i < 20; i++) void notifier.notify({ WATCHDOG: 1, STATUS: `ping ${i}` });
+      await notifier.notify({ STOPPING: 1 });
+      await socket.waitFor((m) => m.includes('STOPPING=1'), 'STOPPING=1');
+      assert.deepEqual(errors, []);
+      const received = socket.received();
+      assert.deepEqual(received.map((r) => r.data), ['READY=1\nSTATUS=up and running', ...Array.from({ length: 20 }, (_, i) => `WATCHDOG=1\nSTATUS=ping ${i}`), 'STOPPING=1']);
+      // The manager attributes a datagram to the pid in its credentials: NotifyAccess=main holds.
+      assert.deepEqual([...new Set(received.map((r) => r.pid))], [process.pid]);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('a busy manager (its queue full) gets every message late, in order, none lost', async () => {
+    const socket = await startFakeNotifySocket();
+    try {
+      const errors: Error[] = [];
+      const notifier = createNotifier({ env: { NOTIFY_SOCKET: socket.path }, onError: (e) => errors.push(e) });
+      await notifier.notify({ STATUS: 'first' });
+      await socket.waitFor((m) => m.length === 1, 'the first message');
+      socket.pause();
+      // More than net.unix.max_dgram_qlen (10 by default): the rest meet EAGAIN until it reads.
+      const sent = Array.from({ length: 40 }, (_, i) => notifier.notify({ WATCHDOG: 1, STATUS: `busy ${i}` }));
+      await new Promise((r) => setTimeout(r, 200));
+      socket.resume();
+      await Promise.all(sent);
+      await socket.waitFor((m) => m.length === 41, '41 messages');
+      assert.deepEqual(errors, []);
+      assert.deepEqual(socket.messages().slice(1), Array.from({ length: 40 }, (_, i) => `WATCHDOG=1\nSTATUS=busy ${i}`));
+    } finally {
+      socket.resume();
+      socket.close();
+    }
+  });
+
+  it('a datagram that cannot be delivered is reported with its errno name, never thrown', async () => {
+    const errors: Error[] = [];
+    const notifier = createNotifier({ env: { NOTIFY_SOCKET: '/nonexistent/notify.sock' }, onError: (e) => errors.push(e) });
+    assert.equal(notifier.transport, 'datagram');
+    await notifier.notify({ WATCHDOG: 1 });
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /^notify WATCHDOG=1 to \/nonexistent\/notify\.sock failed: send ENOENT$/);
+  });
+
+  it('falls back to systemd-notify, saying why, without the addon or for an abstract socket', () => {
+    const missing = createNotifier({ env: { NOTIFY_SOCKET: '/run/systemd/notify' }, loadDatagram: () => { throw new Error("Cannot find module 'unix-dgram'\nRequire stack: ..."); } });
+    assert.equal(missing.transport, 'systemd-notify');
+    assert.match(missing.fallbackReason!, /unix-dgram is not installed \(npm install unix-dgram/);
+    const broken = createNotifier({ env: { NOTIFY_SOCKET: '/run/systemd/notify' }, loadDatagram: () => { throw new Error('unix_dgram.node: invalid ELF header'); } });
+    assert.match(broken.fallbackReason!, /could not be loaded \(unix_dgram\.node: invalid ELF header\): rebuild it with npm rebuild unix-dgram/);
+    for (const socket of ['@/org/freedesktop/systemd1/notify', 'vsock:2:1234', 'relative/notify']) {
+      let loaded = false;
+      const notifier = createNotifier({ env: { NOTIFY_SOCKET: socket }, loadDatagram: () => { loaded = true; throw new Error('not reached'); } });
+      assert.equal(notifier.transport, 'systemd-notify', socket);
+      assert.match(notifier.fallbackReason!, /is not a path/);
+      assert.equal(loaded, false, 'the addon is not even loaded for a socket it cannot reach');
+    }
+  });
+
+  it('an abstract socket (@name) is reached through systemd-notify', async () => {
+    const socket = await startFakeNotifySocket({ abstract: true });
+    try {
+      const errors: Error[] = [];
+      const notifier = createNotifier({ env: { NOTIFY_SOCKET: socket.path }, onError: (e) => errors.push(e) });
+      await notifier.notify({ READY: 1, STATUS: 'abstract' });
+      await socket.waitFor((m) => m.includes('READY=1\nSTATUS=abstract'), 'READY over the abstract socket');
+      assert.deepEqual(errors, []);
+      assert.equal(notifier.transport, 'systemd-notify');
+      // (No pid check here: systemd-notify run by root claims its parent's pid in the credentials;
+      // run by the unprivileged service user it cannot, which is why that path needs
+      // NotifyAccess=all. The system test shows it under a real systemd.)
+    } finally {
+      socket.close();
+    }
+  });
+
   it('keeps one message per key and reads WATCHDOG_USEC for this process only', () => {
     assert.deepEqual(notifyArgs({ READY: 1, STATUS: 'two\nlines' }), ['READY=1', 'STATUS=two lines']);
+    assert.equal(notifyDatagram({ READY: 1, STATUS: 'two\r\nlines' }).toString(), 'READY=1\nSTATUS=two lines');
     assert.equal(watchdogIntervalMs({ WATCHDOG_USEC: '30000000' }, 42), 30_000);
     assert.equal(watchdogIntervalMs({ WATCHDOG_USEC: '30000000', WATCHDOG_PID: '7' }, 42), null);
     assert.equal(watchdogIntervalMs({}, 42), null);
@@ -99,7 +184,8 @@ describe('edge-agent run under a (fake) service manager', () => {
 
   it('READY after the broker session, WATCHDOG while sampling, reloads on SIGHUP, STOPPING on SIGTERM', async () => {
     const file = writeTempConfig(config('svc01'));
-    const agent = startAgent(['run', '--config', file, '--broker', broker.url], { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000' });
+    // No systemd-notify on its PATH: every message must go out in process.
+    const agent = startAgent(['run', '--config', file, '--broker', broker.url], { NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '400000', PATH: '/nonexistent-no-systemd-notify' });
     const index = (m: string[], p: RegExp, from = 0): number => m.findIndex((x, i) => i >= from && p.test(x));
     try {
       let m = await socket.waitFor((m) => m.filter((x) => x === 'WATCHDOG=1').length >= 3, 'three WATCHDOG=1');
@@ -107,6 +193,9 @@ describe('edge-agent run under a (fake) service manager', () => {
       assert.ok(ready >= 0, JSON.stringify(m));
       assert.ok(ready < index(m, /^WATCHDOG=1$/), 'READY comes first');
       assert.match(agent.output(), /\[mqtt\] connected/);
+      // In process (unix-dgram): every message comes from the service's main process.
+      assert.deepEqual([...new Set(socket.received().map((r) => r.pid))], [agent.child.pid]);
+      assert.doesNotMatch(agent.output(), /systemd-notify command/);
 
       // A valid new configuration is applied in the same process.
       writeFileSync(file, JSON.stringify(config('svc02')));

@@ -15,9 +15,10 @@
  * - onoff's own path is fixed at /sys/class/gpio, so the sysfs root here is only where the chips
  *   are read; anything but /sys would translate numbers for one tree and export in another.
  */
-import fs, { constants, existsSync } from 'node:fs';
+import fs, { constants, existsSync, realpathSync } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { accessFacts, modeDenial, type AccessFacts } from '../access-hint.js';
 import { systemClock, type Clock } from '../clock.js';
 import { checkBoardChips, readGpioChips, resolveLine, type GpioChip, type SysfsLine } from './chip-base.js';
 import { EdgeDebouncer } from './edge-debouncer.js';
@@ -51,6 +52,8 @@ export interface OnoffGpioOptions {
   importModule?: () => Promise<unknown>;
   /** Problems that are not the caller's call to handle (an interrupt error), with the pin. */
   onError?: (error: GpioError) => void;
+  /** Replaces reading a file's owner, mode and this process's groups for a hint (tests). */
+  facts?: (path: string) => AccessFacts | undefined;
 }
 
 /** onoff's fixed path (onoff.js GPIO_ROOT_PATH). */
@@ -83,18 +86,41 @@ export async function loadOnoff(importModule: () => Promise<unknown> = () => imp
   return Gpio as OnoffGpioClass;
 }
 
+const GPIO_RULE = 'the udev rule that gives /sys/class/gpio/export, unexport and each exported gpioN\'s files to group gpio (Raspberry Pi OS: 99-com.rules)';
+const READ_ONLY = 'under the systemd unit, ProtectKernelTunables=yes keeps /sys read-only except what the drop-in edge-agent.service.d/gpio-sysfs.conf lists; run sudo systemd/install.sh again with this configuration: it writes that drop-in for /sys/class/gpio and this board\'s GPIO controllers';
+
+/** What keeps this process from writing a sysfs GPIO file (drivers/access-hint.ts), by its error. */
+export function sysfsHint(code: string | undefined, path: string, facts: (path: string) => AccessFacts | undefined): string | undefined {
+  if (code === 'EROFS') {
+    let real = path;
+    try {
+      real = realpathSync(path);
+    } catch {
+      // the link's target is what matters, but the path alone still says enough
+    }
+    return `${real === path ? path : `${path} (really ${real})`} is on a read-only mount (EROFS): ${READ_ONLY}`;
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    const found = facts(path);
+    return found ? modeDenial(found, 'gpio', GPIO_RULE, 'w') : `${path} is not writable by this process: it must belong to group gpio (${GPIO_RULE}), and the user must be in group gpio`;
+  }
+  return undefined;
+}
+
 /** An OS error from sysfs, said in terms of what to do. */
-function claimError(line: SysfsLine, error: unknown): GpioError {
+function claimError(line: SysfsLine, error: unknown, facts: (path: string) => AccessFacts | undefined): GpioError {
   const code = codeOf(error);
   const at = `pin "${line.pin}" (sysfs gpio${line.number}, ${line.chip.name} "${line.chip.label}" base ${line.chip.base})`;
+  // onoff opens value first (r+), then writes active_low and direction; the error names its path.
+  const path = (error as { path?: unknown } | null)?.path;
+  const file = typeof path === 'string' ? path : `${SYSFS_GPIO}/gpio${line.number}/value`;
   const hint =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied: add the service user to the gpio group (Raspberry Pi OS) or install a udev rule for /sys/class/gpio (see README, "GPIO pins and board numbering")'
-      : code === 'EBUSY'
-        ? 'the line is held by a kernel driver (an LED, a device-tree hog, another program): free it or pick another pin'
-        : code === 'EINVAL'
-          ? 'the kernel refused this number: the chip bases may have changed; check /sys/class/gpio/gpiochip*/base'
-          : 'see the cause';
+    sysfsHint(code, file, facts) ??
+    (code === 'EBUSY'
+      ? 'the line is held by a kernel driver (an LED, a device-tree hog, another program): free it or pick another pin'
+      : code === 'EINVAL'
+        ? 'the kernel refused this number: the chip bases may have changed; check /sys/class/gpio/gpiochip*/base'
+        : 'see the cause');
   return new GpioError(`cannot claim ${at}: ${messageOf(error)} — ${hint}`, line.pin, { code, cause: error });
 }
 
@@ -110,13 +136,16 @@ export async function createOnoffGpio(board: GpioBoard, options: OnoffGpioOption
   }
   const chips = await readGpioChips(sysfsRoot);
   checkBoardChips(board, chips);
+  const facts = options.facts ?? accessFacts;
   try {
-    await access('/sys/class/gpio/export', constants.W_OK);
+    await access(`${SYSFS_GPIO}/export`, constants.W_OK);
   } catch (error) {
-    throw new GpioError(`cannot write /sys/class/gpio/export (${codeOf(error) ?? 'error'}): add the service user to the gpio group (Raspberry Pi OS: sudo usermod -aG gpio USER) or install a udev rule; the agent should not run as root`, '', { code: codeOf(error), cause: error });
+    const code = codeOf(error);
+    const hint = sysfsHint(code, `${SYSFS_GPIO}/export`, facts) ?? 'see the cause';
+    throw new GpioError(`cannot write ${SYSFS_GPIO}/export (${code ?? 'error'}): ${hint}; the agent should not run as root`, '', { code, cause: error });
   }
   const Gpio = await loadOnoff(options.importModule);
-  return new OnoffBackend(board, chips, Gpio, options.clock ?? systemClock, options.onError);
+  return new OnoffBackend(board, chips, Gpio, options.clock ?? systemClock, options.onError, facts);
 }
 
 class OnoffBackend implements GpioBackend {
@@ -129,6 +158,7 @@ class OnoffBackend implements GpioBackend {
     private readonly Gpio: OnoffGpioClass,
     private readonly clock: Clock,
     private readonly onError: ((error: GpioError) => void) | undefined,
+    private readonly facts: (path: string) => AccessFacts | undefined,
   ) {}
 
   private claim(pin: PinName, open: (line: SysfsLine) => OnoffGpio): { line: SysfsLine; gpio: OnoffGpio } {
@@ -151,7 +181,7 @@ class OnoffBackend implements GpioBackend {
           // the claim error below is the one worth reporting
         }
       }
-      throw claimError(line, error);
+      throw claimError(line, error, this.facts);
     }
     this.claims.set(line.number, { pin, gpio, release: () => undefined });
     return { line, gpio };

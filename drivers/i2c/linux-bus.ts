@@ -9,9 +9,9 @@
  * under the adapter's lock (Linux i2c_transfer() and i2c_smbus_xfer()). Nothing here holds the bus
  * between transfers: a driver's conversion wait or a retry's back-off lets other chips talk.
  */
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { PromisifiedBus } from 'i2c-bus';
+import { accessFacts, modeDenial, type AccessFacts } from '../access-hint.js';
 import { I2cError, checkAddress, hex, type I2cBus } from './i2c-bus.js';
 
 /** What the lazy import must provide. */
@@ -22,8 +22,10 @@ export interface I2cBusModule {
 export interface LinuxBusOptions {
   /** Replaces `import('i2c-bus')` (tests); its result or failure is interpreted as the real one's. */
   importModule?: () => Promise<unknown>;
-  /** Replaces the check that /dev/i2c-N exists and is readable and writable (tests). */
+  /** Replaces the check that /dev/i2c-N can be opened for reading and writing (tests). */
   checkDevice?: (path: string) => Promise<void>;
+  /** Replaces reading the device's owner, mode and this process's groups for a hint (tests). */
+  facts?: (path: string) => AccessFacts | undefined;
 }
 
 /** The bus could not be opened at all: module missing, addon not built, device absent or forbidden. */
@@ -47,14 +49,29 @@ function codeOf(error: unknown): string {
   return typeof code === 'string' && code !== '' ? code : 'EIO';
 }
 
-function deviceHint(code: string, path: string): string {
+const I2C_RULE = 'the udev rule that gives /dev/i2c-* to group i2c with mode 0660 (Raspberry Pi OS: 99-com.rules)';
+
+/** What keeps this process from `path`, by the error of opening it (drivers/access-hint.ts). */
+export function deviceHint(code: string, path: string, facts?: AccessFacts): string {
   if (code === 'ENOENT') {
     return `${path} does not exist: enable I2C (Raspberry Pi: raspi-config → Interface Options → I2C, or dtparam=i2c_arm=on in config.txt and reboot; elsewhere: modprobe i2c-dev) or check the bus number (ls /dev/i2c-*)`;
   }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return `permission denied on ${path}: add the user to the i2c group (sudo usermod -aG i2c $USER, then log in again)`;
+  if (code === 'EPERM') {
+    return `${path} is refused by this process's device cgroup (EPERM; file permissions would give EACCES): under systemd the unit's DevicePolicy=closed allows only what DeviceAllow= lists, so it needs DeviceAllow=char-i2c rw, and "i2c" must have been in /proc/devices when the service started (i2c-dev loaded first: after modprobe i2c-dev, systemctl restart edge-agent)`;
+  }
+  if (code === 'EACCES') {
+    return facts ? `permission denied: ${modeDenial(facts, 'i2c', I2C_RULE, 'rw')}` : `permission denied on ${path}: it must belong to group i2c with mode 0660 (${I2C_RULE}), and the user must be in group i2c`;
+  }
+  if (code === 'ENXIO' || code === 'ENODEV') {
+    return `${path} exists but no I2C adapter answers behind it (${code}): the bus's driver is not loaded or the bus is disabled in the device tree (ls /sys/class/i2c-dev; enable the bus and reboot)`;
   }
   return `cannot use ${path} (${code})`;
+}
+
+/** Opens and closes the device: unlike access(2), open(2) is what the device cgroup checks. */
+export async function openAndClose(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  await handle.close();
 }
 
 async function loadI2cBus(busNumber: number, importModule: () => Promise<unknown>): Promise<I2cBusModule> {
@@ -88,12 +105,14 @@ export async function openLinuxI2cBus(busNumber: number, options: LinuxBusOption
     throw new RangeError(`Invalid I2C bus number ${String(busNumber)}: expected a non-negative integer (1 for /dev/i2c-1)`);
   }
   const path = `/dev/i2c-${busNumber}`;
-  // i2c-bus opens the device file lazily, at the first transfer; check it now for a clear error.
-  const check = options.checkDevice ?? ((p: string) => access(p, constants.R_OK | constants.W_OK));
+  // i2c-bus opens the device file lazily, at the first transfer; open it now for a clear error.
+  const check = options.checkDevice ?? openAndClose;
   try {
     await check(path);
   } catch (error) {
-    throw new I2cOpenError(deviceHint(codeOf(error), path), codeOf(error), busNumber, { cause: error });
+    const code = codeOf(error);
+    const facts = code === 'EACCES' ? (options.facts ?? accessFacts)(path) : undefined;
+    throw new I2cOpenError(deviceHint(code, path, facts), code, busNumber, { cause: error });
   }
   const module = await loadI2cBus(busNumber, options.importModule ?? (() => import('i2c-bus')));
   const bus = await module.openPromisified(busNumber);
@@ -134,7 +153,7 @@ class LinuxI2cBus implements I2cBus {
       return buffer.subarray(0, bytesRead);
     } catch (error) {
       const code = codeOf(error);
-      const hint = code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? `: ${deviceHint(code, this.path)}` : '';
+      const hint = code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? `: ${deviceHint(code, this.path, code === 'EACCES' ? accessFacts(this.path) : undefined)}` : '';
       throw new I2cError(`I2C ${op} at ${hex(address)} on ${this.path} failed with ${code}${hint}`, code, address, { cause: error });
     }
   }

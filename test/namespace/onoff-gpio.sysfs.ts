@@ -137,6 +137,23 @@ describe('onoff backend: what reaches sysfs', () => {
     assert.deepEqual(kernel.writes, []);
   });
 
+  it('a read-only /sys (the unit\'s ProtectKernelTunables=yes): EROFS, naming the unit setting and the drop-in, not a group', async () => {
+    kernel = new FakeGpioKernel('/sys', UDOO_NEO_CHIPS);
+    execFileSync('mount', ['-o', 'remount,ro', '/sys']);
+    try {
+      await assert.rejects(createOnoffGpio('udoo-neo'), (error: unknown) => {
+        assert.ok(error instanceof GpioError);
+        assert.equal(error.code, 'EROFS');
+        assert.match(error.message, /^cannot write \/sys\/class\/gpio\/export \(EROFS\): \/sys\/class\/gpio\/export is on a read-only mount \(EROFS\): under the systemd unit, ProtectKernelTunables=yes .*edge-agent\.service\.d\/gpio-sysfs\.conf .*install\.sh again/);
+        assert.doesNotMatch(error.message, /usermod|gpio group/);
+        return true;
+      });
+    } finally {
+      execFileSync('mount', ['-o', 'remount,rw', '/sys']);
+    }
+    assert.deepEqual(kernel.writes, []);
+  });
+
   it('a sysfs root other than /sys is refused: onoff would export in /sys anyway', async () => {
     await assert.rejects(createOnoffGpio('generic', { sysfsRoot: '/tmp/elsewhere' }), /onoff always uses \/sys\/class\/gpio/);
   });
