@@ -198,7 +198,7 @@ describe('I2C under the unit: not enabled, allowed, refused', () => {
     assert.equal(c.prop(UNIT, 'ActiveState'), 'failed', 'and it stays so');
     assert.equal(c.prop(UNIT, 'NRestarts'), '5');
     const errors = logs(from, 3);
-    assert.equal(errors.match(/^edge-agent: \/dev\/i2c-1 does not exist: enable I2C/gm)?.length, 5, errors);
+    assert.equal(errors.match(/^ERROR \[hardware\] \/dev\/i2c-1 does not exist: enable I2C/gm)?.length, 5, errors);
   });
 
   it('DeviceAllow=char-i2c lets /dev/i2c-1 through the device cgroup; without it the hint names the unit, not a group', async () => {
