@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Bmp388Settings } from '../agent/config/types.js';
 import { Bmp388 } from '../drivers/bmp388/bmp388.js';
 import { encodeNvm, EXAMPLE_NVM, parseNvm, pressurePa, scaleCalibration, temperatureC } from '../drivers/bmp388/compensation.js';
-import { conversionTimeMs, OVERSAMPLING_CODE } from '../drivers/bmp388/settings.js';
+import { conversionTimeMs, OVERSAMPLING_CODE, type Bmp388Settings } from '../drivers/bmp388/settings.js';
 import { Bmp388Simulator } from '../drivers/bmp388/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
