@@ -48,6 +48,14 @@ describe('drivers/ imports nothing from agent/', () => {
   });
 });
 
+describe('drivers/ stands on its own in what it cites', () => {
+  it('no driver source cites a file outside the repository (a build machine\'s paths, notes kept elsewhere)', () => {
+    const outside = /shared\/hardware|\/work\/|\/home\/\w|\/Users\/\w/;
+    const cited = filesUnder('drivers', '.ts').flatMap((file) => readFileSync(file, 'utf8').split('\n').flatMap((line, i) => (outside.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])));
+    assert.deepEqual(cited, []);
+  });
+});
+
 /** The modules each driver's description loads only when create, simulate or identify run. */
 function onDemandModules(): Map<string, string[]> {
   const byDriver = new Map<string, string[]>();
