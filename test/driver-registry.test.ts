@@ -242,19 +242,21 @@ describe('probe follows the registry', () => {
   });
 
   it('a chip a new description adds is found, beside the registered ones', async () => {
+    const free = Array.from({ length: 0x70 }, (_, i) => 0x08 + i).find((a) => !all.some((d) => d.addresses.includes(a)))!;
+    const known = all.find((d) => 'register' in d.identify)!;
+    const { register, ids } = known.identify as { register: number; ids: Record<number, string> };
+    const [knownId, knownChip] = Object.entries(ids)[0]!;
     const extra: DriverDescription<'xyz'> = {
       ...(all[0] as DriverDescription<string>),
       name: 'xyz',
       chips: ['XYZ1'],
-      addresses: [0x40],
-      defaultAddress: 0x40,
+      addresses: [free],
+      defaultAddress: free,
       identify: { register: 0x0f, ids: { 0xa5: 'XYZ1' } },
     };
-    const bus = new SimulatedI2cBus().attach(0x40, idRegister(0x0f, 0xa5)).attach(0x60, idRegister(0x0c, 0xc4));
-    assert.deepEqual(await probe(bus, [...all, extra]), [
-      { address: 0x40, chip: 'XYZ1', id: 0xa5, supported: true },
-      { address: 0x60, chip: 'MPL3115A2', id: 0xc4, supported: true },
-    ]);
-    assert.deepEqual(await probe(bus), [{ address: 0x60, chip: 'MPL3115A2', id: 0xc4, supported: true }], 'unregistered: not asked');
+    const bus = new SimulatedI2cBus().attach(free, idRegister(0x0f, 0xa5)).attach(known.defaultAddress, idRegister(register, Number(knownId)));
+    const registered = { address: known.defaultAddress, chip: knownChip, id: Number(knownId), supported: true };
+    assert.deepEqual(await probe(bus, [...all, extra]), [{ address: free, chip: 'XYZ1', id: 0xa5, supported: true }, registered].sort((a, b) => a.address - b.address));
+    assert.deepEqual(await probe(bus), [registered], 'unregistered: not asked');
   });
 });
