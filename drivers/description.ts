@@ -79,8 +79,3 @@ export interface DriverDescription<Name extends string = string, Settings = unkn
   /** A simulated chip for `--simulate` and tests (its code is imported on the first call). */
   simulate(clock: Clock, options: { address: number; settings: Settings; simulation: Simulation }): Promise<I2cDevice>;
 }
-
-/** The chips' names joined for messages: "BMP388/BMP390". */
-export function chipNames(driver: Pick<DriverDescription, 'chips'>): string {
-  return driver.chips.join('/');
-}

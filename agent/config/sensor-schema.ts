@@ -5,7 +5,6 @@
  * descriptions (addresses, quantities, reading time) or that a driver brings along. Nothing here
  * names a chip: a registered driver appears in the schema, its checks and the reference as it is.
  */
-import { chipNames } from '../../drivers/description.js';
 import { optionLeaves, type Option } from '../../drivers/options.js';
 import { DEFAULT_DRIVER, DRIVERS, type AnyDriver, type DriverName } from '../../drivers/registry.js';
 import type { Quantity } from '../../drivers/sensor.js';
@@ -39,6 +38,8 @@ const UNIT_FORMAT_OF: Record<Unit, FormatName> = {
 };
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+/** A driver's chips as messages name them: "BMP388/BMP390" (drivers/description.ts stays types only, unloaded). */
+const chipNames = (driver: AnyDriver): string => driver.chips.join('/');
 
 /** How a quantity is published; `enabled` says what this driver's chips do with it. */
 function measurementSchema(quantity: Quantity, driver: AnyDriver): SchemaNode {
