@@ -15,7 +15,7 @@ export interface EnvironmentSample {
 /** Physical conditions at a monotonic time (ms). */
 export type Environment = (nowMs: number) => EnvironmentSample;
 
-/** The scenario keys every chip's `simulation` section shares (see agent/config/schema.ts). */
+/** The scenario keys every chip's `simulation` section shares (their options: drivers/shared-options.ts). */
 export interface EnvironmentConfig {
   scenario: 'flight' | 'static' | 'raw';
   groundAltitudeM: number;

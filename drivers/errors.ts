@@ -4,6 +4,13 @@
  */
 import { hex } from './i2c/i2c-bus.js';
 
+/**
+ * The `code` of an error saying that this machine lacks the software a bus needs (an optional
+ * package not installed, its native addon not built). Like a missing /dev/i2c-N it is hardware
+ * being unavailable, not a fault: the command line exits with sysexits' EX_UNAVAILABLE (69).
+ */
+export const HARDWARE_UNAVAILABLE = 'ERR_HARDWARE_UNAVAILABLE';
+
 /** Something answered at the address, but not the chip this driver handles. */
 export class WrongChipError extends Error {
   readonly address: number;

@@ -1,16 +1,17 @@
 /**
  * Which known chips answer on a bus. Safe for a real bus: it only reads (ID registers, or PROM words
- * for a chip without one), never writes a register. At each address the families that can live
- * there are asked in order and the first that recognises its chip wins; a new chip family is one
- * entry in PROBE_TABLE.
+ * for a chip without one), never writes a register. The questions come from the registry: at each
+ * address, every ID register some driver's chips answer there is read once, in registry order, and
+ * the chips without one are asked last (a definite ID before a guess from data); the first chip
+ * recognised wins.
  */
+import type { Identification } from './description.js';
 import { I2cError, readRegister, type I2cBus } from './i2c/i2c-bus.js';
-import { readProm } from './ms5611/ms5611.js';
-import { promCrc4, promValid } from './ms5611/compensation.js';
+import { DRIVERS } from './registry.js';
 
 export interface ProbeResult {
   address: number;
-  /** Chip name, or 'unknown' if something answered that no family recognises. */
+  /** Chip name, or 'unknown' if something answered that no driver recognises. */
   chip: string;
   /** The ID register's value (for a chip without one: what identified it, e.g. the PROM CRC). */
   id: number;
@@ -18,90 +19,94 @@ export interface ProbeResult {
   supported: boolean;
 }
 
-/** What one family saw at an address: the value it read, and its chip if it recognised one. */
-export interface Identified {
-  id: number;
-  chip?: string;
-  supported?: boolean;
-}
-
-export interface ProbeTarget {
-  /** Family name for messages. */
-  family: string;
+/** What probe needs of a driver: where its chips answer and how they are recognised. */
+export interface Probeable {
+  name: string;
   addresses: readonly number[];
-  /** Read what identifies this family at `address`; `chip` is set when it is one of ours. NACKs propagate as I2cError. */
-  identify(bus: I2cBus, address: number): Promise<Identified>;
+  identify: Identification;
 }
 
-/** A family told apart by the value of one ID register. */
-export function byIdRegister(
-  family: string,
-  addresses: readonly number[],
-  idRegister: number,
-  ids: Readonly<Record<number, { chip: string; supported: boolean }>>,
-): ProbeTarget {
-  return {
-    family,
-    addresses,
-    async identify(bus, address) {
-      const id = await readRegister(bus, address, idRegister);
-      return { id, ...ids[id] };
-    },
-  };
+/** One read at one address, and the chips it recognises. */
+export interface ProbeQuestion {
+  /** Drivers whose chips this question recognises. */
+  drivers: string[];
+  ask(bus: I2cBus, address: number): Promise<{ id: number; chip?: string }>;
 }
 
-export const PROBE_TABLE: ProbeTarget[] = [
-  // Bosch BMx280 / BMP180: ID register 0xD0 (BMP280 4.3.1, BME280 5.4.1, BMP180 5.4).
-  byIdRegister('Bosch BMx280 / BMP180', [0x76, 0x77], 0xd0, {
-    0x58: { chip: 'BMP280', supported: true },
-    0x56: { chip: 'BMP280', supported: true },
-    0x57: { chip: 'BMP280', supported: true },
-    0x60: { chip: 'BME280', supported: true },
-    0x55: { chip: 'BMP180', supported: true },
-  }),
-  // Bosch BMP3: CHIP_ID at 0x00. 0x60 is a BMP390 here but a BME280 at 0xD0: the register decides.
-  byIdRegister('Bosch BMP388 / BMP390', [0x76, 0x77], 0x00, {
-    0x50: { chip: 'BMP388', supported: true },
-    0x60: { chip: 'BMP390', supported: true },
-  }),
-  // NXP MPL3115A2: WHO_AM_I at 0x0C (datasheet §7); 0x60 is also the older MPL115A2, which has none.
-  byIdRegister('NXP MPL3115A2', [0x60], 0x0c, { 0xc4: { chip: 'MPL3115A2', supported: true } }),
-  {
-    // No ID register: eight PROM read commands (reads, no register is written) and a valid CRC-4.
-    family: 'TE MS5611',
-    addresses: [0x76, 0x77],
-    async identify(bus, address) {
-      const prom = await readProm(bus, address);
-      return promValid(prom) ? { chip: 'MS5611', id: promCrc4(prom), supported: true } : { id: promCrc4(prom) };
-    },
-  },
-];
+/**
+ * The questions asked at each address, in order. Drivers whose chips share an ID register share
+ * its one read (the BMP280 and the BMP180 both answer at 0xD0); two drivers claiming the same ID in
+ * the same register is a mistake in the registry, refused here.
+ */
+export function probePlan(drivers: readonly Probeable[] = DRIVERS): Map<number, ProbeQuestion[]> {
+  const byRegister = new Map<number, Map<number, { ids: Map<number, string>; question: ProbeQuestion }>>();
+  const reads = new Map<number, ProbeQuestion[]>();
+  const plan = new Map<number, ProbeQuestion[]>();
+  for (const driver of drivers) {
+    for (const address of driver.addresses) {
+      const identify = driver.identify;
+      if ('read' in identify) {
+        if (!reads.has(address)) reads.set(address, []);
+        reads.get(address)!.push({ drivers: [driver.name], ask: (bus, at) => identify.read(bus, at) });
+        continue;
+      }
+      if (!byRegister.has(address)) byRegister.set(address, new Map());
+      const registers = byRegister.get(address)!;
+      let entry = registers.get(identify.register);
+      if (!entry) {
+        const ids = new Map<number, string>();
+        const question: ProbeQuestion = {
+          drivers: [],
+          async ask(bus, at) {
+            const id = await readRegister(bus, at, identify.register);
+            const chip = ids.get(id);
+            return chip === undefined ? { id } : { id, chip };
+          },
+        };
+        entry = { ids, question };
+        registers.set(identify.register, entry);
+        if (!plan.has(address)) plan.set(address, []);
+        plan.get(address)!.push(question);
+      }
+      for (const [id, chip] of Object.entries(identify.ids)) {
+        const other = entry.ids.get(Number(id));
+        if (other !== undefined) throw new Error(`probe: ${driver.name} and ${entry.question.drivers.join(', ')} both claim ID 0x${Number(id).toString(16)} in register 0x${identify.register.toString(16)} (${chip} / ${other})`);
+        entry.ids.set(Number(id), chip);
+      }
+      entry.question.drivers.push(driver.name);
+    }
+  }
+  for (const [address, questions] of reads) {
+    if (!plan.has(address)) plan.set(address, []);
+    plan.get(address)!.push(...questions);
+  }
+  return new Map([...plan].sort(([a], [b]) => a - b));
+}
 
 /** Codes with which Linux adapters report that no device acknowledged its address. */
 const NOTHING_THERE = new Set(['EREMOTEIO', 'ENXIO']);
 
-export async function probe(bus: I2cBus, table: readonly ProbeTarget[] = PROBE_TABLE): Promise<ProbeResult[]> {
-  const addresses = [...new Set(table.flatMap((t) => t.addresses))].sort((a, b) => a - b);
+export async function probe(bus: I2cBus, drivers: readonly Probeable[] = DRIVERS): Promise<ProbeResult[]> {
   const found: ProbeResult[] = [];
-  for (const address of addresses) {
-    // The first family's answer doubles as the presence check and the id of an 'unknown' chip.
-    let first: Identified | undefined;
-    let recognised: Identified | undefined;
-    for (const target of table.filter((t) => t.addresses.includes(address))) {
-      let seen: Identified;
+  for (const [address, questions] of probePlan(drivers)) {
+    // The first answer doubles as the presence check and the id of an 'unknown' chip.
+    let first: { id: number } | undefined;
+    let recognised: { id: number; chip: string } | undefined;
+    for (const question of questions) {
+      let seen: { id: number; chip?: string };
       try {
-        seen = await target.identify(bus, address);
+        seen = await question.ask(bus, address);
       } catch (error) {
         if (error instanceof I2cError && NOTHING_THERE.has(error.code)) break;
         throw error;
       }
       first ??= seen;
       if (seen.chip !== undefined) {
-        recognised = seen;
+        recognised = { id: seen.id, chip: seen.chip };
         break;
       }
     }
-    if (recognised) found.push({ address, chip: recognised.chip!, id: recognised.id, supported: recognised.supported ?? false });
+    if (recognised) found.push({ address, chip: recognised.chip, id: recognised.id, supported: true });
     else if (first) found.push({ address, chip: 'unknown', id: first.id, supported: false });
   }
   return found;

@@ -76,7 +76,8 @@ describe('per-driver config entries', () => {
     for (const [driver, schema] of Object.entries(DRIVER_SCHEMAS)) {
       for (const [path, leaf] of leaves(schema)) {
         assert.ok(leaf.doc.length > 10, `${driver} ${path} has no doc`);
-        assert.ok(leaf.format in FORMATS, `${driver} ${path}: unknown format ${leaf.format}`);
+        const format = typeof leaf.format === 'string' ? FORMATS[leaf.format] : leaf.format;
+        assert.ok(format !== undefined && format.allowed.length > 0, `${driver} ${path}: unknown format ${String(leaf.format)}`);
         assert.ok('default' in leaf, `${driver} ${path} has no default`);
       }
     }

@@ -7,7 +7,7 @@ import { Bmp280Simulator } from '../drivers/bmp280/simulator.js';
 import { Oversampling, typicalMeasurementTimeMs } from '../drivers/bmp280/settings.js';
 import { ManualClock } from '../drivers/clock.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
-import type { SimulationConfig } from '../agent/config/types.js';
+import type { Bmp280Simulation } from '../drivers/bmp280/description.js';
 import { drive, near, settings, valueOf } from './bmp280-helpers.js';
 
 const GROUND_M = 120;
@@ -68,12 +68,12 @@ describe('drone flight profile through the simulator and the real driver', () =>
 });
 
 describe('simulatorFromConfig', () => {
-  const base: SimulationConfig = {
+  const base: Bmp280Simulation = {
     chip: 'bme280', scenario: 'static', groundAltitudeM: 250, hoverFt: 100, cycleS: 60,
     temperatureC: 12.5, humidityPct: 70, calibration: {}, raw: null,
   };
 
-  async function readOnce(sim: SimulationConfig, seaLevelPa = 101325) {
+  async function readOnce(sim: Bmp280Simulation, seaLevelPa = 101325) {
     const clock = new ManualClock();
     const simulator = simulatorFromConfig(sim, seaLevelPa, clock);
     const bus = new SimulatedI2cBus().attach(0x76, simulator);
@@ -98,6 +98,13 @@ describe('simulatorFromConfig', () => {
     near(valueOf(values, 'temperature'), 25.08, 0.005, 'temperature');
     near(valueOf(values, 'pressure'), 100653.27, 0.1, 'pressure');
     assert.throws(() => simulatorFromConfig({ ...base, scenario: 'raw' }, 101325, new ManualClock()), /scenario is 'raw' but simulation.raw/);
+  });
+
+  it('raw without adcH: the humidity register reads 0x8000, what a BME280 reads with humidity off (BME280 §5.4.9)', async () => {
+    const simulator = simulatorFromConfig({ ...base, chip: 'bme280', scenario: 'raw', raw: { adcT: 519888, adcP: 415148 } }, 101325, new ManualClock());
+    assert.deepEqual(simulator.raw, { adcT: 519888, adcP: 415148, adcH: 0x8000 });
+    const given = simulatorFromConfig({ ...base, chip: 'bme280', scenario: 'raw', raw: { adcT: 1, adcP: 2, adcH: 0x7000 } }, 101325, new ManualClock());
+    assert.deepEqual(given.raw, { adcT: 1, adcP: 2, adcH: 0x7000 });
   });
 
   it('flight: on the ground at t = 0', async () => {

@@ -3,7 +3,7 @@
  * and (re-exported from helpers/drive.ts, shared by every chip's tests) `drive`, `near`, `valueOf`.
  */
 export { drive, near, valueOf } from './helpers/drive.js';
-import type { Bmp280Settings, OversamplingName } from '../agent/config/types.js';
+import type { Bmp280Settings, OversamplingName } from '../drivers/bmp280/settings.js';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
 import { Bmp280Simulator, type Bmp280SimulatorOptions } from '../drivers/bmp280/simulator.js';
 import { ManualClock } from '../drivers/clock.js';

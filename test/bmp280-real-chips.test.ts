@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CalibrationWords, SensorConfig } from '../agent/config/types.js';
+import type { SensorConfig } from '../agent/config/types.js';
+import type { CalibrationWords } from '../drivers/bmp280/registers.js';
 import { memoryLogger } from '../agent/logger.js';
 import { Sampler, type PublishableReading } from '../agent/sampler.js';
 import { BMP280_OPERATING_RANGE } from '../drivers/bmp280/bmp280.js';

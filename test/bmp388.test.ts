@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Bmp388Settings } from '../agent/config/types.js';
 import { Bmp388 } from '../drivers/bmp388/bmp388.js';
 import { encodeNvm, EXAMPLE_NVM, parseNvm, pressurePa, scaleCalibration, temperatureC } from '../drivers/bmp388/compensation.js';
-import { conversionTimeMs, OVERSAMPLING_CODE } from '../drivers/bmp388/settings.js';
+import { conversionTimeMs, OVERSAMPLING_CODE, type Bmp388Settings } from '../drivers/bmp388/settings.js';
 import { Bmp388Simulator } from '../drivers/bmp388/simulator.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
@@ -17,7 +16,7 @@ import { assertNackThenRecovers, assertStuckTimesOut } from './helpers/driver-fa
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
 
-/** Real-device bytes (elixir-sensors/bmp3xx calibration_test.exs; shared/hardware/ALTIMETERS.md §1). */
+/** Real-device bytes, and the result that project asserts (elixir-sensors/bmp3xx `test/bmp3xx/bmp388/calibration_test.exs`). */
 const NVM_BYTES = Buffer.from('236b5849f65cffcef42300ea636e79f3f6aa4312c4', 'hex');
 const UP = 7184279;
 const UT = 8771699;
@@ -49,7 +48,7 @@ describe('BMP388 compensation', () => {
     const cal = scaleCalibration(parseNvm(NVM_BYTES));
     const t = temperatureC(UT, cal);
     assert.equal(t, 30.499314453874284);
-    // The Bosch API squares in single precision: compare within 0.001 Pa (ALTIMETERS.md §1).
+    // The Bosch BMP3 API (`pow_bmp3`) squares and cubes in single precision: ~4e-5 Pa from a pure double, so within 0.001 Pa.
     near(pressurePa(UP, t, cal), 100876.00634692199, 0.001, 'pressure');
   });
 

@@ -118,12 +118,15 @@ describe('openLinuxI2cBus', () => {
     await assert.rejects(openLinuxI2cBus(1, { checkDevice: present, importModule: missing }), (error: unknown) => {
       assert.ok(error instanceof I2cOpenError);
       assert.match(error.message, /optional package i2c-bus is missing \(npm install i2c-bus.*--simulate/);
+      // Hardware unavailable, not a fault: the command line exits 69 on this code.
+      assert.equal(error.code, 'ERR_HARDWARE_UNAVAILABLE');
       return true;
     });
     const unbuilt = async (): Promise<never> => {
       throw new Error('Could not locate the bindings file. Tried: build/Release/i2c.node');
     };
     await assert.rejects(openLinuxI2cBus(1, { checkDevice: present, importModule: unbuilt }), /native addon could not be loaded \(Could not locate the bindings file.*npm rebuild i2c-bus/);
+    await assert.rejects(openLinuxI2cBus(1, { checkDevice: present, importModule: unbuilt }), { code: 'ERR_HARDWARE_UNAVAILABLE' });
     await assert.rejects(openLinuxI2cBus(1, { checkDevice: present, importModule: async () => ({}) }), /no openPromisified\(\)/);
   });
 

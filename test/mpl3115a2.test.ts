@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Mpl3115a2Settings } from '../agent/config/types.js';
 import { ManualClock } from '../drivers/clock.js';
 import { staticEnvironment } from '../drivers/environment.js';
 import { WrongChipError } from '../drivers/errors.js';
 import { PlaybackBus } from '../drivers/i2c/playback-bus.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
+import type { Mpl3115a2Settings } from '../drivers/mpl3115a2/description.js';
 import { altitudeM, barIn, encodeAltitude, encodePressure, encodeTemperature, pressurePa, temperatureC } from '../drivers/mpl3115a2/conversion.js';
 import { Mpl3115a2 } from '../drivers/mpl3115a2/mpl3115a2.js';
 import { Mpl3115a2Simulator, type Mpl3115a2SimulatorOptions } from '../drivers/mpl3115a2/simulator.js';

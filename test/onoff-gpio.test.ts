@@ -60,6 +60,8 @@ describe('loading onoff lazily', () => {
       assert.match(e.message, /optional package onoff is missing \(npm install onoff/);
       assert.match(e.message, /--simulate/);
       assert.equal(e.cause, missing);
+      // Hardware unavailable, not a fault: the command line exits 69 on this code.
+      assert.equal(e.code, 'ERR_HARDWARE_UNAVAILABLE');
       return true;
     });
   });
@@ -67,6 +69,7 @@ describe('loading onoff lazily', () => {
   it('the epoll addon not built: says npm rebuild epoll', async () => {
     const unbuilt = new Error('Could not locate the bindings file. Tried:\n → /app/node_modules/epoll/build/Release/epoll.node');
     await assert.rejects(loadOnoff(() => Promise.reject(unbuilt)), /native epoll addon could not be loaded .*npm rebuild epoll/s);
+    await assert.rejects(loadOnoff(() => Promise.reject(unbuilt)), { code: 'ERR_HARDWARE_UNAVAILABLE' });
   });
 
   it('a module without a Gpio class is refused', async () => {

@@ -1,7 +1,9 @@
 /**
- * What the agent assumes about each board unless the config says otherwise. Facts from
- * /work/shared/hardware/BOARDS.md; they depend on the kernel and image, so every one of them can
- * be overridden (`i2c.bus` in the config, EDGE_AGENT_I2C_BUS in the environment).
+ * What the agent assumes about each board unless the config says otherwise. Sources: the Raspberry
+ * Pi documentation (raspi-config, `dtparam=i2c_arm=on`), the BeagleBone Black System Reference
+ * Manual's P9 header table (I2C2 on P9_19/P9_20) and UDOO's Neo documentation (the external bus);
+ * docs/install.md gives them per board. They depend on the kernel and image, so every one of them
+ * can be overridden (`i2c.bus` in the config, EDGE_AGENT_I2C_BUS in the environment).
  */
 import type { Board } from './types.js';
 

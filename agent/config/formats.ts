@@ -8,10 +8,11 @@
  * `registerFormats()` wraps it in the throwing `validate` convict expects.
  */
 import convict from 'convict';
+import { DRIVERS } from '../../drivers/registry.js';
 import { checkFilters } from '../filters.js';
 import { TOPIC_PLACEHOLDERS } from '../topic.js';
 import { closest } from './closest.js';
-import { keyPath, printable, show, showKey } from './printable.js';
+import { printable, show } from './printable.js';
 
 export interface FormatIssue {
   /** Sub-key inside an object-valued setting (e.g. `dig_T1` in a calibration), if any. */
@@ -25,6 +26,11 @@ export interface ConfigFormat {
   allowed: string;
   check(value: unknown): FormatIssue[];
   coerce?(text: string): unknown;
+}
+
+/** A format made for one key (a driver's option, agent/config/option-formats.ts), known to convict by `name`. */
+export interface KeyFormat extends ConfigFormat {
+  name: string;
 }
 
 /** Thrown by the convict-facing `validate` of a format; keeps the structured issues. */
@@ -42,10 +48,9 @@ export { closest } from './closest.js';
 const ok: FormatIssue[] = [];
 const issue = (message: string, hint: string, key?: string): FormatIssue[] => [key ? { key, message, hint } : { message, hint }];
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One of a fixed list; `aliases` maps accepted spellings (compared case-insensitively) to values. */
-function oneOf<T extends string | number>(what: string, values: readonly T[], aliases: Record<string, T> = {}): ConfigFormat {
+export function oneOf<T extends string | number>(what: string, values: readonly T[], aliases: Record<string, T> = {}): ConfigFormat {
   const list = values.map((v) => show(v)).join(', ');
   return {
     allowed: values.map(String).join(' | '),
@@ -63,7 +68,7 @@ function oneOf<T extends string | number>(what: string, values: readonly T[], al
   };
 }
 
-function integer(what: string, min: number, max: number, hint: string): ConfigFormat {
+export function integer(what: string, min: number, max: number, hint: string): ConfigFormat {
   return {
     allowed: `integer ${min}–${max}`,
     check(value) {
@@ -74,7 +79,7 @@ function integer(what: string, min: number, max: number, hint: string): ConfigFo
   };
 }
 
-function number(what: string, min: number, max: number, hint: string): ConfigFormat {
+export function number(what: string, min: number, max: number, hint: string): ConfigFormat {
   return {
     allowed: `number ${min}–${max}`,
     check(value) {
@@ -277,64 +282,6 @@ function unit(quantity: string, values: readonly string[], aliases: UnitAliases)
   };
 }
 
-/** Calibration NVM words (BMP280 §3.11.2 table 17; BME280 §4.2.2 table 16) and their types. */
-export const CALIBRATION_WORDS = {
-  dig_T1: 'u16', dig_T2: 's16', dig_T3: 's16',
-  dig_P1: 'u16', dig_P2: 's16', dig_P3: 's16', dig_P4: 's16', dig_P5: 's16',
-  dig_P6: 's16', dig_P7: 's16', dig_P8: 's16', dig_P9: 's16',
-  dig_H1: 'u8', dig_H2: 's16', dig_H3: 'u8', dig_H4: 's12', dig_H5: 's12', dig_H6: 's8',
-} as const;
-const WORD_RANGE = { u16: [0, 65535], s16: [-32768, 32767], u8: [0, 255], s8: [-128, 127], s12: [-2048, 2047] } as const;
-
-const calibration: ConfigFormat = {
-  allowed: 'object of dig_T1…dig_P9 (BMP280) and dig_H1…dig_H6 (BME280) integers',
-  check(value) {
-    if (!isObject(value)) return issue(`${show(value)} is not an object of calibration words`, 'e.g. { "dig_T1": 27504, "dig_T2": 26435 }');
-    const names = Object.keys(CALIBRATION_WORDS);
-    const problems: FormatIssue[] = [];
-    for (const [name, word] of Object.entries(value)) {
-      // Own keys only: "toString" or "constructor" must not find Object.prototype's.
-      const kind = Object.hasOwn(CALIBRATION_WORDS, name) ? CALIBRATION_WORDS[name as keyof typeof CALIBRATION_WORDS] : undefined;
-      if (!kind) {
-        const guess = closest(name, names);
-        problems.push(...issue(`unknown calibration word '${showKey(name)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'words are dig_T1–dig_T3, dig_P1–dig_P9, dig_H1–dig_H6', keyPath('', name)));
-        continue;
-      }
-      const [min, max] = WORD_RANGE[kind];
-      if (typeof word !== 'number' || !Number.isInteger(word) || word < min || word > max) {
-        problems.push(...issue(`${show(word)} does not fit ${name} (${kind})`, `use an integer from ${min} to ${max}`, name));
-      } else if (name === 'dig_P1' && word === 0) {
-        problems.push(...issue('dig_P1 is 0', 'pressure compensation divides by dig_P1; a real chip never has 0', name));
-      }
-    }
-    return problems;
-  },
-};
-
-const RAW_LIMITS = { adcT: 0xfffff, adcP: 0xfffff, adcH: 0xffff } as const;
-
-const rawAdc: ConfigFormat = {
-  allowed: 'null, or { adcT, adcP: 20-bit; adcH: 16-bit (default 0x8000, what the chip reads while humidity is off) }',
-  check(value) {
-    if (value === null) return ok;
-    if (!isObject(value)) return issue(`${show(value)} is not raw ADC values`, 'e.g. { "adcT": 519888, "adcP": 415148 }, or null');
-    const problems: FormatIssue[] = [];
-    for (const [key, word] of Object.entries(value)) {
-      const max = Object.hasOwn(RAW_LIMITS, key) ? RAW_LIMITS[key as keyof typeof RAW_LIMITS] : undefined;
-      if (max === undefined) {
-        const guess = closest(key, Object.keys(RAW_LIMITS));
-        problems.push(...issue(`unknown key '${showKey(key)}'${guess ? ` — did you mean '${guess}'?` : ''}`, 'raw values are adcT, adcP and adcH', keyPath('', key)));
-      } else if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > max) {
-        problems.push(...issue(`${show(word)} does not fit ${key}`, `use an integer from 0 to ${max} (${key === 'adcH' ? '16' : '20'}-bit)`, key));
-      }
-    }
-    for (const key of ['adcT', 'adcP'] as const) {
-      if (!Object.hasOwn(value, key)) problems.push(...issue(`${key} is missing`, 'a raw scenario needs both adcT and adcP', key));
-    }
-    return problems;
-  },
-};
-
 /** Free text without control characters ("" = not set); never echoes the value (it may be a secret). */
 function text(what: string, hint: string, maxBytes = 65535): ConfigFormat {
   return {
@@ -468,37 +415,18 @@ export const FORMATS = {
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
   ...SUBSCRIBER_FORMATS,
-  driver: oneOf('driver', ['bmp280', 'bmp388', 'ms5611', 'bmp180', 'mpl3115a2'], { bme280: 'bmp280', bmp390: 'bmp388', bmp3: 'bmp388', bmp085: 'bmp180', mpl3115: 'mpl3115a2' }),
+  // The registered drivers (drivers/registry.ts), and their chips' names as aliases.
+  driver: oneOf('driver', DRIVERS.map((d) => d.name), Object.fromEntries(DRIVERS.flatMap((d) => d.aliases.map((alias) => [alias, d.name])))),
   'interval-ms': integer('interval', 10, 86400000, 'milliseconds between readings, at least 10'),
   'read-attempts': integer('number of read attempts', 1, 10, '1 means no retry; 3 rides out a short glitch'),
   'reinit-after': integer('failure count', 1, 1000, 'consecutive failed readings before the sensor is re-initialised'),
   'fault-rate': number('fault rate', 0, 1, 'the share of transactions that fail, e.g. 0.2; 0 for none'),
-  'bmp280-mode': oneOf('mode', ['forced', 'normal']),
-  oversampling: oneOf('oversampling', ['skip', 'x1', 'x2', 'x4', 'x8', 'x16']),
-  filter: oneOf('IIR filter', ['off', 'x2', 'x4', 'x8', 'x16']),
-  'standby-ms': oneOf('standby time (ms)', [0.5, 10, 20, 62.5, 125, 250, 500, 1000, 2000, 4000]),
-  'sea-level-pa': {
-    ...number('sea-level pressure', 85000, 110000, 'in Pa (QNH), standard atmosphere 101325'),
-    check(value: unknown): FormatIssue[] {
-      if (typeof value === 'number' && value >= 850 && value <= 1100) return issue(`${value} looks like hPa`, `seaLevelPa is in Pa: write ${Math.round(value * 100)}`);
-      return number('sea-level pressure', 85000, 110000, 'in Pa (QNH), standard atmosphere 101325').check(value);
-    },
-  },
   'temperature-unit': unit('temperature', ['°C', '°F'], { C: '°C', degC: '°C', celsius: '°C', '℃': '°C', F: '°F', degF: '°F', fahrenheit: '°F', '℉': '°F' }),
   'pressure-unit': unit('pressure', ['Pa', 'hPa'], { mbar: 'hPa', mb: 'hPa' }),
   'altitude-unit': unit('altitude', ['m', 'ft'], { metre: 'm', meter: 'm', metres: 'm', meters: 'm', foot: 'ft', feet: 'ft' }),
   'humidity-unit': unit('humidity', ['%'], { '%RH': '%', pct: '%', percent: '%' }),
   decimals: { ...integer('number of decimals', 0, 10, 'or null for the unit\'s default'), allowed: 'integer 0–10, or null for the unit\'s default' },
   'payload-format': oneOf('payload format', ['plain', 'json']),
-  chip: oneOf('simulated chip', ['bmp280', 'bme280']),
-  scenario: oneOf('scenario', ['flight', 'static', 'raw']),
-  'altitude-m': number('ground altitude', -500, 9000, 'metres above sea level'),
-  'hover-ft': number('hover height', 1, 30000, 'feet above ground'),
-  'cycle-s': number('cycle length', 5, 86400, 'seconds for ground → climb → hover → land'),
-  'temperature-c': number('temperature', -40, 85, 'the BMP280 operating range in °C'),
-  'humidity-pct': number('relative humidity', 0, 100, 'in %RH'),
-  calibration,
-  'raw-adc': rawAdc,
   'filter-list': {
     allowed: 'list of filter objects, e.g. [{ "type": "median", "window": 5 }, { "type": "delta", "min": 0.5 }]',
     check: (value) => checkFilters(value).map(({ key, message, hint }) => (key ? { key, message, hint } : { message, hint })),
@@ -530,18 +458,6 @@ export const FORMATS = {
   window: integer('window', 1, 10000, 'messages in flight at once, e.g. 100'),
   'qos0-policy': oneOf('QoS 0 policy', ['buffer', 'drop']),
   'health-interval-s': integer('health interval', 0, 86400, 'seconds between health reports; 0 = off'),
-  // The other drivers' own settings (one entry per driver option, see schema.ts DRIVER_SCHEMAS).
-  'environment-scenario': oneOf('scenario', ['flight', 'static']),
-  'bmp388-chip': oneOf('simulated chip', ['bmp388', 'bmp390']),
-  'bmp388-oversampling': oneOf('BMP388 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32']),
-  'bmp388-filter': oneOf('BMP388 IIR filter coefficient', ['off', 'c1', 'c3', 'c7', 'c15', 'c31', 'c63', 'c127']),
-  'ms5611-chip': oneOf('simulated chip', ['ms5611']),
-  'ms5611-osr': oneOf('MS5611 oversampling ratio', [256, 512, 1024, 2048, 4096]),
-  'bmp180-chip': oneOf('simulated chip', ['bmp180']),
-  'bmp180-oversampling': oneOf('BMP180 oversampling', ['x1', 'x2', 'x4', 'x8']),
-  'mpl3115a2-chip': oneOf('simulated chip', ['mpl3115a2']),
-  'mpl3115a2-mode': oneOf('MPL3115A2 mode', ['barometer', 'altimeter']),
-  'mpl3115a2-oversampling': oneOf('MPL3115A2 oversampling', ['x1', 'x2', 'x4', 'x8', 'x16', 'x32', 'x64', 'x128']),
   'mqtt-username': text('MQTT user name', 'e.g. "drone01", or "" for none'),
   secret: { ...text('secret', 'or "" for none'), allowed: 'string (masked in logs)' },
   'file-path': text('file path', 'an absolute path such as "/etc/edge-agent/ca.crt", or "" for none', PATH_MAX - 1),
@@ -549,17 +465,20 @@ export const FORMATS = {
 
 export type FormatName = keyof typeof FORMATS;
 
-let registered = false;
+const registered = new Set<string>();
 
-/** Make the formats known to convict (its registry is global; doing it twice is harmless). */
-export function registerFormats(): void {
-  if (registered) return;
-  for (const [name, format] of Object.entries(FORMATS) as [string, ConfigFormat][]) {
-    const validate = (value: unknown): void => {
-      const issues = format.check(value);
-      if (issues.length > 0) throw new FormatError(issues);
-    };
-    convict.addFormat(format.coerce ? { name, validate, coerce: format.coerce } : { name, validate });
-  }
-  registered = true;
+function register(name: string, format: ConfigFormat): void {
+  if (registered.has(name)) return;
+  const validate = (value: unknown): void => {
+    const issues = format.check(value);
+    if (issues.length > 0) throw new FormatError(issues);
+  };
+  convict.addFormat(format.coerce ? { name, validate, coerce: format.coerce } : { name, validate });
+  registered.add(name);
+}
+
+/** Make the formats known to convict, and `extra` ones made for single keys (its registry is global; doing it twice is harmless). */
+export function registerFormats(extra: Iterable<KeyFormat> = []): void {
+  for (const [name, format] of Object.entries(FORMATS) as [string, ConfigFormat][]) register(name, format);
+  for (const format of extra) register(format.name, format);
 }

@@ -19,7 +19,7 @@ import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, strin
 import { keyPath, printable, showKey } from './printable.js';
 import { renderTopic } from '../topic.js';
 import {
-  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
+  AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, DRIVER_FORMATS, formatOf, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,
 } from './schema.js';
 import { parseActions } from './actions.js';
@@ -95,9 +95,24 @@ function walk(raw: unknown, node: SchemaNode, display: string, rel: string, out:
   return clean;
 }
 
+const forConvict = new WeakMap<SchemaNode, SchemaNode>();
+
+/** `schema` as convict takes it: every format by name (a driver option's format is registered under its own). */
+function convictSchema(schema: SchemaNode): SchemaNode {
+  let named = forConvict.get(schema);
+  if (!named) {
+    named = Object.fromEntries(Object.entries(schema).map(([key, entry]) => {
+      if (!isLeaf(entry)) return [key, convictSchema(entry)];
+      return [key, typeof entry.format === 'string' ? entry : { ...entry, format: entry.format.name }];
+    })) as SchemaNode;
+    forConvict.set(schema, named);
+  }
+  return named;
+}
+
 /** A convict store over `schema` holding the file's values, then the environment's on top. */
 function buildStore(schema: SchemaNode, values: Array<[string, unknown]>, env: Record<string, string>): Store {
-  const store = convict(schema as convict.Schema<Record<string, unknown>>, { env, args: [] }) as unknown as Store;
+  const store = convict(convictSchema(schema) as convict.Schema<Record<string, unknown>>, { env, args: [] }) as unknown as Store;
   for (const [path, value] of values) store.set(path, value);
   store.load({}); // convict re-imports the environment on every load: env beats the file
   return store;
@@ -117,7 +132,7 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
       clean = false;
       continue;
     }
-    const issues = guarded(join(display, rel), problems, null, () => FORMATS[leaf.format].check(value));
+    const issues = guarded(join(display, rel), problems, null, () => formatOf(leaf).check(value));
     if (issues === null) {
       clean = false; // the check failed: the value is not known to be good
       continue;
@@ -132,9 +147,8 @@ function checkLeaves(store: Store, schema: SchemaNode, display: string, origin: 
 }
 
 /** What convict holds for a checked sensor entry: the contract's shape before resolution. */
-type CheckedSensor = Omit<SensorConfig, 'measurements' | 'simulation'> & {
+type CheckedSensor = Omit<SensorConfig, 'measurements'> & {
   measurements: Record<Quantity, Omit<MeasurementConfig, 'decimals' | 'filters'> & { decimals: number | null; filters: Record<string, unknown>[] }>;
-  simulation: SensorConfig['simulation'] & { raw?: { adcT: number; adcP: number; adcH?: number } | null };
 };
 
 type LoadedSensor = RuleContext['sensors'][number];
@@ -156,12 +170,7 @@ function loadSensor(raw: unknown, display: string, note: string | undefined, pro
     const m = entry.measurements[q];
     measurements[q] = { ...m, decimals: m.decimals ?? DEFAULT_DECIMALS[m.unit], filters: toFilterSpecs(m.filters) };
   }
-  const rawAdc = entry.simulation.raw;
-  const simulation = rawAdc === undefined ? entry.simulation : {
-    ...entry.simulation,
-    raw: rawAdc === null ? null : { adcT: rawAdc.adcT, adcP: rawAdc.adcP, adcH: rawAdc.adcH ?? 0x8000 },
-  };
-  return { sensor: { ...entry, measurements, simulation } as SensorConfig, valid: true };
+  return { sensor: { ...entry, measurements } as SensorConfig, valid: true };
 }
 
 function loadSubscription(raw: unknown, display: string, note: string | undefined, problems: Problems): SubscriptionConfig | null {
@@ -269,7 +278,7 @@ function checkEnv(env: Record<string, string>, problems: Problems): void {
     if (name === undefined || env[name] === undefined) continue;
     const text = env[name];
     const found: Problems = [];
-    if (!JSON_FORMATS.has(leaf.format)) {
+    if (typeof leaf.format !== 'string' || !JSON_FORMATS.has(leaf.format)) {
       const plain = stringProblem(text);
       if (plain) found.push({ path, ...plain });
     } else if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
@@ -334,7 +343,7 @@ export function checkConfig(input: LoadConfigInput): ConfigCheck {
 
 /** checkConfig without the last guard; `problems` is filled as they are found. */
 function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck {
-  registerFormats();
+  registerFormats(DRIVER_FORMATS);
   const read = readSource(input);
   const { raw, source } = read;
   if (raw === undefined) return { config: null, problems: read.problems, source };

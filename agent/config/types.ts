@@ -3,6 +3,7 @@
  * (`schema.ts`) is the source of truth and the documentation; this is its typed result after
  * board defaults have been applied, so nothing downstream deals with nulls meaning "default".
  */
+import type { DriverName, SettingsOf, SimulationOf } from '../../drivers/registry.js';
 import type { Quantity } from '../../drivers/sensor.js';
 import type { FilterSpec } from '../filters.js';
 import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
@@ -34,47 +35,6 @@ export interface MeasurementConfig {
   filters: FilterSpec[];
 }
 
-export type Bmp280Mode = 'forced' | 'normal';
-export type OversamplingName = 'skip' | 'x1' | 'x2' | 'x4' | 'x8' | 'x16';
-export type FilterName = 'off' | 'x2' | 'x4' | 'x8' | 'x16';
-/** Normal-mode standby between conversions, in ms as the datasheet names them. */
-export type StandbyMs = 0.5 | 10 | 20 | 62.5 | 125 | 250 | 500 | 1000 | 2000 | 4000;
-
-export interface Bmp280Settings {
-  mode: Bmp280Mode;
-  oversampling: { temperature: OversamplingName; pressure: OversamplingName; humidity: OversamplingName };
-  filter: FilterName;
-  standbyMs: StandbyMs;
-  /** Sea-level reference pressure (QNH) for altitude, Pa. */
-  seaLevelPa: number;
-}
-
-/** Calibration words as the datasheet names them (dig_T1 … dig_H6). */
-export type CalibrationWords = Record<string, number>;
-
-export interface SimulationConfig {
-  chip: 'bmp280' | 'bme280';
-  /**
-   * `flight`: the classic drone profile (ground, climb to hoverFt, hover, land), repeating.
-   * `static`: constant conditions. `raw`: the ADC values in `raw`, replayed as they are.
-   */
-  scenario: 'flight' | 'static' | 'raw';
-  groundAltitudeM: number;
-  hoverFt: number;
-  /** Length of one flight cycle, seconds. */
-  cycleS: number;
-  temperatureC: number;
-  humidityPct: number;
-  /** Overrides of the simulated chip's calibration NVM (default: a real chip's words). */
-  calibration: CalibrationWords;
-  raw: { adcT: number; adcP: number; adcH: number } | null;
-  /**
-   * Share (0–1) of this chip's I2C transactions that fail with EIO, from a fixed seed. Always set by
-   * the loader; optional so a config built by hand (tests) need not spell it (absent = 0).
-   */
-  faultRate?: number;
-}
-
 /** What the agent does when a sensor fails (agent/sampler.ts, agent/sensor-guard.ts). */
 export interface FaultConfig {
   /** Attempts per reading on a transient I2C error, the first included (1 = no retry). */
@@ -94,81 +54,22 @@ interface SensorCommon {
 }
 
 /**
- * `simulation` of the chips other than the BMP280: the shared flight/static scenarios (no `raw`:
- * raw counts are chip-specific) and, where a driver handles several chips, which one to simulate.
+ * The agent's own key in every `simulation`: the share (0–1) of the simulated chip's I2C
+ * transactions that fail with EIO, from a fixed seed. Always set by the loader; optional so a
+ * config built by hand (tests) need not spell it (absent = 0).
  */
-export interface ChipSimulationConfig<Chip extends string> {
-  chip: Chip;
-  scenario: 'flight' | 'static';
-  groundAltitudeM: number;
-  hoverFt: number;
-  cycleS: number;
-  temperatureC: number;
-  /** Share (0–1) of this chip's I2C transactions that fail with EIO (seeded); absent = 0. */
+export interface SimulationFaults {
   faultRate?: number;
 }
 
-export type Bmp388Oversampling = 'x1' | 'x2' | 'x4' | 'x8' | 'x16' | 'x32';
-/** IIR coefficients as the BMP3 API names them (0, 1, 3, 7 … 127). */
-export type Bmp388Filter = 'off' | 'c1' | 'c3' | 'c7' | 'c15' | 'c31' | 'c63' | 'c127';
-export interface Bmp388Settings {
-  oversampling: { temperature: Bmp388Oversampling; pressure: Bmp388Oversampling };
-  filter: Bmp388Filter;
-  seaLevelPa: number;
-}
-
-export type Ms5611Osr = 256 | 512 | 1024 | 2048 | 4096;
-export interface Ms5611Settings {
-  /** Oversampling ratio of both conversions (D1 and D2). */
-  osr: Ms5611Osr;
-  seaLevelPa: number;
-}
-
-/** BMP180 oss 0–3: ultra low power, standard, high, ultra high resolution. */
-export type Bmp180Oversampling = 'x1' | 'x2' | 'x4' | 'x8';
-export interface Bmp180Settings {
-  oversampling: Bmp180Oversampling;
-  seaLevelPa: number;
-}
-
-export type Mpl3115a2Mode = 'barometer' | 'altimeter';
-export type Mpl3115a2Oversampling = 'x1' | 'x2' | 'x4' | 'x8' | 'x16' | 'x32' | 'x64' | 'x128';
-export interface Mpl3115a2Settings {
-  mode: Mpl3115a2Mode;
-  oversampling: Mpl3115a2Oversampling;
-  /** Sea-level pressure, Pa: for our altitude in barometer mode, written to BAR_IN in altimeter mode. */
-  seaLevelPa: number;
-}
-
-export interface Bmp280SensorConfig extends SensorCommon {
-  driver: 'bmp280';
-  settings: Bmp280Settings;
-  simulation: SimulationConfig;
-}
-export interface Bmp388SensorConfig extends SensorCommon {
-  driver: 'bmp388';
-  settings: Bmp388Settings;
-  simulation: ChipSimulationConfig<'bmp388' | 'bmp390'>;
-}
-export interface Ms5611SensorConfig extends SensorCommon {
-  driver: 'ms5611';
-  settings: Ms5611Settings;
-  simulation: ChipSimulationConfig<'ms5611'>;
-}
-export interface Bmp180SensorConfig extends SensorCommon {
-  driver: 'bmp180';
-  settings: Bmp180Settings;
-  simulation: ChipSimulationConfig<'bmp180'>;
-}
-export interface Mpl3115a2SensorConfig extends SensorCommon {
-  driver: 'mpl3115a2';
-  settings: Mpl3115a2Settings;
-  simulation: ChipSimulationConfig<'mpl3115a2'>;
-}
-
-/** One sensor entry: a union on `driver`, each driver with its own settings. */
-export type SensorConfig = Bmp280SensorConfig | Bmp388SensorConfig | Ms5611SensorConfig | Bmp180SensorConfig | Mpl3115a2SensorConfig;
-export type DriverName = SensorConfig['driver'];
+/**
+ * One sensor entry: a union on `driver`, each driver with the `settings` and `simulation` its
+ * description declares (drivers/registry.ts). A new driver extends this union by being registered.
+ */
+export type SensorConfig = {
+  [D in DriverName]: SensorCommon & { driver: D; settings: SettingsOf<D>; simulation: SimulationOf<D> & SimulationFaults };
+}[DriverName];
+export type { DriverName };
 
 export interface SubscriptionConfig {
   topic: string;

@@ -1,16 +1,16 @@
 /**
  * BMP180 / BMP085 driver over an I2cBus: read the ID (0x55) and the 11 calibration words, then per
  * reading convert the temperature, then the pressure, each time waiting the maximum conversion time
- * and checking that sco has cleared (as Linux does) before reading the result
- * (datasheet §3.3–3.5; shared/hardware/ALTIMETERS.md §4).
+ * and checking that sco has cleared (as the Linux driver does, `drivers/iio/pressure/bmp280-core.c`)
+ * before reading the result (datasheet §3.3–3.5).
  */
-import type { Bmp180Settings } from '../../agent/config/types.js';
 import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { b5, badWords, parseCalibration, pressurePa, temperatureDeciC, type Bmp180Calibration } from './compensation.js';
+import type { Bmp180Settings } from './description.js';
 import * as R from './registers.js';
 
 export { OSS } from './registers.js';

@@ -1,11 +1,14 @@
 /**
- * BMP180 / BMP085 register map (datasheet BST-BMP180-DS000 §5; Bosch BMP180 API `bmp180.c`;
- * shared/hardware/ALTIMETERS.md §4). Calibration words and results are big-endian (MSB first).
+ * BMP180 / BMP085 register map (Bosch datasheet BST-BMP180-DS000 §5; Bosch's BMP180 API
+ * `bmp180.c`). Calibration words and results are big-endian (MSB first).
  */
-import type { Bmp180Oversampling } from '../../agent/config/types.js';
 
-/** The oversampling setting's code, ctrl_meas bits 7:6 (ALTIMETERS.md §4). */
-export const OSS: Readonly<Record<Bmp180Oversampling, number>> = { x1: 0, x2: 1, x4: 2, x8: 3 };
+/**
+ * The oversampling setting oss, ctrl_meas bits 7:6, by the number of samples the chip averages:
+ * ultra low power (1), standard (2), high (4) and ultra high resolution (8), datasheet §3.3.1.
+ */
+export const OSS = { x1: 0, x2: 1, x4: 2, x8: 3 } as const satisfies Record<string, number>;
+export type Bmp180Oversampling = keyof typeof OSS;
 
 /** Fixed address 0x77 (8-bit 0xEE/0xEF). */
 export const ADDRESSES: readonly number[] = [0x77];

@@ -3,7 +3,6 @@
  * The driver does not own the bus and does not own time: both are handed in. Bus errors propagate
  * as the bus's I2cError, untouched, so a retry policy above can look at `code`.
  */
-import type { Bmp280Settings } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
 import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import { SensorResetError, type Measurement, type OperatingRange, type Quantity, type Sensor } from '../sensor.js';
@@ -13,7 +12,7 @@ import { humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Ca
 import * as R from './registers.js';
 import {
   configValue, ctrlHumValue, ctrlMeasValue, maxMeasurementTimeMs, Mode, Oversampling, toRegisterSettings,
-  type RegisterSettings,
+  type Bmp280Settings, type RegisterSettings,
 } from './settings.js';
 
 const SUPPORTED = 'BMP280 (ID 0x58, samples 0x56/0x57) and BME280 (ID 0x60)';

@@ -3,9 +3,8 @@
  * section 8.1, BME280 section 4.2.3) and the inverses a simulator needs to
  * turn physical conditions back into raw ADC counts. No I/O here.
  */
-import type { CalibrationWords } from '../../agent/config/types.js';
 import { invertMonotonic } from '../barometric.js';
-import { CALIB_H_LENGTH, CALIB_TP_LENGTH } from './registers.js';
+import { CALIB_H_LENGTH, CALIB_TP_LENGTH, CALIBRATION_WORD_TYPES, type CalibrationWordName, type CalibrationWords } from './registers.js';
 
 
 /** Temperature and pressure trimming words (section 3.11.2, table 17), names as the datasheet's. */
@@ -25,17 +24,6 @@ export interface Calibration extends TpCalibration {
   humidity?: HumidityCalibration;
 }
 
-export type CalibrationWordName = keyof TpCalibration | keyof HumidityCalibration;
-
-/** Width and signedness of each word as stored in the NVM (u16, s16, u8, s12, s8). */
-export const CALIBRATION_WORD_TYPES: Readonly<Record<CalibrationWordName, { bits: number; signed: boolean }>> = {
-  dig_T1: { bits: 16, signed: false }, dig_T2: { bits: 16, signed: true }, dig_T3: { bits: 16, signed: true },
-  dig_P1: { bits: 16, signed: false }, dig_P2: { bits: 16, signed: true }, dig_P3: { bits: 16, signed: true },
-  dig_P4: { bits: 16, signed: true }, dig_P5: { bits: 16, signed: true }, dig_P6: { bits: 16, signed: true },
-  dig_P7: { bits: 16, signed: true }, dig_P8: { bits: 16, signed: true }, dig_P9: { bits: 16, signed: true },
-  dig_H1: { bits: 8, signed: false }, dig_H2: { bits: 16, signed: true }, dig_H3: { bits: 8, signed: false },
-  dig_H4: { bits: 12, signed: true }, dig_H5: { bits: 12, signed: true }, dig_H6: { bits: 8, signed: true },
-};
 
 const TP_WORDS = ['dig_T1', 'dig_T2', 'dig_T3', 'dig_P1', 'dig_P2', 'dig_P3', 'dig_P4', 'dig_P5', 'dig_P6', 'dig_P7', 'dig_P8', 'dig_P9'] as const;
 

@@ -16,6 +16,23 @@ export const REG_CALIB_H1 = 0xa1;
 export const REG_CALIB_H2 = 0xe1;
 export const CALIB_H_LENGTH = 7;
 
+/**
+ * The calibration words by the datasheets' names, with the width and signedness each has in the
+ * NVM (BMP280 §3.11.2 table 17: dig_T1 … dig_P9; BME280 §4.2.2 table 16 adds dig_H1 … dig_H6).
+ */
+export const CALIBRATION_WORD_TYPES = {
+  dig_T1: { bits: 16, signed: false }, dig_T2: { bits: 16, signed: true }, dig_T3: { bits: 16, signed: true },
+  dig_P1: { bits: 16, signed: false }, dig_P2: { bits: 16, signed: true }, dig_P3: { bits: 16, signed: true },
+  dig_P4: { bits: 16, signed: true }, dig_P5: { bits: 16, signed: true }, dig_P6: { bits: 16, signed: true },
+  dig_P7: { bits: 16, signed: true }, dig_P8: { bits: 16, signed: true }, dig_P9: { bits: 16, signed: true },
+  dig_H1: { bits: 8, signed: false }, dig_H2: { bits: 16, signed: true }, dig_H3: { bits: 8, signed: false },
+  dig_H4: { bits: 12, signed: true }, dig_H5: { bits: 12, signed: true }, dig_H6: { bits: 8, signed: true },
+} as const satisfies Record<string, { bits: number; signed: boolean }>;
+
+export type CalibrationWordName = keyof typeof CALIBRATION_WORD_TYPES;
+/** Calibration words by name (dig_T1 … dig_H6), as a configuration or a test gives them. */
+export type CalibrationWords = Record<string, number>;
+
 export const REG_CHIP_ID = 0xd0;
 /** Writing RESET_COMMAND here performs a complete power-on reset (section 4.3.2). */
 export const REG_RESET = 0xe0;

@@ -2,7 +2,6 @@
  * Settings as enums, never raw bits (section 3.3–3.6, BME280 3.4–3.5), and the datasheet's
  * measurement-time formulas (section 3.8.1, BME280 section 9.1).
  */
-import type { Bmp280Settings, FilterName, OversamplingName, StandbyMs } from '../../agent/config/types.js';
 import {
   CONFIG_FILTER_SHIFT,
   CONFIG_T_SB_SHIFT,
@@ -40,28 +39,47 @@ export enum Mode {
   Normal = 3,
 }
 
-export const OVERSAMPLING_BY_NAME: Readonly<Record<OversamplingName, Oversampling>> = {
+export const OVERSAMPLING_BY_NAME = {
   skip: Oversampling.Skip,
   x1: Oversampling.X1,
   x2: Oversampling.X2,
   x4: Oversampling.X4,
   x8: Oversampling.X8,
   x16: Oversampling.X16,
-};
+} as const satisfies Record<string, Oversampling>;
 
-export const FILTER_BY_NAME: Readonly<Record<FilterName, Filter>> = {
+export const FILTER_BY_NAME = {
   off: Filter.Off,
   x2: Filter.X2,
   x4: Filter.X4,
   x8: Filter.X8,
   x16: Filter.X16,
-};
+} as const satisfies Record<string, Filter>;
+
+export type OversamplingName = keyof typeof OVERSAMPLING_BY_NAME;
+export type FilterName = keyof typeof FILTER_BY_NAME;
+export type Bmp280Mode = 'forced' | 'normal';
 
 /** t_sb in ms by code (BMP280 table 11; BME280 table 27 differs for 110 and 111). */
-export const STANDBY_MS: Readonly<Record<Bmp280Chip, readonly number[]>> = {
+export const STANDBY_MS = {
   BMP280: [0.5, 62.5, 125, 250, 500, 1000, 2000, 4000],
   BME280: [0.5, 62.5, 125, 250, 500, 1000, 10, 20],
-};
+} as const satisfies Record<Bmp280Chip, readonly number[]>;
+
+/** Normal-mode standby between conversions, in ms as the datasheets name them: either chip's. */
+export type StandbyMs = (typeof STANDBY_MS)[Bmp280Chip][number];
+/** Every standby time some chip of the family has, shortest first. */
+export const STANDBY_CHOICES: readonly StandbyMs[] = [...new Set([...STANDBY_MS.BMP280, ...STANDBY_MS.BME280])].sort((a, b) => a - b);
+
+/** What a bmp280 sensor entry's `settings` hold. */
+export interface Bmp280Settings {
+  mode: Bmp280Mode;
+  oversampling: { temperature: OversamplingName; pressure: OversamplingName; humidity: OversamplingName };
+  filter: FilterName;
+  standbyMs: StandbyMs;
+  /** Sea-level reference pressure (QNH) for altitude, Pa. */
+  seaLevelPa: number;
+}
 
 /** Number of samples averaged for an osrs code: 0 (skipped), 1, 2, 4, 8 or 16. */
 export function oversamplingFactor(code: number): number {
@@ -76,7 +94,7 @@ export function filterCoefficient(code: number): number {
 }
 
 export function standbyCode(chip: Bmp280Chip, ms: StandbyMs | number): number {
-  const code = STANDBY_MS[chip].indexOf(ms);
+  const code = (STANDBY_MS[chip] as readonly number[]).indexOf(ms);
   if (code < 0) {
     throw new RangeError(`standby ${ms} ms is not available on the ${chip}: choose one of ${STANDBY_MS[chip].join(', ')} ms`);
   }

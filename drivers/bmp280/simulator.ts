@@ -7,7 +7,6 @@
  * outside sleep mode (4.3.5), and the IIR filter (3.3.3) smooths temperature and pressure.
  * Time comes from the injected Clock; nothing here sleeps.
  */
-import type { CalibrationWords } from '../../agent/config/types.js';
 import type { Clock } from '../clock.js';
 import { DEFAULT_ENVIRONMENT, type Environment } from '../environment.js';
 import { registerTransaction } from '../i2c/register-file.js';
@@ -17,6 +16,7 @@ import {
   tFine, withCalibrationWords, type Calibration,
 } from './compensation.js';
 import * as R from './registers.js';
+import type { CalibrationWords } from './registers.js';
 import { filterCoefficient, Mode, standbyMsFromCode, typicalMeasurementTimeMs } from './settings.js';
 
 /** Raw ADC counts: adc_T and adc_P 20-bit, adc_H 16-bit. */

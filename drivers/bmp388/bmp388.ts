@@ -1,9 +1,9 @@
 /**
  * BMP388 / BMP390 driver over an I2cBus, in forced mode: configure in sleep mode, then per reading
  * start one conversion, wait the datasheet's conversion time, confirm both drdy bits and read the
- * six data bytes in one burst (facts and sources in shared/hardware/ALTIMETERS.md §1).
+ * six data bytes in one burst. This is the sequence of Bosch's BMP3 Sensor API (`bmp3.c`, forced
+ * mode) and of the Linux driver's BMP380 part (`drivers/iio/pressure/bmp280-core.c`).
  */
-import type { Bmp388Settings } from '../../agent/config/types.js';
 import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
@@ -11,7 +11,7 @@ import { hex, readRegister, readRegisters, writeRegister, type I2cBus } from '..
 import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { parseNvm, pressurePa, scaleCalibration, temperatureC, type Bmp388Calibration } from './compensation.js';
 import * as R from './registers.js';
-import { conversionTimeMs, toRegisters, type Bmp388Registers } from './settings.js';
+import { conversionTimeMs, toRegisters, type Bmp388Registers, type Bmp388Settings } from './settings.js';
 
 const FAMILY = 'BMP388/BMP390';
 /** Status polls after the conversion time, 1 ms apart. */

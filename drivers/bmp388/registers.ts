@@ -1,7 +1,7 @@
 /**
- * BMP388 / BMP390 register map (Bosch BMP3 API `bmp3_defs.h` v2.0.6; Linux `bmp280.h` BMP380 part;
- * facts gathered in shared/hardware/ALTIMETERS.md §1). Burst reads auto-increment; data are
- * little-endian (xlsb at the lowest address).
+ * BMP388 / BMP390 register map, as Bosch's BMP3 Sensor API defines it (`bmp3_defs.h`, v2.0.6) and
+ * the Linux driver's BMP380 part agrees (`drivers/iio/pressure/bmp280.h`). Burst reads
+ * auto-increment; data are little-endian (xlsb at the lowest address).
  */
 
 /** 0x76 (SDO to GND) or 0x77 (SDO to VDDIO; Adafruit boards' default). */

@@ -2,12 +2,22 @@
  * BMP388 settings: the config's names to register codes, and the measurement time. Only forced
  * mode is used (one conversion per reading, then sleep), so ODR is never programmed.
  */
-import type { Bmp388Filter, Bmp388Oversampling, Bmp388Settings } from '../../agent/config/types.js';
 
-/** OSR codes 0…5 = ×1…×32 (osr_p and osr_t alike). */
-export const OVERSAMPLING_CODE: Readonly<Record<Bmp388Oversampling, number>> = { x1: 0, x2: 1, x4: 2, x8: 3, x16: 4, x32: 5 };
-/** iir_filter codes 0…7 = coefficient 0 (off), 1, 3, 7, 15, 31, 63, 127. */
-export const FILTER_CODE: Readonly<Record<Bmp388Filter, number>> = { off: 0, c1: 1, c3: 2, c7: 3, c15: 4, c31: 5, c63: 6, c127: 7 };
+/** OSR codes 0…5 = ×1…×32 (osr_p and osr_t alike; register OSR 0x1C, Bosch BMP3 API `bmp3_defs.h`). */
+export const OVERSAMPLING_CODE = { x1: 0, x2: 1, x4: 2, x8: 3, x16: 4, x32: 5 } as const satisfies Record<string, number>;
+/** iir_filter codes 0…7 = coefficient 0 (off), 1, 3, 7, 15, 31, 63, 127, named as the BMP3 API names them. */
+export const FILTER_CODE = { off: 0, c1: 1, c3: 2, c7: 3, c15: 4, c31: 5, c63: 6, c127: 7 } as const satisfies Record<string, number>;
+
+export type Bmp388Oversampling = keyof typeof OVERSAMPLING_CODE;
+export type Bmp388Filter = keyof typeof FILTER_CODE;
+
+/** What a bmp388 sensor entry's `settings` hold. */
+export interface Bmp388Settings {
+  oversampling: { temperature: Bmp388Oversampling; pressure: Bmp388Oversampling };
+  filter: Bmp388Filter;
+  /** Sea-level reference pressure (QNH) for altitude, Pa. */
+  seaLevelPa: number;
+}
 
 export interface Bmp388Registers {
   osrP: number;

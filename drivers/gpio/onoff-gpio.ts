@@ -20,6 +20,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { accessFacts, modeDenial, type AccessFacts } from '../access-hint.js';
 import { systemClock, type Clock } from '../clock.js';
+import { HARDWARE_UNAVAILABLE } from '../errors.js';
 import { checkBoardChips, readGpioChips, resolveLine, type GpioChip, type SysfsLine } from './chip-base.js';
 import { EdgeDebouncer } from './edge-debouncer.js';
 import { GpioError, type GpioBackend, type InputOptions, type InputPin, type OutputOptions, type OutputPin, type PinName } from './gpio.js';
@@ -74,10 +75,10 @@ export async function loadOnoff(importModule: () => Promise<unknown> = () => imp
   } catch (error) {
     const message = messageOf(error);
     if (/Cannot find (?:module|package) 'onoff'/.test(message)) {
-      throw new GpioError('GPIO support is not installed: the optional package onoff is missing (npm install onoff; its epoll addon needs build-essential and python3 to build). Run with --simulate to use simulated GPIO instead.', '', { code: codeOf(error), cause: error });
+      throw new GpioError('GPIO support is not installed: the optional package onoff is missing (npm install onoff; its epoll addon needs build-essential and python3 to build). Run with --simulate to use simulated GPIO instead.', '', { code: HARDWARE_UNAVAILABLE, cause: error });
     }
     if (/epoll|bindings/i.test(message)) {
-      throw new GpioError(`onoff's native epoll addon could not be loaded (${message}): rebuild it on this board with npm rebuild epoll (needs build-essential and python3)`, '', { code: codeOf(error), cause: error });
+      throw new GpioError(`onoff's native epoll addon could not be loaded (${message}): rebuild it on this board with npm rebuild epoll (needs build-essential and python3)`, '', { code: HARDWARE_UNAVAILABLE, cause: error });
     }
     throw new GpioError(`onoff could not be loaded: ${message}`, '', { code: codeOf(error), cause: error });
   }

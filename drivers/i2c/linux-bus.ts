@@ -12,6 +12,7 @@
 import { open } from 'node:fs/promises';
 import type { PromisifiedBus } from 'i2c-bus';
 import { accessFacts, modeDenial, type AccessFacts } from '../access-hint.js';
+import { HARDWARE_UNAVAILABLE } from '../errors.js';
 import { I2cError, checkAddress, hex, type I2cBus } from './i2c-bus.js';
 
 /** What the lazy import must provide. */
@@ -84,12 +85,12 @@ async function loadI2cBus(busNumber: number, importModule: () => Promise<unknown
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes("'i2c-bus'")) {
       throw new I2cOpenError(
         `I2C support is not installed: the optional package i2c-bus is missing (npm install i2c-bus; it builds a native addon, so it needs build-essential and python3). Run with --simulate to use a simulated bus instead.`,
-        code, busNumber, { cause: error },
+        HARDWARE_UNAVAILABLE, busNumber, { cause: error },
       );
     }
     throw new I2cOpenError(
       `the i2c-bus native addon could not be loaded (${message}): rebuild it on this board with npm rebuild i2c-bus (needs build-essential and python3)`,
-      code, busNumber, { cause: error },
+      HARDWARE_UNAVAILABLE, busNumber, { cause: error },
     );
   }
   // A CommonJS module imported from ESM: named exports if Node could detect them, else `default`.

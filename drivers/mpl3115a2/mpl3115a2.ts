@@ -2,16 +2,16 @@
  * MPL3115A2 driver over an I2cBus, one-shot in standby as the Linux, Adafruit and RIOT drivers do:
  * CTRL_REG1 = ALT | OS (standby), PT_DATA_CFG = 0x07, BAR_IN for the altimeter; per reading set OST,
  * wait the OS's sample time, poll STATUS for PTDR and read the five data bytes in one burst
- * (datasheet §7.1.3.1; shared/hardware/ALTIMETERS.md §3). Every register read is one combined
- * transfer (write the register, repeated start, read): the chip needs that.
+ * (datasheet Rev. 3.0 §7.1.3.1; Linux `drivers/iio/pressure/mpl3115.c`). Every register read is one
+ * combined transfer (write the register, repeated start, read): the chip needs that.
  */
-import type { Mpl3115a2Settings } from '../../agent/config/types.js';
 import { altitudeM as altitudeFromPressure } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError, WrongChipError } from '../errors.js';
 import { hex, I2cError, readRegister, readRegisters, writeRegister, type I2cBus } from '../i2c/i2c-bus.js';
 import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import { altitudeM, barIn, pressurePa, temperatureC } from './conversion.js';
+import type { Mpl3115a2Settings } from './description.js';
 import * as R from './registers.js';
 
 const FAMILY = 'MPL3115A2';

@@ -1,9 +1,8 @@
 /**
- * NXP MPL3115A2 register map (datasheet Rev. 3.0 §7; Linux `mpl3115.c`; Adafruit libraries;
- * shared/hardware/ALTIMETERS.md §3). Register reads need a repeated start: with a STOP between the
+ * NXP MPL3115A2 register map (datasheet Rev. 3.0 §7; Linux `drivers/iio/pressure/mpl3115.c`;
+ * Adafruit's MPL3115A2 libraries). Register reads need a repeated start: with a STOP between the
  * register write and the read, the chip answers from register 0x00 (NXP community thread 483501).
  */
-import type { Mpl3115a2Oversampling } from '../../agent/config/types.js';
 
 /** Fixed address 0x60 (shared with the older MPL115A2, which has no WHO_AM_I). */
 export const ADDRESSES: readonly number[] = [0x60];
@@ -37,6 +36,8 @@ export const CTRL1_SBYB = 0x01;
 /** Linux sleeps this long after the (unacknowledged) reset. */
 export const RESET_MS = 50;
 
-export const OVERSAMPLING_CODE: Readonly<Record<Mpl3115a2Oversampling, number>> = { x1: 0, x2: 1, x4: 2, x8: 3, x16: 4, x32: 5, x64: 6, x128: 7 };
+/** CTRL_REG1 OS (bits 5:3) by oversampling ratio: 2^OS samples. */
+export const OVERSAMPLING_CODE = { x1: 0, x2: 1, x4: 2, x8: 3, x16: 4, x32: 5, x64: 6, x128: 7 } as const satisfies Record<string, number>;
+export type Mpl3115a2Oversampling = keyof typeof OVERSAMPLING_CODE;
 /** Minimum time between samples per OS code, ms (RIOT/mbed headers quoting the datasheet). */
 export const SAMPLE_TIME_MS: readonly number[] = [6, 10, 18, 34, 66, 130, 258, 512];

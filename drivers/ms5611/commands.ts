@@ -1,9 +1,8 @@
 /**
- * MS5611-01BA03 command set (TE datasheet "commands"; Linux `ms5611.h`; shared/hardware/
- * ALTIMETERS.md §2). The chip has no registers: every transaction starts with a one-byte command,
- * and responses are MSB first.
+ * MS5611-01BA03 command set, as TE's datasheet lists it (section "Commands") and the Linux driver
+ * uses it (`drivers/iio/pressure/ms5611.h`). The chip has no registers: every transaction starts
+ * with a one-byte command, and responses are MSB first.
  */
-import type { Ms5611Osr } from '../../agent/config/types.js';
 
 /** 0b111011x with x = NOT CSB: CSB to GND gives 0x77 (GY-63/GY-86 boards), CSB to VDD 0x76. */
 export const ADDRESSES: readonly number[] = [0x76, 0x77];
@@ -23,7 +22,8 @@ export const CMD_PROM_READ = 0xa0;
 export const PROM_WORDS = 8;
 
 /** OSR 256, 512, 1024, 2048, 4096 in command order. */
-export const OSRS: readonly Ms5611Osr[] = [256, 512, 1024, 2048, 4096];
+export const OSRS = [256, 512, 1024, 2048, 4096] as const;
+export type Ms5611Osr = (typeof OSRS)[number];
 /** Conversion time per OSR, ms: maximum (what the driver waits) and typical (what the chip takes). */
 export const CONVERSION_MAX_MS: readonly number[] = [0.6, 1.17, 2.28, 4.54, 9.04];
 export const CONVERSION_TYPICAL_MS: readonly number[] = [0.54, 1.06, 2.08, 4.13, 8.22];

@@ -2,10 +2,9 @@
  * MS5611 driver over an I2cBus. The chip speaks commands, not registers: reset, read the PROM and
  * check its CRC-4 (there is no ID register, so a valid PROM is what identifies the chip), then per
  * reading convert D2 (temperature) and D1 (pressure), each time waiting the datasheet's maximum
- * conversion time before the ADC read: polling with ADC reads would corrupt the conversion
- * (datasheet "conversion sequence"; shared/hardware/ALTIMETERS.md §2).
+ * conversion time before the ADC read: the datasheet's conversion sequence says an ADC read during
+ * a conversion returns 0 and corrupts it, so polling with ADC reads is not an option.
  */
-import type { Ms5611Settings } from '../../agent/config/types.js';
 import { altitudeM } from '../barometric.js';
 import type { Clock } from '../clock.js';
 import { checkChipAddress, ConversionTimeoutError } from '../errors.js';
@@ -13,6 +12,7 @@ import { hex, I2cError, type I2cBus } from '../i2c/i2c-bus.js';
 import type { Measurement, OperatingRange, Quantity, Sensor } from '../sensor.js';
 import * as C from './commands.js';
 import { compensate, promCrc4, promValid, type Prom } from './compensation.js';
+import type { Ms5611Settings } from './description.js';
 
 const FAMILY = 'MS5611';
 

@@ -1,14 +1,16 @@
 /**
  * BeagleBone Black P8/P9 headers: names are header names ("P8_13"). Each pin is GPIOb_n: bank b
- * (one gpio-omap controller per bank) and bit n. Sources (via /work/shared/hardware/PINS.md §1, all
- * 67 rows agree in adafruit-beaglebone-io-python common.c, bonescript bone.js, exploringBB header
- * tables, bb.org-overlays pin lists and the BBB SRM ch07).
+ * (one gpio-omap controller per bank) and bit n. All 67 rows agree in five public sources:
+ * adafruit-beaglebone-io-python `source/common.c`, bonescript `src/bone.js`, the exploringBB P8/P9
+ * header tables, the bb.org-overlays pin lists, and the BeagleBone Black System Reference Manual's
+ * connector chapter.
  *
  * The sysfs number 32 × b + n holds only on BeagleBoard.org kernels up to 5.10. Mainline 5.15+
  * probes the banks as GPIO1, GPIO2, GPIO3, GPIO0 (nerves_system_bbb #266/#267, bbb-pin-utils PR
  * #8), and since "gpio: omap: use dynamic allocation of base" (LKML 2023-01-13) the bases are
  * dynamic. The gpio-omap label (`gpio-0-31`) counts in probe order too, so it does not name the
- * bank: the chip is recognised by its controller's address (AM335x TRM memory map, PINS.md §1).
+ * bank: the chip is recognised by its controller's address (AM335x Technical Reference Manual,
+ * memory map: GPIO0 at 0x44E07000, GPIO1–3 at 0x4804C000, 0x481AC000, 0x481AE000).
  */
 import type { BoardPinTable, ControllerMatch, PinEntry } from '../pin-table.js';
 

@@ -1,6 +1,6 @@
 /**
  * Raspberry Pi 40-pin header (every 40-pin model, Pi 5 included): names are BCM numbers.
- * Sources (via /work/shared/hardware/PINS.md §2): gpiozero `pins/data.py` (PI4_J8; PI5_J8 = PI4_J8),
+ * Sources: gpiozero `pins/data.py` (PI4_J8; PI5_J8 = PI4_J8),
  * Pinout.xyz `pinout.yaml`, raspberrypi/linux #5719/#6347/#7275 (Pi 5 pinctrl dumps: same BCM
  * numbers on the same header pins through RP1). Line offset on the header chip = BCM number on every model.
  */
@@ -30,7 +30,7 @@ const UNUSABLE: Readonly<Record<number, { reason: string; hint: string }>> = {
   3: { reason: 'BCM 3 (pin 5) is I2C1 SCL, the sensor bus /dev/i2c-1, with a fixed 1.8 kΩ pull-up', hint: 'keep it for I2C; pick a plain GPIO such as 17 or 27' },
 };
 
-/** Peripherals Raspberry Pi OS puts on a pin when the interface is enabled (PINS.md §2). */
+/** Peripherals Raspberry Pi OS puts on a pin when the interface is enabled (gpiozero PI4_GPIOn alt functions, Pinout.xyz). */
 const NOTES: Readonly<Record<number, string>> = {
   4: 'GPCLK0 when the 1-Wire or clock overlay is enabled',
   7: 'SPI0 CE1 when SPI is enabled (dtparam=spi=on)',

@@ -1,9 +1,9 @@
 /**
  * Udoo Neo (i.MX 6SoloX, Linux on the Cortex-A9): names are the Linux GPIO numbers UDOO prints in
  * the round labels of its pinout images, 32 × (bank − 1) + bit for GPIObank_IObit (UDOO Neo-Docs
- * `04_GPIO.md`; note that PCB pin 24 is GPIO 25). Sources (via /work/shared/hardware/PINS.md §3):
- * the UDOO pinout images, the hog list in UDOOboard/linux_kernel `imx6sx-udoo-neo-externalpins.dtsi`
- * and the M4 pin table in Neo-Docs `10_Use_more_digital_pins_on_M4.md`, cross-checked.
+ * `04_GPIO.md`; note that PCB pin 24 is GPIO 25). Cross-checked against UDOO's pinout images, the
+ * hog list in UDOOboard/linux_kernel `imx6sx-udoo-neo-externalpins.dtsi` and the M4 pin table in
+ * Neo-Docs `10_Use_more_digital_pins_on_M4.md`.
  *
  * Each bank is its own gpio-mxc controller; the chip is recognised by the controller's address
  * (imx6sx.dtsi: gpio1 at 0x0209c000, then every 0x4000 up to gpio7 at 0x020b4000, the i.MX6 AIPS-1
