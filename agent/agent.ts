@@ -10,19 +10,19 @@ import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { Quantity } from '../drivers/sensor.js';
 import type { AgentConfig, MeasurementConfig } from './config/types.js';
 import type { Hardware } from './hardware.js';
-import type { Logger } from './logger.js';
-import { MqttSession } from './mqtt-session.js';
-import type { HomeAssistantDiscovery } from './discovery.js';
-import { healthReport } from './health.js';
-import { Outbox, type SensorNumbering } from './outbox.js';
-import { Publisher } from './publisher.js';
-import { SampleGroup } from './sample-group.js';
-import { LogLimiter } from './log-limiter.js';
-import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampler.js';
-import { Scheduler, type Tick } from './scheduler.js';
-import { Subscriber } from './subscriber.js';
+import type { Logger } from './log/logger.js';
+import { MqttSession } from './mqtt/session.js';
+import type { HomeAssistantDiscovery } from './features/discovery.js';
+import { healthReport } from './features/health.js';
+import { Outbox, type SensorNumbering } from './publishing/outbox.js';
+import { Publisher } from './publishing/publisher.js';
+import { SampleGroup } from './sampling/sample-group.js';
+import { LogLimiter } from './log/log-limiter.js';
+import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampling/sampler.js';
+import { Scheduler, type Tick } from './sampling/scheduler.js';
+import { Subscriber } from './features/subscriptions.js';
 import { version } from './version.js';
-import type { SubscriberMode } from './subscriber-mode.js';
+import type { SubscriberMode } from './features/subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -118,7 +118,7 @@ export class Agent {
     }
 
     if (config.homeassistant.enabled) {
-      const { HomeAssistantDiscovery } = await import('./discovery.js');
+      const { HomeAssistantDiscovery } = await import('./features/discovery.js');
       const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
         measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
       });
@@ -127,7 +127,7 @@ export class Agent {
       session.onConnect(() => void discovery.connected());
     }
     if (config.role !== 'publisher') {
-      const { SubscriberMode } = await import('./subscriber-mode.js');
+      const { SubscriberMode } = await import('./features/subscriber-mode.js');
       this.reacting = new SubscriberMode({
         config, session: this.session, clock: this.clock, logger,
         elsewhere: this.discovery?.topics ?? [],

@@ -13,15 +13,15 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { ConfigError, formatProblem } from './config/config-error.js';
-import { EXIT_QUEUE_DIR, QueueDirError } from './queue/queue-errors.js';
+import { EXIT_QUEUE_DIR, QueueDirError } from './publishing/queue-errors.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { version } from './version.js';
-import { createLogger, type Logger } from './logger.js';
-import { createNotifier, watchdogIntervalMs } from './sd-notify.js';
-import { Service } from './service.js';
-import { convert, round } from './units.js';
-import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createNotifier, watchdogIntervalMs } from './service/sd-notify.js';
+import { Service } from './service/service.js';
+import { convert, round } from './sampling/units.js';
+import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sampling/sensor-guard.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, queueDir: EXIT_QUEUE_DIR, config: 78 } as const;
 
@@ -112,7 +112,7 @@ function loggerFor(level: AgentConfig['log']['level']): Logger {
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv);
   if (values.help) return help('run');
-  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service.ts).
+  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service/service.ts).
   const notifier = createNotifier({ env: process.env, onError: (error) => service.logger?.warn('systemd notify failed', { error: error.message }) });
   const service: Service = new Service({
     load: () => configFrom(values, positionals, 'run'),
@@ -259,7 +259,7 @@ async function demo(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv);
   if (values.help) return help('demo');
   const durationS = values.duration === undefined ? undefined : positiveInt(values.duration as string, 'duration', 0);
-  const { runDemo } = await import('./demo.js');
+  const { runDemo } = await import('./demo/demo.js');
   await runDemo({
     ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
     ...(durationS !== undefined ? { durationS } : {}),

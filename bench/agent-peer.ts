@@ -1,6 +1,6 @@
 /** The agent as a realistic-load peer: its composition root, QoS 0 and the disk queue on (the defaults). */
 import { Agent } from '../agent/agent.js';
-import { createLogger } from '../agent/logger.js';
+import { createLogger } from '../agent/log/logger.js';
 import { systemClock } from '../drivers/clock.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import { benchConfig } from './bench-config.js';

@@ -6,12 +6,12 @@
  */
 import { rmSync } from 'node:fs';
 import { systemClock } from '../drivers/clock.js';
-import { createLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
-import { Outbox } from '../agent/outbox.js';
-import { Publisher } from '../agent/publisher.js';
+import { createLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
+import { Outbox } from '../agent/publishing/outbox.js';
+import { Publisher } from '../agent/publishing/publisher.js';
 import type { MeasurementConfig } from '../agent/config/types.js';
-import type { PublishableReading } from '../agent/sampler.js';
+import type { PublishableReading } from '../agent/sampling/sampler.js';
 import type { Quantity } from '../drivers/sensor.js';
 import { benchConfig } from './bench-config.js';
 import { memoryKb } from './stats.js';

@@ -8,7 +8,7 @@
  */
 import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { createLogger } from '../agent/logger.js';
+import { createLogger } from '../agent/log/logger.js';
 import { systemClock } from '../drivers/clock.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { benchConfig, tempDir } from './bench-config.js';

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CalibrationWords, SensorConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { Sampler, type PublishableReading } from '../agent/sampling/sampler.js';
 import { BMP280_OPERATING_RANGE } from '../drivers/bmp280/bmp280.js';
 import {
   EXAMPLE_CALIBRATION, humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from '../agent/broker-auth.js';
+import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError } from '../agent/mqtt/broker-auth.js';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
 import { loadConfig, printableConfig } from '../agent/config/load-config.js';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { BOARD_PROFILES } from '../agent/config/boards.js';
 import { checkConfig, configSchemaDoc, loadConfig, renderConfigReference } from '../agent/config/load-config.js';
 import { AGENT_SCHEMA, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA } from '../agent/config/schema.js';
-import { renderTopic } from '../agent/topic.js';
+import { renderTopic } from '../agent/mqtt/topic.js';
 
 const dir = join(process.cwd(), 'config');
 const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();

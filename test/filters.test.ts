@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkConfig } from '../agent/config/load-config.js';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { checkFilters, FilterChain, type FilterSpec } from '../agent/filters.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { checkFilters, FilterChain, type FilterSpec } from '../agent/sampling/filters.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { Sampler, type PublishableReading } from '../agent/sampling/sampler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Sensor } from '../drivers/sensor.js';
 

@@ -1,15 +1,15 @@
 /**
- * The agent's own QoS 0 PUBLISH encoder (agent/publish-packets.ts) against mqtt-packet, the encoder
+ * The agent's own QoS 0 PUBLISH encoder (agent/mqtt/publish-packets.ts) against mqtt-packet, the encoder
  * and parser mqtt.js itself uses: byte for byte, for MQTT 3.1.1 and 5, at each Remaining Length
  * width; then on the wire, through a real Mosquitto to mosquitto_sub (another implementation again).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqttPacket from 'mqtt-packet';
-import { MqttSession } from '../agent/mqtt-session.js';
+import { MqttSession } from '../agent/mqtt/session.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { encodeQos0Publishes, type Qos0Publish } from '../agent/publish-packets.js';
-import { memoryLogger } from '../agent/logger.js';
+import { encodeQos0Publishes, type Qos0Publish } from '../agent/mqtt/publish-packets.js';
+import { memoryLogger } from '../agent/log/logger.js';
 import { useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeasurementConfig } from '../agent/config/types.js';
-import { Publisher } from '../agent/publisher.js';
-import type { Reading } from '../agent/reading.js';
+import { Publisher } from '../agent/publishing/publisher.js';
+import type { Reading } from '../agent/sampling/reading.js';
 
 const altitude: MeasurementConfig = { enabled: true, unit: 'ft', decimals: 0, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{sensor}/{measurement}', filters: [] };
 

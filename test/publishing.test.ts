@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodePayload } from '../agent/payload.js';
-import type { Reading } from '../agent/reading.js';
-import { renderTopic, topicMatches } from '../agent/topic.js';
-import { convert, round, roundExact } from '../agent/units.js';
+import { encodePayload } from '../agent/publishing/payload.js';
+import type { Reading } from '../agent/sampling/reading.js';
+import { renderTopic, topicMatches } from '../agent/mqtt/topic.js';
+import { convert, round, roundExact } from '../agent/sampling/units.js';
 
 const reading: Reading = { sensor: 'altimeter', measurement: 'altitude', value: 100, unit: 'ft', ts: Date.UTC(2026, 10, 24, 10), seq: 42 };
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
-import type { HealthReport } from '../agent/health.js';
+import type { HealthReport } from '../agent/features/health.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { SampleGroup } from '../agent/sample-group.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
-import { Scheduler } from '../agent/scheduler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { SampleGroup } from '../agent/sampling/sample-group.js';
+import { Sampler, type PublishableReading } from '../agent/sampling/sampler.js';
+import { Scheduler } from '../agent/sampling/scheduler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Quantity, Sensor } from '../drivers/sensor.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { Sampler, type PublishableReading } from '../agent/sampling/sampler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Quantity, Sensor } from '../drivers/sensor.js';
 

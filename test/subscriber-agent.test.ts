@@ -10,7 +10,7 @@ import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { memoryLogger } from '../agent/logger.js';
+import { memoryLogger } from '../agent/log/logger.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
 
@@ -175,7 +175,7 @@ test('a message too large to read is dropped as too large, answered by nothing, 
     await until('subscribed', () => logger.lines.some((l) => l.includes('subscribed topic=devices/bbb-big/commands')));
     const answers = watch({ port: broker.port, topics: ['devices/bbb-big/responses'], count: 1, timeoutS: 15 });
     await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub subscribed
-    // 200 kB: past the session's inbound limit (agent/inbound-limit.ts), so never read whole; and
+    // 200 kB: past the session's inbound limit (agent/mqtt/inbound-limit.ts), so never read whole; and
     // 5 kB: read, but over messages.maxBytes (4096)
     publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(200_000)}"}`);
     publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(5_000)}"}`);

@@ -7,16 +7,16 @@ import { test } from 'node:test';
 import { ManualClock, settle } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
-import { Commands } from '../agent/commands.js';
+import { Commands } from '../agent/features/commands.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import type { AgentConfig } from '../agent/config/types.js';
-import { Inbox } from '../agent/inbox.js';
-import { Inputs } from '../agent/inputs.js';
-import { memoryLogger } from '../agent/logger.js';
-import type { MessageSink } from '../agent/message-sink.js';
-import type { PublishOptions } from '../agent/mqtt-session.js';
-import { Outputs } from '../agent/outputs.js';
-import { Rules } from '../agent/rules.js';
+import { Inbox } from '../agent/features/inbox.js';
+import { Inputs } from '../agent/features/inputs.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { MessageSink } from '../agent/features/message-sink.js';
+import type { PublishOptions } from '../agent/mqtt/session.js';
+import { Outputs } from '../agent/features/outputs.js';
+import { Rules } from '../agent/features/rules.js';
 import { assertSafeLines } from './helpers/log-lines.js';
 
 interface Sent {

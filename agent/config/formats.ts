@@ -8,8 +8,8 @@
  * `registerFormats()` wraps it in the throwing `validate` convict expects.
  */
 import convict from 'convict';
-import { checkFilters } from '../filters.js';
-import { TOPIC_PLACEHOLDERS } from '../topic.js';
+import { checkFilters } from '../sampling/filters.js';
+import { TOPIC_PLACEHOLDERS } from '../mqtt/topic.js';
 import { closest } from './closest.js';
 import { keyPath, printable, show, showKey } from './printable.js';
 

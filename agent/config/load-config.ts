@@ -11,13 +11,13 @@ import { homedir } from 'node:os';
 import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
 import type { Quantity } from '../../drivers/sensor.js';
-import { toFilterSpecs } from '../filters.js';
+import { toFilterSpecs } from '../sampling/filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { closest, FORMATS, redactUrl, registerFormats, show, topicLengthProblem } from './formats.js';
 import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
-import { renderTopic } from '../topic.js';
+import { renderTopic } from '../mqtt/topic.js';
 import {
   AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,

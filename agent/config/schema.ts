@@ -13,7 +13,7 @@ import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../d
 import type { ConfigProblem } from './config-error.js';
 import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
 import { FORMATS, topicLengthProblem, type FormatName } from './formats.js';
-import { renderTopic } from '../topic.js';
+import { renderTopic } from '../mqtt/topic.js';
 import type {
   Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
 } from './types.js';

@@ -4,7 +4,7 @@
  * board defaults have been applied, so nothing downstream deals with nulls meaning "default".
  */
 import type { Quantity } from '../../drivers/sensor.js';
-import type { FilterSpec } from '../filters.js';
+import type { FilterSpec } from '../sampling/filters.js';
 import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
 
 export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic';
@@ -30,7 +30,7 @@ export interface MeasurementConfig {
   retain: boolean;
   /** Topic template for this quantity; placeholders {deviceId}, {sensor}, {measurement}. */
   topic: string;
-  /** Applied in order before rounding (agent/filters.ts); empty = publish every reading as read. */
+  /** Applied in order before rounding (agent/sampling/filters.ts); empty = publish every reading as read. */
   filters: FilterSpec[];
 }
 
@@ -75,7 +75,7 @@ export interface SimulationConfig {
   faultRate?: number;
 }
 
-/** What the agent does when a sensor fails (agent/sampler.ts, agent/sensor-guard.ts). */
+/** What the agent does when a sensor fails (agent/sampling/sampler.ts, agent/sampling/sensor-guard.ts). */
 export interface FaultConfig {
   /** Attempts per reading on a transient I2C error, the first included (1 = no retry). */
   readAttempts: number;
@@ -219,7 +219,7 @@ export interface QueueConfig {
 export interface HomeAssistantConfig {
   enabled: boolean;
   prefix: string;
-  /** 0 = derived per measurement (agent/discovery.ts). */
+  /** 0 = derived per measurement (agent/features/discovery.ts). */
   expireAfterS: number;
 }
 
@@ -241,7 +241,7 @@ export interface AgentConfig {
   health: HealthConfig;
   homeassistant: HomeAssistantConfig;
   log: { level: LogLevel };
-  // Subscriber mode (agent/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
+  // Subscriber mode (agent/features/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
   gpio: { simulated: boolean };
   outputs: OutputConfig[];
   inputs: InputConfig[];

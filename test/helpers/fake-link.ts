@@ -3,8 +3,8 @@
  * rejects them, so ordering, the window, replay and loss accounting are checked exactly.
  */
 import type { QueueConfig } from '../../agent/config/types.js';
-import type { BrokerLink, OutgoingMessage } from '../../agent/outbox.js';
-import type { Qos0Publish } from '../../agent/publish-packets.js';
+import type { BrokerLink, OutgoingMessage } from '../../agent/publishing/outbox.js';
+import type { Qos0Publish } from '../../agent/mqtt/publish-packets.js';
 
 /** A link whose publishes wait until the test acknowledges (or fails) them. */
 export class FakeLink implements BrokerLink {

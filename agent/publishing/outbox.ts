@@ -1,0 +1,630 @@
+/**
+ * Store and forward. Every QoS ≥ 1 message is appended to the disk log before it is published and
+ * consumed only when the broker has acknowledged it; the log is replayed oldest first after an outage
+ * or a restart, so delivery is at least once and in order. A bounded window of messages is in flight
+ * at a time: mqtt.js's own offline queue is never used (nothing is published while disconnected), so
+ * the heap holds the window, not the backlog.
+ *
+ * QoS 0 messages skip the disk while the broker is there and nothing is waiting; otherwise they
+ * follow `qos0` ("buffer": into the log like the rest; "drop": counted and dropped).
+ *
+ * With no log (queue disabled) a message that cannot be published now is dropped and counted.
+ *
+ * A full (or failing) disk is a degraded state, not a crash: a message that cannot be stored goes
+ * straight out if the broker is there, and is otherwise dropped and counted (`diskFull`); the
+ * backlog already on disk is still delivered, and that frees the space. Said once per episode.
+ *
+ * Accounting is exact at every moment: each message submitted is acknowledged, dropped (for one
+ * counted reason), or still to be settled (`backlog` on disk, or in flight straight out).
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../../drivers/clock.js';
+import type { Qos, QueueConfig } from '../config/types.js';
+import { LogLimiter } from '../log/log-limiter.js';
+import type { Logger } from '../log/logger.js';
+import type { Qos0Publish } from '../mqtt/publish-packets.js';
+import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
+import { RecordTooLargeError, SegmentLog } from './segment-log.js';
+
+export interface OutgoingMessage {
+  topic: string;
+  payload: string;
+  qos: Qos;
+  retain: boolean;
+  /** Sample time, epoch ms: for the age limit, and kept through replay. */
+  ts: number;
+  sensor: string;
+  seq: number;
+}
+
+/** What the outbox needs of a broker session. */
+export interface BrokerLink {
+  readonly connected: boolean;
+  publish(topic: string, payload: string, options: { qos: Qos; retain: boolean }): Promise<void>;
+  /** Write QoS 0 messages now, all in one go; false (nothing written) if the connection cannot take them. */
+  writeQos0(messages: readonly Qos0Publish[]): boolean;
+}
+
+export interface OutboxStats {
+  submitted: number;
+  /** Handed to the broker session (replays count again). */
+  sent: number;
+  /** Acknowledged by the broker (QoS ≥ 1), or written to it (QoS 0). */
+  acknowledged: number;
+  /**
+   * queueFull: the cap; expired: maxAgeS; offline: no queue (or QoS 0 "drop"); refused: the broker
+   * said no (an ACL, MQTT 5); diskFull: could not be stored (a full or failing disk) while the
+   * broker was away.
+   */
+  dropped: { queueFull: number; expired: number; offline: number; refused: number; diskFull: number };
+  /** Records found torn on disk at start (a power cut mid-write): readings taken and lost. */
+  lost: number;
+}
+
+/** How a sensor numbers its readings, for the numbering kept across unclean stops (see open). */
+export interface SensorNumbering {
+  intervalMs: number;
+  /** It has QoS 0 measurements: their numbers move without touching the disk. */
+  qos0: boolean;
+}
+
+interface QueueMeta {
+  /** Last sequence number submitted per sensor, so numbering continues across restarts. */
+  seqs: Record<string, number>;
+  /** Log head when this was written: records after it may carry later sequence numbers. */
+  head: number;
+  /** True only when written by close(): false on disk means the agent did not stop cleanly. */
+  clean?: boolean;
+  /**
+   * The kernel's boot id when this was written. An unclean stop within the same boot was a crash
+   * of the process (SIGKILL, OOM): everything it appended is in the page cache, so in the log. A
+   * different boot means a power cut or a reset: appends not yet flushed may be gone.
+   */
+  boot?: string;
+}
+
+/** The kernel's id for this boot (random, new at every boot; Linux's proc(5)); '' where there is none. */
+export function currentBootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export interface OpenedQueue {
+  /** Last sequence number per sensor that may have been used (numbering resumes after it). */
+  lastSeqs: Record<string, number>;
+  /**
+   * The agent did not stop cleanly last time (SIGKILL, a crash, a power cut): readings numbered
+   * after the last sync may have been published (QoS 0 goes out without touching the disk) and
+   * then forgotten, so numbering should skip ahead rather than use a number twice.
+   */
+  unclean: boolean;
+}
+
+/** Compact on disk: the keys are written once per record on an SD card. */
+interface StoredMessage {
+  t: string;
+  p: string;
+  q: Qos;
+  r: 0 | 1;
+  ts: number;
+  s: string;
+  n: number;
+}
+
+/**
+ * How long the numbering of QoS 0 readings sent straight out may go unrecorded on disk. Recording
+ * it at every sync would write the SD card every second for as long as the agent runs; after an
+ * unclean stop, numbering skips this much (plus one sync interval) worth of samples instead.
+ */
+export const NUMBERING_RECORD_MS = 60_000;
+
+function encode(m: OutgoingMessage): Buffer {
+  const stored: StoredMessage = { t: m.topic, p: m.payload, q: m.qos, r: m.retain ? 1 : 0, ts: m.ts, s: m.sensor, n: m.seq };
+  return Buffer.from(JSON.stringify(stored));
+}
+
+function decode(data: Buffer): OutgoingMessage {
+  const s = JSON.parse(data.toString('utf8')) as StoredMessage;
+  return { topic: s.t, payload: s.p, qos: s.q, retain: s.r === 1, ts: s.ts, sensor: s.s, seq: s.n };
+}
+
+/** An error carrying an MQTT reason code ≥ 0x80 is the broker's answer, not a lost connection. */
+function refusedByBroker(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 0x80;
+}
+
+export class Outbox {
+  readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0, refused: 0, diskFull: 0 }, lost: 0 };
+  private readonly log: SegmentLog<QueueMeta> | undefined;
+  private readonly seqs: Record<string, number> = {};
+  private sendIndex = 0;
+  /** Index → the token of its latest send; a settled older send of the same index is ignored. */
+  private readonly inFlight = new Map<number, object>();
+  /** Settled records past the log's tail (their predecessors are not all settled yet). */
+  private readonly acked = new Set<number>();
+  /** Records the cap cut from the log while in flight: settled by their answer, not by the cut. */
+  private readonly cutInFlight = new Set<number>();
+  /** Records in the log not yet settled: acknowledged, expired, refused or dropped by the cap. */
+  private unsettled = 0;
+  /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
+  private readonly recent = new Map<number, OutgoingMessage>();
+  private readonly direct = new Set<Promise<void>>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private dropping = false;
+  /** The disk could not store a message or the cursor: said once until it can again. */
+  private diskTrouble = false;
+  private readonly diskLines: LogLimiter;
+  private readonly refusedTopics = new Set<string>();
+  private closed = false;
+  /** The numbering last put in the cursor, the log head then, and when (clock ms). */
+  private recorded: { seqs: Record<string, number>; head: number; at: number } = { seqs: {}, head: -1, at: -Infinity };
+  /** Numbers reserved ahead per sensor with QoS 0 measurements (see open). */
+  private readonly reserve: Record<string, number> = {};
+
+  constructor(
+    private readonly link: BrokerLink,
+    private readonly config: QueueConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    /** This boot's id (see QueueMeta.boot); a test gives another to play a power cut. */
+    private readonly bootId: string = currentBootId(),
+  ) {
+    this.diskLines = new LogLimiter(clock, 60_000);
+    if (config.enabled) {
+      this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
+    }
+  }
+
+  /**
+   * Open the log: what numbering resumes from, and whether the last stop was clean. Throws
+   * QueueDirError if queue.dir cannot be used (read-only, not ours); a full disk is not a reason.
+   *
+   * `numbering`: each sensor's interval and whether it has QoS 0 measurements. Their numbering
+   * moves without touching the log, and is recorded only once per NUMBERING_RECORD_MS; so what the
+   * cursor records for them is a reservation, the number reached plus every number the sensor can
+   * use before the next record. QoS 1/2 readings are in the log, but after a power cut (an unclean
+   * stop in an earlier boot) those appended since the last fdatasync may not have reached the disk,
+   * or were torn; so then every sensor resumes past any number it may have used: a reading lost is
+   * a gap the consumer sees, never a number given to another reading.
+   */
+  open(numbering: Record<string, SensorNumbering> = {}): OpenedQueue {
+    for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) if (qos0) this.reserve[sensor] = Math.ceil(this.numberingLagMs / intervalMs) + 1;
+    if (!this.log) return { lastSeqs: {}, unclean: false };
+    const report = this.log.open();
+    const unclean = this.log.meta?.clean === false;
+    const powerCut = unclean && (this.log.meta?.boot !== this.bootId || this.bootId === '');
+    if (report.tornBytes > 0) {
+      this.stats.lost += report.tornRecords;
+      this.logger.warn('queue: cut a torn record left by a power cut or crash; it is lost', { records: report.tornRecords, bytes: report.tornBytes, dir: this.config.dir });
+    }
+    Object.assign(this.seqs, this.log.meta?.seqs ?? {});
+    // Records appended after the cursor was last written carry later numbers: read just those.
+    for (let from = Math.max(this.log.meta?.head ?? 0, this.log.tail); from < this.log.head; ) {
+      const batch = this.log.read(from, 1000);
+      if (batch.length === 0) break;
+      for (const { data } of batch) this.noteSeq(decode(data));
+      from = batch.at(-1)!.index + 1;
+    }
+    if (powerCut) {
+      for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) {
+        if (!qos0 && this.seqs[sensor] !== undefined) this.seqs[sensor] += Math.ceil(this.unsyncedMs / intervalMs) + 1;
+      }
+    }
+    this.sendIndex = this.log.tail;
+    this.unsettled = this.log.pending;
+    if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
+    // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
+    // append, and only this timer records it (the cursor file is rewritten only when it changed).
+    this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
+    this.syncTimer.unref();
+    // "Running": a crash from here on is seen at the next start. A directory we cannot write at
+    // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
+    try {
+      this.log.sync(this.meta());
+    } catch (error) {
+      if (!isDiskFull(error)) {
+        this.log.close();
+        throw new QueueDirError(this.config.dir, error);
+      }
+      this.storageFailed('the queue\'s cursor', error);
+    }
+    if (unclean) this.logger.warn(powerCut ? 'queue: the agent did not stop cleanly last time (a power cut or reset: unflushed readings may be lost); sequence numbers skip ahead' : 'queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
+    return { lastSeqs: { ...this.seqs }, unclean };
+  }
+
+  /** Readings numbered after this long before an unclean stop may have gone out unrecorded. */
+  get numberingLagMs(): number {
+    return NUMBERING_RECORD_MS + this.config.syncIntervalMs;
+  }
+
+  /** How long appended QoS 1/2 records may stay unflushed: lost by a power cut, not by a crash. */
+  private get unsyncedMs(): number {
+    return this.config.sync === 'always' ? 0 : 2 * this.config.syncIntervalMs;
+  }
+
+  /** Readings waiting on disk or in flight from it (not yet acknowledged, expired or dropped). */
+  get backlog(): number {
+    return this.unsettled;
+  }
+
+  get queueBytes(): number {
+    return this.log?.bytes ?? 0;
+  }
+
+  /** Records in the log not yet consumed (from its read position to its head). */
+  get queueRecords(): number {
+    return this.log?.pending ?? 0;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size + this.direct.size;
+  }
+
+  /**
+   * The outbox's ledger: every message submitted is in exactly one of these. A test (and anyone
+   * debugging a stall) can check that they add up: submitted = acknowledged + dropped + pending.
+   */
+  ledger(): { submitted: number; acknowledged: number; dropped: number; pending: number; queueTail: number; queueHead: number; inFlight: number } {
+    const d = this.stats.dropped;
+    return {
+      submitted: this.stats.submitted,
+      acknowledged: this.stats.acknowledged,
+      dropped: d.queueFull + d.expired + d.offline + d.refused + d.diskFull,
+      pending: this.unsettled + this.direct.size,
+      queueTail: this.log?.tail ?? 0,
+      queueHead: this.log?.head ?? 0,
+      inFlight: this.inFlightCount,
+    };
+  }
+
+  /**
+   * All messages of one sample together: one append burst and, with sync "always", one fdatasync;
+   * the QoS 0 messages that go straight out are written to the broker in one go.
+   */
+  submit(messages: OutgoingMessage[]): void {
+    if (this.closed) return;
+    let appended = false;
+    let direct: OutgoingMessage[] = [];
+    for (const message of messages) {
+      this.stats.submitted++;
+      this.noteSeq(message);
+      const waiting = this.log !== undefined && this.unsettled > 0;
+      if (this.link.connected && message.qos === 0 && !waiting) {
+        direct.push(message);
+        continue;
+      }
+      // Whatever goes another way goes after the QoS 0 messages sampled before it.
+      appended = this.writeDirect(direct) || appended;
+      direct = [];
+      if (this.link.connected && !this.log) this.sendDirect(message, 'offline'); // queue off: QoS 1/2 straight out
+      else appended = this.hold(message) || appended;
+    }
+    appended = this.writeDirect(direct) || appended;
+    if (!this.log || !appended) return;
+    this.trimRecent();
+    if (this.config.sync === 'always') this.sync();
+    this.pump();
+  }
+
+  /**
+   * Send what the window allows; called after submits, acknowledgements and (re)connects. QoS 0
+   * records go out as the straight path does (written together, done once written); they do not
+   * take a place in the window. If the socket is backed up they wait for the next call: mqtt.js's
+   * own QoS 0 publish would wait for a 'drain' that a dropped connection never emits, and the
+   * window place it held would be lost for good. Records already settled or in flight (a resend
+   * after a lost connection starts from the first unacknowledged one) are stepped over.
+   */
+  pump(): void {
+    const log = this.log;
+    if (!log || this.closed || !this.link.connected) return;
+    if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
+    while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
+      const batch = this.readFrom(this.sendIndex, this.config.window - this.inFlight.size);
+      if (batch.length === 0) break;
+      // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
+      let run: Array<{ index: number; message: OutgoingMessage }> = [];
+      for (const record of batch) {
+        if (this.acked.has(record.index) || this.inFlight.has(record.index)) {
+          if (!this.writeLogged(run)) return;
+          run = [];
+          this.sendIndex = record.index + 1;
+          continue;
+        }
+        const expired = this.config.maxAgeS > 0 && this.clock.wallNow() - record.message.ts > this.config.maxAgeS * 1000;
+        if (record.message.qos === 0 && !expired) {
+          run.push(record);
+          continue;
+        }
+        if (!this.writeLogged(run) || this.inFlight.size >= this.config.window) return;
+        run = [];
+        this.sendIndex = record.index + 1;
+        if (expired) {
+          if (this.settled(record.index)) this.stats.dropped.expired++;
+        } else {
+          this.sendLogged(record.index, record.message);
+        }
+      }
+      if (!this.writeLogged(run)) return;
+    }
+  }
+
+  /** Wait (bounded) until nothing is in flight; true if everything sent was acknowledged. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const until = this.clock.now() + timeoutMs;
+    while (this.inFlightCount > 0 && this.clock.now() < until) await this.clock.sleep(Math.min(20, until - this.clock.now()));
+    return this.inFlightCount === 0;
+  }
+
+  /** Make what is on disk durable and remember where we are. Never throws: a failing disk is reported. */
+  sync(): void {
+    if (!this.log) return;
+    try {
+      this.log.sync(this.meta(), { reclaim: this.diskTrouble });
+      this.diskRecovered();
+    } catch (error) {
+      this.storageFailed('the queue\'s cursor', error);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    try {
+      this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true, boot: this.bootId });
+    } catch (error) {
+      this.storageFailed('the queue at stop', error);
+    }
+  }
+
+  private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
+    const cached = this.recent.get(from);
+    if (cached) {
+      const out: Array<{ index: number; message: OutgoingMessage }> = [];
+      for (let i = from; out.length < max; i++) {
+        const message = this.recent.get(i);
+        if (!message) break;
+        out.push({ index: i, message });
+      }
+      return out;
+    }
+    return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decode(data) }));
+  }
+
+  /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
+  private writeDirect(messages: OutgoingMessage[]): boolean {
+    if (messages.length === 0) return false;
+    if (this.writeQos0(messages)) return false;
+    let appended = false;
+    for (const message of messages) appended = this.hold(message) || appended;
+    return appended;
+  }
+
+  /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
+  private writeLogged(run: Array<{ index: number; message: OutgoingMessage }>): boolean {
+    if (run.length === 0) return true;
+    if (!this.link.writeQos0(run.map((r) => r.message))) return false;
+    for (const { index } of run) {
+      this.stats.sent++;
+      if (this.settled(index)) this.stats.acknowledged++;
+    }
+    this.sendIndex = run.at(-1)!.index + 1;
+    return true;
+  }
+
+  /** QoS 0 is done with once written: it counts as sent and acknowledged at once. */
+  private writeQos0(messages: OutgoingMessage[]): boolean {
+    if (!this.link.writeQos0(messages)) return false;
+    this.stats.sent += messages.length;
+    this.stats.acknowledged += messages.length;
+    return true;
+  }
+
+  /**
+   * A message that cannot go straight out: onto the disk log, or counted as dropped. True if
+   * appended. If the disk cannot store it, it goes straight out after all when the broker is there
+   * (ahead of older queued readings: a live reading delivered beats one dropped), else it is dropped.
+   */
+  private hold(message: OutgoingMessage): boolean {
+    const log = this.log;
+    if (!log || (message.qos === 0 && this.config.qos0 === 'drop')) {
+      this.stats.dropped.offline++;
+      return false;
+    }
+    const tailBefore = log.tail;
+    let index: number;
+    try {
+      index = log.append(encode(message));
+    } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        this.stats.dropped.queueFull++;
+        this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
+        return false;
+      }
+      if (!isStorageFailure(error)) throw error;
+      this.storageFailed('a reading', error);
+      if (!this.link.connected) this.stats.dropped.diskFull++;
+      else if (message.qos === 0) {
+        if (!this.writeQos0([message])) this.stats.dropped.diskFull++;
+      } else this.sendDirect(message, 'diskFull');
+      return false;
+    }
+    this.unsettled++;
+    if (log.tail > tailBefore) this.cutByCap(tailBefore, log.tail);
+    // Only a sender that can send soon reads from memory; kept through an outage, these would
+    // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
+    if (this.link.connected) this.recent.set(index, message);
+    return true;
+  }
+
+  /**
+   * The cap dropped records [from, to) from the disk. Those settled already (acknowledged past a
+   * gap) were counted then; those in flight are settled by their answer; the rest are dropped.
+   */
+  private cutByCap(from: number, to: number): void {
+    let dropped = 0;
+    for (let i = from; i < to; i++) {
+      this.recent.delete(i);
+      if (this.acked.delete(i)) continue;
+      if (this.inFlight.has(i)) this.cutInFlight.add(i);
+      else dropped++;
+    }
+    this.stats.dropped.queueFull += dropped;
+    this.unsettled -= dropped;
+    if (dropped > 0 && !this.dropping) {
+      this.dropping = true;
+      this.logger.warn('queue full: dropping the oldest readings until the broker is back', { maxBytes: this.config.maxBytes, dir: this.config.dir });
+    }
+  }
+
+  private sendLogged(index: number, message: OutgoingMessage): void {
+    const token = {};
+    this.inFlight.set(index, token);
+    this.stats.sent++;
+    this.link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }).then(
+      () => {
+        if (this.inFlight.get(index) !== token) return; // an older send; the latest one answers for it
+        this.inFlight.delete(index);
+        if (this.settled(index)) this.stats.acknowledged++;
+        this.pump();
+      },
+      (error: unknown) => {
+        if (this.inFlight.get(index) !== token) return;
+        this.inFlight.delete(index);
+        if (refusedByBroker(error)) {
+          // The broker answered, and said no (MQTT 5 PUBACK ≥ 0x80, e.g. 0x87 Not authorized): sending
+          // it again would be refused again, forever. Count it, say so, and let the queue move on.
+          if (this.settled(index)) this.refused(message.topic, error);
+          this.pump();
+          return;
+        }
+        if (this.cutInFlight.delete(index)) {
+          // The cap took it off the disk while it was out: there is nothing to send again.
+          this.stats.dropped.queueFull++;
+          this.unsettled--;
+          return;
+        }
+        // Connection lost with this message unacknowledged: send it again, and everything after it,
+        // so the order at the subscriber holds (duplicates are the price of at-least-once).
+        if (index < this.sendIndex) this.sendIndex = Math.max(index, this.log!.tail);
+        this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        this.pump();
+      },
+    );
+  }
+
+  private sendDirect(message: OutgoingMessage, onFailure: 'offline' | 'diskFull'): void {
+    this.stats.sent++;
+    const sent = this.link
+      .publish(message.topic, message.payload, { qos: message.qos, retain: message.retain })
+      .then(
+        () => {
+          this.stats.acknowledged++;
+        },
+        (error: unknown) => {
+          if (refusedByBroker(error)) {
+            this.refused(message.topic, error);
+            return;
+          }
+          this.stats.dropped[onFailure]++;
+          this.logger.debug('publish failed', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        },
+      )
+      .finally(() => this.direct.delete(sent));
+    this.direct.add(sent);
+  }
+
+  /** Logged once per topic: a denied topic stays denied, and every sample would say so again. */
+  private refused(topic: string, error: unknown): void {
+    this.stats.dropped.refused++;
+    const fields = { topic, error: error instanceof Error ? error.message : String(error), hint: 'refused by the broker (its ACL?); dropped, not retried' };
+    if (this.refusedTopics.has(topic)) this.logger.debug('publish failed', fields);
+    else this.logger.warn('publish failed', fields);
+    this.refusedTopics.add(topic);
+  }
+
+  /**
+   * A logged message is done with (acknowledged, expired or refused): consume the log up to the
+   * first gap. False if it was settled before (the caller then counts nothing).
+   */
+  private settled(index: number): boolean {
+    const log = this.log!;
+    this.recent.delete(index);
+    if (this.cutInFlight.delete(index)) {
+      this.unsettled--; // already off the disk
+      return true;
+    }
+    if (index < log.tail || this.acked.has(index)) return false;
+    this.unsettled--;
+    this.acked.add(index);
+    let tail = log.tail;
+    while (this.acked.delete(tail)) tail++;
+    log.consume(tail);
+    if (this.dropping && this.unsettled === 0) {
+      this.dropping = false;
+      this.logger.info('queue drained', { droppedWhileFull: this.stats.dropped.queueFull });
+    }
+    return true;
+  }
+
+  private trimRecent(): void {
+    const limit = this.config.window * 4;
+    for (const index of this.recent.keys()) {
+      if (this.recent.size <= limit && index >= this.log!.tail) break;
+      this.recent.delete(index);
+    }
+  }
+
+  /**
+   * The disk let us down: say so once per episode (each failure is counted where it is dropped).
+   * An episode ends when a sync writes the cursor again; a nearly full disk can take a small
+   * record and not the next, so episodes are also held to one ERROR line a minute.
+   */
+  private storageFailed(what: string, error: unknown): void {
+    if (this.diskTrouble) return;
+    this.diskTrouble = true;
+    const { error: cause, hint } = describeStorageFailure(error);
+    this.diskLines.hit('disk', ({ suppressed }) =>
+      this.logger.error(`queue: cannot write ${what}; readings that cannot be stored go straight out while the broker is there, and are dropped and counted while it is not`, {
+        dir: this.config.dir, error: cause, hint, ...(suppressed > 0 ? { episodesSince: suppressed } : {}),
+      }),
+    );
+  }
+
+  private diskRecovered(): void {
+    if (!this.diskTrouble) return;
+    this.diskTrouble = false;
+    this.diskLines.hit('recovered', () => this.logger.info('queue: the disk takes writes again', { dir: this.config.dir, droppedWhileFull: this.stats.dropped.diskFull }));
+  }
+
+  private noteSeq(message: OutgoingMessage): void {
+    if ((this.seqs[message.sensor] ?? 0) < message.seq) this.seqs[message.sensor] = message.seq;
+  }
+
+  /**
+   * What the cursor says while running. Numbering that moved only by QoS 0 readings sent straight
+   * out is recorded once per NUMBERING_RECORD_MS, as a reservation (see open); anything appended
+   * to the log is recorded at the next sync, so the numbers of QoS 1/2-only sensors stay exact (at
+   * open, records after `head` are read for theirs). close() writes the exact numbers.
+   */
+  private meta(): QueueMeta {
+    const head = this.log?.head ?? 0;
+    const now = this.clock.now();
+    if (head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
+      const seqs: Record<string, number> = { ...this.seqs };
+      for (const [sensor, ahead] of Object.entries(this.reserve)) seqs[sensor] = (seqs[sensor] ?? 0) + ahead;
+      this.recorded = { seqs, head, at: now };
+    }
+    return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false, boot: this.bootId };
+  }
+}
+
+/** A disk that is full (or over quota): ridden out. Anything else at open is the operator's to fix. */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
