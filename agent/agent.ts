@@ -7,18 +7,17 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
-import type { Quantity } from '../drivers/sensor.js';
-import type { AgentConfig, MeasurementConfig } from './config/types.js';
+import type { AgentConfig } from './config/types.js';
 import type { Hardware } from './hardware.js';
 import type { Logger } from './log/logger.js';
 import { MqttSession } from './mqtt/session.js';
 import type { HomeAssistantDiscovery } from './features/discovery.js';
 import { healthReport } from './features/health.js';
-import { Outbox, type SensorNumbering } from './publishing/outbox.js';
+import { Outbox } from './publishing/outbox.js';
 import { Publisher } from './publishing/publisher.js';
-import { SampleGroup } from './sampling/sample-group.js';
 import { LogLimiter } from './log/log-limiter.js';
-import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampling/sampler.js';
+import { REPEAT_LOG_INTERVAL_MS, type ReadingSink, type Sampler } from './sampling/sampler.js';
+import { Sampling } from './sampling/sampling.js';
 import { Scheduler, type Tick } from './sampling/scheduler.js';
 import { Subscriber } from './features/subscriptions.js';
 import { version } from './version.js';
@@ -49,8 +48,7 @@ export class Agent {
   private subscriber: Subscriber | undefined;
   private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
-  private readonly samplers: Sampler[] = [];
-  private readonly groups = new Map<number, SampleGroup>();
+  private sampling: Sampling | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -60,7 +58,7 @@ export class Agent {
   }
 
   get samples(): readonly Sampler[] {
-    return this.samplers;
+    return this.sampling?.samplers ?? [];
   }
 
   get delivery(): Outbox | undefined {
@@ -90,37 +88,23 @@ export class Agent {
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const sink = this.readingSink(new Publisher(config.deviceId), outbox);
-      const numbering: Record<string, SensorNumbering> = {};
-      for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
-        // Sensors with the same interval share a tick (see sample-group.ts for why).
-        let group = this.groups.get(sensorConfig.intervalMs);
-        if (!group) this.groups.set(sensorConfig.intervalMs, (group = new SampleGroup(sensorConfig.intervalMs, sink)));
-        const sampler = new Sampler(sensorConfig, sensor, this.clock, group.collect, logger.child('sensor'));
-        group.add(sampler);
-        this.samplers.push(sampler);
+      const sampling = new Sampling(this.hardware.sensors, this.clock, this.readingSink(new Publisher(config.deviceId), outbox), logger.child('sensor'));
+      this.sampling = sampling;
+      for (const sampler of sampling.samplers) {
         // A sensor that fails to come up is retried by its sampler on every tick.
         await sampler.init().catch((error: unknown) =>
-          logger.error('sensor failed to start, will retry', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) }),
+          logger.error('sensor failed to start, will retry', { sensor: sampler.name, error: error instanceof Error ? error.message : String(error) }),
         );
-        // A sensor that sends QoS 0 numbers readings the disk does not see at once: the outbox
-        // reserves numbers ahead for it (outbox.ts open), so a crash never makes one come round
-        // twice. What the chip measures counts (a BMP280 entry may leave humidity enabled; it
-        // never sends it); a chip not identified yet is taken at its config's word.
-        const sendsQos0 = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
-          ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
-        );
-        numbering[sensorConfig.name] = { intervalMs: sensorConfig.intervalMs, qos0: sendsQos0 };
       }
-      const { lastSeqs } = outbox.open(numbering);
+      const { lastSeqs } = outbox.open(sampling.numbering());
       session.onConnect(() => outbox.pump());
-      for (const sampler of this.samplers) sampler.resumeAfter(lastSeqs[sampler.name] ?? 0);
+      sampling.resumeAfter(lastSeqs);
     }
 
     if (config.homeassistant.enabled) {
       const { HomeAssistantDiscovery } = await import('./features/discovery.js');
       const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
-        measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
+        measured: (name) => this.samples.find((s) => s.name === name)?.measures,
       });
       this.discovery = discovery;
       discovery.attach();
@@ -156,7 +140,7 @@ export class Agent {
       onError: (task, error) => lines.hit(`error ${task}`, ({ suppressed }) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error), ...(suppressed ? { suppressed } : {}) })),
     });
     const onTick = this.options.onTick;
-    for (const group of this.groups.values()) {
+    for (const group of this.sampling?.groups ?? []) {
       // A beat for a tick that read a sensor: one whose sensors are all stuck in a read (a wedged
       // bus) is no proof of life, and the watchdog then gets the service restarted.
       const run = async (tick: Tick): Promise<void> => {
@@ -178,8 +162,8 @@ export class Agent {
             connected: session.connected,
             reconnects: session.reconnects,
             outbox: this.outbox,
-            sensors: this.samplers,
-            lastError: session.lastError || [...this.samplers].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
+            sensors: this.samples,
+            lastError: session.lastError || [...this.samples].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
           });
           // Bounded by the interval: a broker that never acknowledges must not stop the reports.
           const answered = new AbortController();

@@ -20,8 +20,7 @@ import { version } from './version.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createNotifier, watchdogIntervalMs } from './service/sd-notify.js';
 import { Service } from './service/service.js';
-import { convert, round } from './sampling/units.js';
-import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sampling/sensor-guard.js';
+import type { ReadingSink } from './sampling/sampler.js';
 
 const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, queueDir: EXIT_QUEUE_DIR, config: 78 } as const;
 
@@ -153,34 +152,26 @@ async function read(argv: string[]): Promise<number> {
   const logger = loggerFor(config.log.level);
   const record = values.record as string | undefined;
   const { openHardware } = await import('./hardware.js');
+  const { Sampling } = await import('./sampling/sampling.js');
   const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
   let failures = 0;
   try {
-    // The same fault policy as the agent: a glitch is retried, an impossible value is not printed.
-    const retry = (c: AgentConfig['sensors'][number]): RetryOptions => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
-    for (const { config: sensorConfig, sensor } of hardware.sensors) {
-      await retryTransient(() => sensor.init(), retry(sensorConfig));
-      logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });
-    }
-    const interval = Math.min(...hardware.sensors.map((s) => s.config.intervalMs));
+    // The pipeline `run` uses (sampling/sampling.ts): the same retries, range check, units,
+    // filters and rounding; a sample that fails is counted by its sampler and logged by it.
+    const print: ReadingSink = (readings) => {
+      for (const { reading: r } of readings) {
+        process.stdout.write(JSON.stringify({ sensor: r.sensor, measurement: r.measurement, value: r.value, unit: r.unit, ts: new Date(r.ts).toISOString() }) + '\n');
+      }
+    };
+    const { samplers } = new Sampling(hardware.sensors, systemClock, print, logger);
+    for (const sampler of samplers) await sampler.init(); // a sensor that cannot come up ends the command
+    const interval = Math.min(...samplers.map((s) => s.intervalMs));
     for (let i = 0; i < count; i++) {
       if (i > 0) await systemClock.sleep(interval);
-      for (const { config: sensorConfig, sensor } of hardware.sensors) {
-        try {
-          const ts = new Date().toISOString();
-          const measurements = await retryTransient(() => sensor.read(), retry(sensorConfig));
-          const bad = outOfRange(measurements, sensor.operatingRange);
-          if (bad) throw new Error(`${describeOutOfRange(bad)}; sample rejected`);
-          for (const m of measurements) {
-            const mc = sensorConfig.measurements[m.quantity];
-            if (!mc?.enabled) continue;
-            const value = round(convert(m.quantity, m.value, mc.unit), mc.decimals);
-            process.stdout.write(JSON.stringify({ sensor: sensorConfig.name, measurement: m.quantity, value, unit: mc.unit, ts }) + '\n');
-          }
-        } catch (error) {
-          failures++;
-          logger.error('read failed', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) });
-        }
+      for (const sampler of samplers) {
+        const taken = sampler.stats.samples;
+        await sampler.run();
+        if (sampler.stats.samples === taken) failures++;
       }
     }
   } finally {

@@ -99,7 +99,7 @@ export class Sampler implements PeriodicTask {
   private busy = false;
 
   constructor(
-    private readonly config: SensorConfig,
+    readonly config: SensorConfig,
     private readonly sensor: Sensor,
     private readonly clock: Clock,
     private readonly sink: ReadingSink,
