@@ -13,7 +13,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { ConfigError, formatProblem } from './config/config-error.js';
-import { EXIT_QUEUE_DIR, QueueDirError } from './publishing/queue-errors.js';
+import { EXIT, isHardwareUnavailable } from './exit-status.js';
+import { QueueDirError } from './publishing/queue-errors.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { version } from './version.js';
@@ -21,8 +22,6 @@ import { createLogger, type Logger } from './log/logger.js';
 import { createNotifier, watchdogIntervalMs } from './service/sd-notify.js';
 import { Service } from './service/service.js';
 import type { ReadingSink } from './sampling/sampler.js';
-
-const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, queueDir: EXIT_QUEUE_DIR, config: 78 } as const;
 
 class UsageError extends Error {}
 
@@ -320,21 +319,12 @@ function reportFatal(error: unknown): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (isUnavailable(error)) {
+  if (isHardwareUnavailable(error)) {
     log.child('hardware').error(message);
     return EXIT.unavailable;
   }
   log.error(message);
   return EXIT.failure;
-}
-
-/**
- * Missing hardware (no /dev/i2c-N, addon not built), or hardware the service may not use (EPERM:
- * the unit's DeviceAllow; ENXIO: no adapter behind the node): a restart later may find it.
- */
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENXIO' || code === 'ERR_HARDWARE_UNAVAILABLE';
 }
 
 main(process.argv.slice(2)).then(
