@@ -14,7 +14,7 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { toFilterSpecs } from '../sampling/filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, FORMATS, redactUrl, registerFormats, show, topicLengthProblem } from './formats.js';
+import { closest, FORMATS, registerFormats, show, topicLengthProblem } from './formats.js';
 import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
 import { renderTopic } from '../mqtt/topic.js';
@@ -446,10 +446,4 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
 /** For `check-config` and editors: the problems of a JSON text (empty when it is valid). */
 export function validateConfigText(text: string, env: Record<string, string | undefined> = {}): ConfigProblem[] {
   return checkConfig({ text, env }).problems;
-}
-
-/** The resolved configuration as JSON for logs, with the broker passwords masked (mqtt.url and mqtt.password are sensitive). */
-export function printableConfig(config: AgentConfig): string {
-  const password = config.mqtt.password === '' ? '' : '***';
-  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url), password } }, null, 2);
 }

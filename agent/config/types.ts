@@ -189,7 +189,7 @@ export interface MqttConfig {
   reconnectMaxMs: number;
   /** Empty strings mean "not set" (convict defaults). */
   username: string;
-  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); masked by printableConfig. */
+  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); never logged (the URL is shown through redactUrl). */
   password: string;
   passwordFile: string;
   tls: MqttTlsConfig;

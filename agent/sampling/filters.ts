@@ -107,10 +107,6 @@ export class FilterChain {
     this.stages = specs.map(stage);
   }
 
-  get empty(): boolean {
-    return this.stages.length === 0;
-  }
-
   /** The value to publish, or undefined when a gate holds it back. Windows see every value either way. */
   apply(input: number, now: number): number | undefined {
     let value = input;
