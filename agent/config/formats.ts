@@ -9,7 +9,7 @@
  */
 import convict from 'convict';
 import { checkFilters } from '../sampling/filters.js';
-import { TOPIC_PLACEHOLDERS } from '../mqtt/topic.js';
+import { TOPIC_PLACEHOLDERS } from '../template.js';
 import { closest } from './closest.js';
 import { keyPath, printable, show, showKey } from './printable.js';
 

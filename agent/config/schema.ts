@@ -13,7 +13,7 @@ import { CONVERSION_MAX_MS as MS5611_MAX_MS, OSRS as MS5611_OSRS } from '../../d
 import type { ConfigProblem } from './config-error.js';
 import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
 import { FORMATS, topicLengthProblem, type FormatName } from './formats.js';
-import { renderTopic } from '../mqtt/topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 import type {
   Bmp280SensorConfig, Bmp280Settings, Board, CommandsConfig, DriverName, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, OversamplingName, QueueConfig, Role, SensorConfig, Unit,
 } from './types.js';
@@ -662,13 +662,13 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         if (/\{(sensor|measurement)\}/.test(top.mqtt.statusTopic)) {
           out.push({ path: 'mqtt.statusTopic', message: `${JSON.stringify(top.mqtt.statusTopic)} uses {sensor} or {measurement}`, hint: 'the status belongs to the device: only {deviceId} is known here' });
         } else {
-          used.set(renderTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }, { strict: false }), 'mqtt.statusTopic');
+          used.set(fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }), 'mqtt.statusTopic');
         }
       }
       out.push(...eachSensor(ctx, (s, at) => QUANTITIES.flatMap((q) => {
         const m = s.measurements[q];
         if (!m?.enabled) return [];
-        const topic = renderTopic(m.topic, { deviceId: top.deviceId, sensor: s.name, measurement: q }, { strict: false });
+        const topic = fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId, sensor: s.name, measurement: q });
         const path = `${at}.measurements.${q}.topic`;
         const tooLong = topicLengthProblem(topic, path);
         if (tooLong) return [tooLong];

@@ -15,7 +15,7 @@ import { BOARD_PROFILES } from '../config/boards.js';
 import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttSession } from '../mqtt/session.js';
-import { renderTopic } from '../mqtt/topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 
 export interface DiscoveryMessage {
   topic: string;
@@ -91,7 +91,7 @@ export function discoveryMessages(config: AgentConfig, version: string, measured
           topic: `${prefix}/sensor/${id}/config`,
           config: {
             ...common(config, version, `edge-agent_${id}`, `${title(sensor.name)} ${quantity}`),
-            state_topic: renderTopic(m.topic, { deviceId: config.deviceId, sensor: sensor.name, measurement: quantity }),
+            state_topic: fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: config.deviceId, sensor: sensor.name, measurement: quantity }, { strict: true }),
             ...(m.format === 'json' ? { value_template: '{{ value_json.value }}' } : {}),
             device_class: DEVICE_CLASS[quantity],
             state_class: 'measurement',

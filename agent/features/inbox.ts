@@ -19,7 +19,7 @@ import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import { parseSetPayload, type Outputs } from './outputs.js';
 import type { DropReason, Outcome, Rules } from './rules.js';
-import { topicMatches } from '../mqtt/topic.js';
+import { topicMatches } from '../mqtt/topic-filter.js';
 
 export interface InboxOptions {
   maxBytes: number;

@@ -14,8 +14,8 @@ import { extractValue, nextState } from './conditions.js';
 import type { Logger } from '../log/logger.js';
 import { publishQuietly, type MessageSink } from './message-sink.js';
 import type { Outputs } from './outputs.js';
-import { renderTemplate } from '../template.js';
-import { topicMatches } from '../mqtt/topic.js';
+import { ACTION_PLACEHOLDERS, fillTemplate } from '../template.js';
+import { topicMatches } from '../mqtt/topic-filter.js';
 
 export type DropReason = 'too-large' | 'malformed' | 'wrong-type' | 'refused' | 'unmatched' | 'failed';
 export type Outcome = { handled: true } | { handled: false; reason: DropReason; detail: string };
@@ -90,9 +90,9 @@ export class Rules {
           const ms = action.state === 'pulse' ? action.ms : null;
           await this.options.outputs.set(action.output, action.state === 'pulse' ? 'on' : action.state, `rule ${rule.name}`, ms);
         } else if (action.type === 'log') {
-          this.options.logger[action.level](renderTemplate(action.message, values), { rule: rule.name });
+          this.options.logger[action.level](fillTemplate(action.message, ACTION_PLACEHOLDERS, values), { rule: rule.name });
         } else {
-          const payload = renderTemplate(action.payload, values);
+          const payload = fillTemplate(action.payload, ACTION_PLACEHOLDERS, values);
           this.options.logger.info(`rule ${rule.name}: publishing to ${action.topic}`, { payload: payload.slice(0, VALUE_CHARS) });
           void publishQuietly(this.options.sink, action.topic, payload, { qos: action.qos, retain: action.retain }, (error) => {
             this.stats.actionFailures++;

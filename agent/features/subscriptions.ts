@@ -6,7 +6,7 @@
 import type { SubscriptionConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { MqttSession } from '../mqtt/session.js';
-import { topicMatches } from '../mqtt/topic.js';
+import { topicMatches } from '../mqtt/topic-filter.js';
 
 const SHOWN_BYTES = 200;
 

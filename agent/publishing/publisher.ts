@@ -9,7 +9,7 @@ import type { Reading } from '../sampling/reading.js';
 import { encodePayload } from './payload.js';
 import type { OutgoingMessage } from './outbox.js';
 import type { PublishableReading } from '../sampling/sampler.js';
-import { renderTopic } from '../mqtt/topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 
 export class Publisher {
   /**
@@ -28,7 +28,7 @@ export class Publisher {
     if (bySensor === undefined) this.topics.set(measurement, (bySensor = new Map()));
     const known = bySensor.get(reading.sensor);
     if (known?.quantity === reading.measurement) return known.topic;
-    const topic = renderTopic(measurement.topic, { deviceId: this.deviceId, sensor: reading.sensor, measurement: reading.measurement });
+    const topic = fillTemplate(measurement.topic, TOPIC_PLACEHOLDERS, { deviceId: this.deviceId, sensor: reading.sensor, measurement: reading.measurement }, { strict: true });
     if (known === undefined) bySensor.set(reading.sensor, { quantity: reading.measurement, topic });
     return topic;
   }
