@@ -19,7 +19,8 @@ import { LogLimiter } from './log/log-limiter.js';
 import { REPEAT_LOG_INTERVAL_MS, type ReadingSink, type Sampler } from './sampling/sampler.js';
 import { Sampling } from './sampling/sampling.js';
 import { Scheduler, type Tick } from './sampling/scheduler.js';
-import { Subscriber } from './features/subscriptions.js';
+import { LogSubscriptions } from './features/subscriptions.js';
+import { Router, type RouterStats } from './mqtt/router.js';
 import { version } from './version.js';
 import type { SubscriberMode } from './features/subscriber-mode.js';
 
@@ -45,7 +46,7 @@ export class Agent {
   private session: MqttSession | undefined;
   private outbox: Outbox | undefined;
   private discovery: HomeAssistantDiscovery | undefined;
-  private subscriber: Subscriber | undefined;
+  private router: Router | undefined;
   private reacting: SubscriberMode | undefined;
   private scheduler: Scheduler | undefined;
   private sampling: Sampling | undefined;
@@ -63,6 +64,11 @@ export class Agent {
 
   get delivery(): Outbox | undefined {
     return this.outbox;
+  }
+
+  /** Messages received, and those no feature's route took. */
+  get messages(): RouterStats | undefined {
+    return this.router?.stats;
   }
 
   /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
@@ -84,6 +90,11 @@ export class Agent {
     const startedAt = this.clock.now();
     const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes });
     this.session = session;
+    // Every incoming message goes through one router: each feature adds its routes before the
+    // session connects (a persistent session delivers its queue at once), and it subscribes once.
+    const router = new Router(session, logger.child('router'));
+    this.router = router;
+    session.deliverTo(router);
 
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
@@ -103,7 +114,7 @@ export class Agent {
 
     if (config.homeassistant.enabled) {
       const { HomeAssistantDiscovery } = await import('./features/discovery.js');
-      const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+      const discovery = new HomeAssistantDiscovery({ config, session, router, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
         measured: (name) => this.samples.find((s) => s.name === name)?.measures,
       });
       this.discovery = discovery;
@@ -113,24 +124,20 @@ export class Agent {
     if (config.role !== 'publisher') {
       const { SubscriberMode } = await import('./features/subscriber-mode.js');
       this.reacting = new SubscriberMode({
-        config, session: this.session, clock: this.clock, logger,
-        elsewhere: this.discovery?.topics ?? [],
+        config, session: this.session, router, clock: this.clock, logger,
         ...(this.options.gpio ? { gpio: this.options.gpio } : {}),
       });
-      this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
+      this.reacting.attach();
     }
+    if (config.role !== 'publisher' && config.subscriptions.length > 0) new LogSubscriptions(config.subscriptions, router, logger.child('subscribe')).attach();
     this.session.start();
-    await this.discovery?.start();
     try {
       await this.reacting?.start();
     } catch (error) {
       await this.stop(); // the session would keep the process alive with nothing to do
       throw error;
     }
-    if (config.role !== 'publisher' && config.subscriptions.length > 0) {
-      this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
-      await this.subscriber.start();
-    }
+    await router.subscribe();
 
     // Sensor groups never overrun (a slow sensor skips its own ticks, counted on health): a skipped
     // tick here means the agent woke too late (a blocked event loop), or a slow health publish.

@@ -203,7 +203,7 @@ test(`inbox payload fuzz (seed ${SEED}, replay with FUZZ_SEED=${SEED}): nothing 
   const inputs = new Inputs({ inputs: config.inputs, gpio: backend, sink, logger });
   const rules = new Rules({ rules: config.rules, deviceId: config.deviceId, outputs, sink, clock, logger });
   const commands = new Commands({ config: config.commands, outputs, inputs, sink, logger, stats: () => ({ messages: inbox.stats }) });
-  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logOnly: config.subscriptions, logger, clock });
+  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logger, clock });
   await outputs.start();
   await inputs.start();
   inbox.start();

@@ -14,6 +14,7 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { BOARD_PROFILES } from '../config/boards.js';
 import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
+import type { Router } from '../mqtt/router.js';
 import type { MqttSession } from '../mqtt/session.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 
@@ -145,6 +146,7 @@ export function removals(previous: readonly string[], current: readonly Discover
 export interface DiscoveryOptions {
   config: AgentConfig;
   session: MqttSession;
+  router: Router;
   logger: Logger;
   version: string;
   /** Where the announced topics are remembered between runs. */
@@ -170,26 +172,15 @@ export class HomeAssistantDiscovery {
     return discoveryMessages(this.options.config, this.options.version, this.options.measured);
   }
 
-  /** The topics this feature owns in the session's message stream. */
-  get topics(): string[] {
-    return [this.statusTopic];
-  }
-
-  /** Listen for Home Assistant's birth message; call before the session connects. */
+  /** Listen for Home Assistant's birth message (the router subscribes); call before the session connects. */
   attach(): void {
-    const { session } = this.options;
-    session.onMessage((topic, payload) => {
-      if (topic !== this.statusTopic || payload.toString('utf8').trim() !== 'online') return;
+    this.options.router.route('homeassistant', [{ topic: this.statusTopic, qos: 1 }], (_topic, payload) => {
+      if (payload.toString('utf8').trim() !== 'online') return;
       clearTimeout(this.timer);
       const delay = this.options.delayMs?.() ?? 500 + Math.random() * 4500;
       this.options.logger.info('Home Assistant is online: announcing again', { inMs: Math.round(delay) });
       this.timer = setTimeout(() => void this.announce(), delay);
     });
-  }
-
-  /** Subscribe to Home Assistant's status (restored by the session after reconnects). */
-  async start(): Promise<void> {
-    await this.options.session.subscribe([{ topic: this.statusTopic, qos: 1 }]);
   }
 
   /**

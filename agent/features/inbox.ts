@@ -1,7 +1,7 @@
 /**
- * Every message the subscriber-mode features receive passes here, one at a time and in arrival
- * order: the size limit first, then the output set topics, the command topic and the rules. What
- * nothing accepts is logged with its reason (rate-limited: one line per reason per interval, with
+ * Every message for the subscriber-mode features passes here, and every message no route of the
+ * agent takes (agent/mqtt/router.ts), one at a time and in arrival order: the size limit first, then
+ * the output set topics, the command topic and the rules. What nothing accepts is logged with its reason (rate-limited: one line per reason per interval, with
  * the count held back), counted and dropped; it changes no output and never stops the agent. Every
  * message taken is exactly one of handled or dropped[reason]: received = handled + Σ dropped.
  *
@@ -13,23 +13,17 @@
  * the broker to deliver again at the next start (counted as `deferred`, not as received).
  */
 import type { Clock } from '../../drivers/clock.js';
-import type { SubscriptionConfig } from '../config/types.js';
 import type { Commands } from './commands.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import { parseSetPayload, type Outputs } from './outputs.js';
 import type { DropReason, Outcome, Rules } from './rules.js';
-import { topicMatches } from '../mqtt/topic-filter.js';
 
 export interface InboxOptions {
   maxBytes: number;
   outputs: Outputs;
   rules: Rules;
   commands: Commands | undefined;
-  /** Log-only subscriptions (agent/features/subscriptions.ts logs them): not "unmatched". */
-  logOnly: SubscriptionConfig[];
-  /** Topic filters another feature of the agent handles (Home Assistant's status): not "unmatched". */
-  elsewhere?: readonly string[];
   logger: Logger;
   /** For the log rate limit. */
   clock: Clock;
@@ -69,7 +63,7 @@ export class Inbox {
   }
 
   /**
-   * For MqttSession.onMessage: queue the message; handled in order. Resolves, once it has been
+   * For the router (the subscriber mode's route, and what no route takes): queue the message; handled in order. Resolves, once it has been
    * handled or dropped, with true (acknowledge it), or with false when it was not taken because the
    * inbox closed first (leave it unacknowledged). Never rejects.
    */
@@ -85,7 +79,7 @@ export class Inbox {
   }
 
   /**
-   * For MqttSession.onOversized: a message over the size limit whose payload was discarded unread
+   * For the router: a message over the size limit whose payload was discarded unread
    * (agent/mqtt/inbound-limit.ts). Counted and logged in its turn, as too large; the session has it
    * acknowledged at once (it would be as large next time), also while stopping.
    */
@@ -151,7 +145,7 @@ export class Inbox {
   }
 
   private async route(topic: string, payload: Buffer): Promise<Outcome> {
-    const { maxBytes, outputs, rules, commands, logOnly } = this.options;
+    const { maxBytes, outputs, rules, commands } = this.options;
     if (payload.length > maxBytes) return { handled: false, reason: 'too-large', detail: `payload of ${payload.length} bytes is over messages.maxBytes (${maxBytes})` };
     const output = outputs.bySetTopic(topic);
     if (output !== undefined) {
@@ -166,8 +160,6 @@ export class Inbox {
     }
     if (commands && topic === commands.topic) return commands.handle(payload);
     if (rules.matches(topic)) return rules.handle(topic, payload);
-    if (logOnly.some((s) => topicMatches(s.topic, topic))) return { handled: true };
-    if (this.options.elsewhere?.some((filter) => topicMatches(filter, topic))) return { handled: true };
     return { handled: false, reason: 'unmatched', detail: 'no rule, output or command topic matches' };
   }
 }

@@ -12,6 +12,7 @@ import { openGpio } from './gpio.js';
 import { Inbox } from './inbox.js';
 import { Inputs } from './inputs.js';
 import type { Logger } from '../log/logger.js';
+import type { Router } from '../mqtt/router.js';
 import type { MqttSession } from '../mqtt/session.js';
 import { Outputs } from './outputs.js';
 import { Rules } from './rules.js';
@@ -19,12 +20,11 @@ import { Rules } from './rules.js';
 export interface SubscriberModeOptions {
   config: AgentConfig;
   session: MqttSession;
+  router: Router;
   clock: Clock;
   logger: Logger;
   /** Already-opened GPIO (tests, the demo); otherwise opened from the config when pins are used. */
   gpio?: GpioBackend;
-  /** Topic filters other features handle (not "unmatched" here). */
-  elsewhere?: readonly string[];
 }
 
 /** Resolves after `ms` at most: shutdown must not hang on a broker that is gone. */
@@ -71,15 +71,20 @@ export class SubscriberMode {
     if (config.commands.enabled) {
       this.commandsPart = new Commands({ config: config.commands, outputs: this.outputsPart, inputs: this.inputsPart, sink: session, logger: logger.child('command'), stats: () => this.stats() });
     }
-    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logOnly: config.subscriptions, elsewhere: this.options.elsewhere ?? [], logger: logger.child('inbox'), clock });
+    this.inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs: this.outputsPart, rules: this.rulesPart, commands: this.commandsPart, logger: logger.child('inbox'), clock });
     const inbox = this.inbox;
     // The inbox's verdict decides the acknowledgement: nothing is acknowledged that it did not take.
     // Until a message is handled the session reads no further packet (agent/mqtt/session.ts), so
     // nothing may wait for the broker (a SUBACK, a PUBACK) while a message waits here: not the
     // handling itself (its publishes are not awaited) and nothing in the agent's start before
     // start() below, as messages of a persistent session wait for it.
-    session.onMessage((topic, payload) => inbox.receive(topic, payload));
-    session.onOversized(({ topic, bytes }) => inbox.tooLarge(topic, bytes));
+    const subscriptions: SubscriptionConfig[] = [
+      ...this.rulesPart.subscriptions(),
+      ...this.outputsPart.setTopics.map((topic) => ({ topic, qos: 1 as const })),
+      ...(this.commandsPart ? [{ topic: this.commandsPart.topic, qos: 1 as const }] : []),
+    ];
+    this.options.router.route('subscriber', subscriptions, (topic, payload) => inbox.receive(topic, payload));
+    this.options.router.otherwise(inbox);
     const outputs = this.outputsPart;
     session.onConnect(() => void outputs.announceAll());
   }
@@ -89,12 +94,6 @@ export class SubscriberMode {
     await this.outputsPart!.start();
     await this.inputsPart!.start();
     this.inbox!.start();
-    const subscriptions: SubscriptionConfig[] = [
-      ...this.rulesPart!.subscriptions(),
-      ...this.outputsPart!.setTopics.map((topic) => ({ topic, qos: 1 as const })),
-      ...(this.commandsPart ? [{ topic: this.commandsPart.topic, qos: 1 as const }] : []),
-    ];
-    if (subscriptions.length > 0) await this.options.session.subscribe(subscriptions);
   }
 
   async stop(timeoutMs = 2000): Promise<void> {

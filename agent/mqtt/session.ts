@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 
 /**
- * Called for every message. A handler that returns a promise holds the message's acknowledgement
+ * Called for every message (the router's dispatch). A handler that returns a promise holds the message's acknowledgement
  * (PUBACK at QoS 1, PUBCOMP at QoS 2) until it settles: true, it is sent; false, the message was
  * not taken and stays unacknowledged, so the broker delivers it again to a persistent session at
  * the next connection (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4).
@@ -23,6 +23,12 @@ import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<boolean>;
 /** An incoming PUBLISH over the limit: its payload was discarded unread (agent/mqtt/inbound-limit.ts). */
 export type OversizedHandler = (message: OversizedPublish) => void;
+
+/** Who takes the incoming messages: one router (agent/mqtt/router.ts). */
+export interface MessageReceiver {
+  dispatch: MessageHandler;
+  tooLarge: OversizedHandler;
+}
 
 export interface SessionOptions {
   clock?: Clock;
@@ -100,8 +106,7 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
 
 export class MqttSession {
   private client: MqttClient | undefined;
-  private readonly handlers: MessageHandler[] = [];
-  private readonly oversizedHandlers: OversizedHandler[] = [];
+  private receiver: MessageReceiver | undefined;
   private readonly connectHandlers: Array<() => void> = [];
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -225,15 +230,11 @@ export class MqttSession {
       if (stripped && payload.length === 0 && (stripped.topic === topic || stripped.topic === '')) {
         this.stripped.shift();
         this.oversized++;
-        for (const handler of this.oversizedHandlers) handler({ topic, bytes: stripped.bytes });
+        this.receiver?.tooLarge({ topic, bytes: stripped.bytes });
         return;
       }
-      const pending: Array<Promise<boolean>> = [];
-      for (const handler of this.handlers) {
-        const verdict = handler(topic, payload);
-        if (verdict) pending.push(verdict);
-      }
-      if (pending.length > 0) verdicts.set(packet, Promise.all(pending).then((all) => all.every((taken) => taken)));
+      const verdict = this.receiver?.dispatch(topic, payload);
+      if (verdict) verdicts.set(packet, verdict);
     });
     client.handleMessage = (packet, callback) => {
       const verdict = verdicts.get(packet);
@@ -370,13 +371,9 @@ export class MqttSession {
     return this.firstConnect;
   }
 
-  onMessage(handler: MessageHandler): void {
-    this.handlers.push(handler);
-  }
-
-  /** Incoming PUBLISHes over the size limit, whose payload was never read. */
-  onOversized(handler: OversizedHandler): void {
-    this.oversizedHandlers.push(handler);
+  /** Every incoming message goes to `receiver`, and so do the PUBLISHes over the size limit, whose payload was never read. */
+  deliverTo(receiver: MessageReceiver): void {
+    this.receiver = receiver;
   }
 
   /**
