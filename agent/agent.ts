@@ -1,28 +1,32 @@
 /**
- * The composition root: builds the pieces from the config and starts and stops them in order.
- * Start: hardware → sensors → broker session → subscriber mode (outputs at safe states, inputs,
- * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
- * safe states, pins released → pending acknowledgements → `offline` → session → bus.
+ * The composition root: builds the parts from the config, starts them and stops them in order.
+ * Start: hardware → the broker session and its router → publishing (the outbox) and sampling (the
+ * sensors brought up) → the features built (their routes in place) → the session started → the
+ * features started (subscriber mode: outputs at their safe states, inputs, rules, commands, the
+ * inbox; discovery; log-only subscriptions; health) → one SUBSCRIBE → sampling ticks. Stop:
+ * sampling (in-flight reads finish) → the features, last started first (outputs to their safe
+ * states, pins released) → pending acknowledgements → the queue closed → `offline` and the session
+ * → the sensors → the bus. A feature that fails to start or stop is logged by its name and left
+ * out; it never stops the agent (features/feature.ts).
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
+import { Features, settlesWithin, type Feature } from './features/feature.js';
+import { Health } from './features/health.js';
+import { LogSubscriptions } from './features/subscriptions.js';
 import type { Hardware } from './hardware.js';
+import { LogLimiter } from './log/log-limiter.js';
 import type { Logger } from './log/logger.js';
+import { Router, type RouterStats } from './mqtt/router.js';
 import { MqttSession } from './mqtt/session.js';
-import type { HomeAssistantDiscovery } from './features/discovery.js';
-import { healthReport } from './features/health.js';
 import { Outbox } from './publishing/outbox.js';
 import { Publisher } from './publishing/publisher.js';
-import { LogLimiter } from './log/log-limiter.js';
 import { REPEAT_LOG_INTERVAL_MS, type ReadingSink, type Sampler } from './sampling/sampler.js';
 import { Sampling } from './sampling/sampling.js';
-import { Scheduler, type Tick } from './sampling/scheduler.js';
-import { LogSubscriptions } from './features/subscriptions.js';
-import { Router, type RouterStats } from './mqtt/router.js';
+import { Scheduler, type SchedulerHooks, type Tick } from './sampling/scheduler.js';
 import { version } from './version.js';
-import type { SubscriberMode } from './features/subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -44,12 +48,12 @@ export class Agent {
   private readonly clock: Clock;
   private hardware: Hardware | undefined;
   private session: MqttSession | undefined;
-  private outbox: Outbox | undefined;
-  private discovery: HomeAssistantDiscovery | undefined;
   private router: Router | undefined;
-  private reacting: SubscriberMode | undefined;
-  private scheduler: Scheduler | undefined;
+  private outbox: Outbox | undefined;
   private sampling: Sampling | undefined;
+  private scheduler: Scheduler | undefined;
+  private features: Features | undefined;
+  private subscriberStats: (() => Record<string, unknown>) | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -71,9 +75,14 @@ export class Agent {
     return this.router?.stats;
   }
 
-  /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
-  get subscriberMode(): SubscriberMode | undefined {
-    return this.reacting;
+  /** What the `stats` command answers (subscriber mode's counters); undefined for a publisher. */
+  stats(): Record<string, unknown> | undefined {
+    return this.subscriberStats?.();
+  }
+
+  /** Features whose start failed, and why: the agent runs without them. */
+  get failedFeatures(): ReadonlyMap<string, string> {
+    return this.features?.failed ?? new Map();
   }
 
   async start(): Promise<void> {
@@ -108,44 +117,25 @@ export class Agent {
         );
       }
       const { lastSeqs } = outbox.open(sampling.numbering());
-      session.onConnect(() => outbox.pump());
+      session.onConnect(() => outbox.pump(), 'queue');
       sampling.resumeAfter(lastSeqs);
     }
 
-    if (config.homeassistant.enabled) {
-      const { HomeAssistantDiscovery } = await import('./features/discovery.js');
-      const discovery = new HomeAssistantDiscovery({ config, session, router, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
-        measured: (name) => this.samples.find((s) => s.name === name)?.measures,
-      });
-      this.discovery = discovery;
-      discovery.attach();
-      session.onConnect(() => void discovery.connected());
-    }
-    if (config.role !== 'publisher') {
-      const { SubscriberMode } = await import('./features/subscriber-mode.js');
-      this.reacting = new SubscriberMode({
-        config, session: this.session, router, clock: this.clock, logger,
-        ...(this.options.gpio ? { gpio: this.options.gpio } : {}),
-      });
-      this.reacting.attach();
-    }
-    if (config.role !== 'publisher' && config.subscriptions.length > 0) new LogSubscriptions(config.subscriptions, router, logger.child('subscribe')).attach();
-    this.session.start();
-    try {
-      await this.reacting?.start();
-    } catch (error) {
-      await this.stop(); // the session would keep the process alive with nothing to do
-      throw error;
-    }
-    await router.subscribe();
-
     // Sensor groups never overrun (a slow sensor skips its own ticks, counted on health): a skipped
-    // tick here means the agent woke too late (a blocked event loop), or a slow health publish.
+    // tick means the agent woke too late (a blocked event loop), or a slow health publish.
     const lines = new LogLimiter(this.clock, REPEAT_LOG_INTERVAL_MS);
-    this.scheduler = new Scheduler(this.clock, {
+    const hooks: SchedulerHooks = {
       onSkip: (task, skipped) => lines.hit(`skip ${task}`, ({ suppressed }) => logger.warn('ticks skipped, the task ran late', { task, skipped, ...(suppressed ? { suppressed } : {}) })),
       onError: (task, error) => lines.hit(`error ${task}`, ({ suppressed }) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error), ...(suppressed ? { suppressed } : {}) })),
-    });
+    };
+
+    const features = new Features(await this.buildFeatures(session, router, startedAt, hooks), this.clock, logger);
+    this.features = features;
+    session.start();
+    await features.start();
+    await router.subscribe();
+
+    this.scheduler = new Scheduler(this.clock, hooks);
     const onTick = this.options.onTick;
     for (const group of this.sampling?.groups ?? []) {
       // A beat for a tick that read a sensor: one whose sensors are all stuck in a read (a wedged
@@ -154,33 +144,6 @@ export class Agent {
         if (await group.run(tick)) onTick?.();
       };
       this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
-    }
-    if (config.health.intervalS > 0) {
-      this.scheduler.start({
-        name: 'health',
-        intervalMs: config.health.intervalS * 1000,
-        run: async () => {
-          if (!session.connected) return; // retained: the next one after reconnecting says it all
-          const report = healthReport({
-            deviceId: config.deviceId,
-            startedAt,
-            now: this.clock.now(),
-            wallNow: this.clock.wallNow(),
-            connected: session.connected,
-            reconnects: session.reconnects,
-            outbox: this.outbox,
-            sensors: this.samples,
-            lastError: session.lastError || [...this.samples].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
-          });
-          // Bounded by the interval: a broker that never acknowledges must not stop the reports.
-          const answered = new AbortController();
-          await Promise.race([
-            session.publish(config.health.topic, JSON.stringify(report), { qos: 1, retain: true }).catch(() => undefined),
-            this.clock.sleep(config.health.intervalS * 1000, answered.signal).catch(() => undefined),
-          ]);
-          answered.abort();
-        },
-      });
     }
   }
 
@@ -193,6 +156,35 @@ export class Agent {
   stop(deadlineMs = 5000): Promise<void> {
     this.stopping ??= this.shutdown(deadlineMs);
     return this.stopping;
+  }
+
+  /** The features this config asks for, in start order; built, so their routes are in place. */
+  private async buildFeatures(session: MqttSession, router: Router, startedAt: number, hooks: SchedulerHooks): Promise<Feature[]> {
+    const { config, logger, clock } = this;
+    const features: Feature[] = [];
+    if (config.role !== 'publisher') {
+      const { subscriberMode } = await import('./features/subscriber-mode.js');
+      const mode = subscriberMode({ config, session, router, clock, logger, ...(this.options.gpio ? { gpio: this.options.gpio } : {}) });
+      this.subscriberStats = mode.stats;
+      features.push(...mode.features);
+    }
+    if (config.homeassistant.enabled) {
+      const { HomeAssistantDiscovery } = await import('./features/discovery.js');
+      features.push(new HomeAssistantDiscovery({
+        config, session, router, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+        measured: (name) => this.samples.find((s) => s.name === name)?.measures,
+      }));
+    }
+    if (config.role !== 'publisher' && config.subscriptions.length > 0) features.push(new LogSubscriptions(config.subscriptions, router, logger.child('subscribe')));
+    if (config.health.intervalS > 0) {
+      features.push(new Health({
+        config: config.health, deviceId: config.deviceId, session, clock, startedAt, hooks,
+        outbox: () => this.outbox,
+        sensors: () => this.samples,
+        featureError: () => this.features?.lastError ?? '',
+      }));
+    }
+    return features;
   }
 
   private readingSink(publisher: Publisher, outbox: Outbox): ReadingSink {
@@ -216,8 +208,8 @@ export class Agent {
     const left = (): number => Math.max(50, deadlineMs - (this.clock.now() - started));
     this.logger.info('stopping');
     await this.within('sampling', this.scheduler?.stop(), left() / 4);
-    this.discovery?.stop();
-    await this.within('outputs', this.reacting?.stop(left() / 3), left() / 3); // safe states and pins released before the session closes
+    // Safe states and pins released before the session closes.
+    await this.features?.stop(left() / 3);
     if (this.outbox && !(await this.outbox.drain(left() / 3))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }
@@ -232,12 +224,6 @@ export class Agent {
   /** Wait for a stop step, at most `ms`. */
   private async within(step: string, work: Promise<unknown> | undefined, ms: number): Promise<void> {
     if (!work) return;
-    const timer = new AbortController();
-    const done = await Promise.race([
-      work.then(() => true, () => true),
-      this.clock.sleep(ms, timer.signal).then(() => false, () => true),
-    ]);
-    timer.abort();
-    if (!done) this.logger.warn('stop: a step did not finish in time; going on', { step, ms: Math.round(ms) });
+    if (!(await settlesWithin(this.clock, work, ms))) this.logger.warn('stop: a step did not finish in time; going on', { step, ms: Math.round(ms) });
   }
 }

@@ -8,6 +8,7 @@
 import type { CommandsConfig } from '../config/subscriber-types.js';
 import type { Inputs } from './inputs.js';
 import { escapeLogText, type Logger } from '../log/logger.js';
+import type { Feature } from './feature.js';
 import { publishQuietly, type MessageSink } from './message-sink.js';
 import type { Outputs } from './outputs.js';
 import type { DropReason, Outcome } from './rules.js';
@@ -65,10 +66,16 @@ function shown(value: unknown): string {
   return value === undefined ? 'nothing' : 'an object';
 }
 
-export class Commands {
+export class Commands implements Feature {
+  readonly name = 'commands';
   readonly stats = { ok: 0, errors: 0 };
 
   constructor(private readonly options: CommandsOptions) {}
+
+  /** Commands work on messages only: nothing to bring up or down. */
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
 
   get topic(): string {
     return this.options.config.topic;

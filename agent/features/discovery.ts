@@ -15,6 +15,7 @@ import { BOARD_PROFILES } from '../config/boards.js';
 import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
+import type { Feature } from './feature.js';
 import type { MqttSession } from '../mqtt/session.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 
@@ -157,7 +158,12 @@ export interface DiscoveryOptions {
   measured?: (sensor: string) => readonly Quantity[] | undefined;
 }
 
-export class HomeAssistantDiscovery {
+/**
+ * Built before the session connects: it listens for Home Assistant's birth message (the router
+ * subscribes) and announces on every connection.
+ */
+export class HomeAssistantDiscovery implements Feature {
+  readonly name = 'homeassistant';
   private readonly statusTopic: string;
   private timer: NodeJS.Timeout | undefined;
   private removed = false;
@@ -165,6 +171,8 @@ export class HomeAssistantDiscovery {
 
   constructor(private readonly options: DiscoveryOptions) {
     this.statusTopic = `${options.config.homeassistant.prefix}/status`;
+    options.router.route(this.name, [{ topic: this.statusTopic, qos: 1 }], (_topic, payload) => this.birth(payload));
+    options.session.onConnect(() => void this.connected(), this.name);
   }
 
   /** Computed when used: sensors identified since the start count. */
@@ -172,15 +180,20 @@ export class HomeAssistantDiscovery {
     return discoveryMessages(this.options.config, this.options.version, this.options.measured);
   }
 
-  /** Listen for Home Assistant's birth message (the router subscribes); call before the session connects. */
-  attach(): void {
-    this.options.router.route('homeassistant', [{ topic: this.statusTopic, qos: 1 }], (_topic, payload) => {
-      if (payload.toString('utf8').trim() !== 'online') return;
-      clearTimeout(this.timer);
-      const delay = this.options.delayMs?.() ?? 500 + Math.random() * 4500;
-      this.options.logger.info('Home Assistant is online: announcing again', { inMs: Math.round(delay) });
-      this.timer = setTimeout(() => void this.announce(), delay);
-    });
+  /** Nothing to bring up: it works on connections and on Home Assistant's messages. */
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+  }
+
+  /** Home Assistant says `online` on its status topic when it (re)starts: announce again. */
+  private birth(payload: Buffer): void {
+    if (payload.toString('utf8').trim() !== 'online') return;
+    clearTimeout(this.timer);
+    const delay = this.options.delayMs?.() ?? 500 + Math.random() * 4500;
+    this.options.logger.info('Home Assistant is online: announcing again', { inMs: Math.round(delay) });
+    this.timer = setTimeout(() => void this.announce(), delay);
   }
 
   /**
@@ -196,10 +209,6 @@ export class HomeAssistantDiscovery {
       this.remember();
     }
     await this.announce();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
   }
 
   async announce(): Promise<void> {

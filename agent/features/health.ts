@@ -1,10 +1,15 @@
 /**
  * The health report: one retained JSON document on its own topic (never the status topic, whose
- * plain online/offline is for availability consumers). Its shape is a stable, documented format
- * (README, "Health"): fields are only ever added.
+ * plain online/offline is for availability consumers), every `health.intervalS`, while the broker
+ * is there. Its shape is a stable, documented format (README, "Health"): fields are only ever added.
  */
-import type { SamplerStats } from '../sampling/sampler.js';
+import type { Clock } from '../../drivers/clock.js';
+import type { HealthConfig } from '../config/types.js';
+import type { PublishOptions } from '../mqtt/session.js';
 import type { OutboxStats } from '../publishing/outbox.js';
+import type { SamplerStats } from '../sampling/sampler.js';
+import { Scheduler, type SchedulerHooks } from '../sampling/scheduler.js';
+import type { Feature } from './feature.js';
 
 export interface HealthSources {
   deviceId: string;
@@ -63,4 +68,70 @@ export function healthReport(s: HealthSources): HealthReport {
     ),
     lastError: s.lastError || null,
   };
+}
+
+/** What the health feature reads its figures from. */
+export interface HealthOptions {
+  config: HealthConfig;
+  deviceId: string;
+  session: {
+    readonly connected: boolean;
+    readonly reconnects: number;
+    readonly lastError: string;
+    publish(topic: string, payload: string, options: PublishOptions): Promise<void>;
+  };
+  clock: Clock;
+  /** Monotonic ms at which the agent started. */
+  startedAt: number;
+  outbox: () => HealthSources['outbox'];
+  sensors: () => HealthSources['sensors'];
+  /** A feature that failed to start, if any ('' when none did). */
+  featureError: () => string;
+  /** How a late or failing report is logged (the agent's, shared with its sampling tasks). */
+  hooks: SchedulerHooks;
+}
+
+export class Health implements Feature {
+  readonly name = 'health';
+  private scheduler: Scheduler | undefined;
+
+  constructor(private readonly options: HealthOptions) {}
+
+  report(): HealthReport {
+    const { session, clock, sensors } = this.options;
+    const samplers = sensors();
+    return healthReport({
+      deviceId: this.options.deviceId,
+      startedAt: this.options.startedAt,
+      now: clock.now(),
+      wallNow: clock.wallNow(),
+      connected: session.connected,
+      reconnects: session.reconnects,
+      outbox: this.options.outbox(),
+      sensors: samplers,
+      lastError: session.lastError || this.options.featureError() || [...samplers].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
+    });
+  }
+
+  async start(): Promise<void> {
+    const intervalMs = this.options.config.intervalS * 1000;
+    this.scheduler = new Scheduler(this.options.clock, this.options.hooks);
+    this.scheduler.start({ name: 'health', intervalMs, run: () => this.publish(intervalMs) });
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+  }
+
+  private async publish(intervalMs: number): Promise<void> {
+    const { session, clock, config } = this.options;
+    if (!session.connected) return; // retained: the next one after reconnecting says it all
+    // Bounded by the interval: a broker that never acknowledges must not stop the reports.
+    const answered = new AbortController();
+    await Promise.race([
+      session.publish(config.topic, JSON.stringify(this.report()), { qos: 1, retain: true }).catch(() => undefined),
+      clock.sleep(intervalMs, answered.signal).catch(() => undefined),
+    ]);
+    answered.abort();
+  }
 }

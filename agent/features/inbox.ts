@@ -14,6 +14,7 @@
  */
 import type { Clock } from '../../drivers/clock.js';
 import type { Commands } from './commands.js';
+import { settlesWithin, type Feature } from './feature.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import { parseSetPayload, type Outputs } from './outputs.js';
@@ -25,7 +26,7 @@ export interface InboxOptions {
   rules: Rules;
   commands: Commands | undefined;
   logger: Logger;
-  /** For the log rate limit. */
+  /** For the log rate limit and the stop's deadline. */
   clock: Clock;
   /** One drop line per reason per this interval (default 10 s); the counters stay exact. */
   logIntervalMs?: number;
@@ -42,7 +43,8 @@ export interface InboxStats {
 const SHOWN = 80;
 const LOG_INTERVAL_MS = 10_000;
 
-export class Inbox {
+export class Inbox implements Feature {
+  readonly name = 'inbox';
   readonly stats: InboxStats = { received: 0, handled: 0, dropped: { 'too-large': 0, malformed: 0, 'wrong-type': 0, refused: 0, unmatched: 0, failed: 0 }, deferred: 0 };
   private open: () => void = () => undefined;
   private queue: Promise<void>;
@@ -55,11 +57,21 @@ export class Inbox {
     this.limiter = new LogLimiter(options.clock, options.logIntervalMs ?? LOG_INTERVAL_MS);
   }
 
-  /** Start handling (and handle what waited). */
-  start(): void {
+  /** Start handling (and handle what waited): after the outputs are claimed. */
+  async start(): Promise<void> {
     if (this.closed) return;
     this.started = true;
     this.open();
+  }
+
+  /**
+   * Take no more messages (those arriving now are left unacknowledged, for the broker to deliver
+   * again), let the one being handled finish (at most `deadlineMs`), and say what was held back.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.close();
+    await settlesWithin(this.options.clock, this.drained(), deadlineMs);
+    this.logHeldBack();
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { GpioBackend, InputPin } from '../../drivers/gpio/gpio.js';
 import type { InputConfig } from '../config/subscriber-types.js';
 import type { Logger } from '../log/logger.js';
+import type { Feature } from './feature.js';
 import { publishQuietly, type MessageSink } from './message-sink.js';
 import { stateText } from './outputs.js';
 
@@ -16,7 +17,8 @@ export interface InputsOptions {
   logger: Logger;
 }
 
-export class Inputs {
+export class Inputs implements Feature {
+  readonly name = 'inputs';
   readonly stats = { edges: 0 };
   private readonly states = new Map<string, boolean>();
   private readonly unwatch: Array<() => void> = [];
@@ -45,7 +47,7 @@ export class Inputs {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     for (const stop of this.unwatch.splice(0)) stop();
   }
 

@@ -11,6 +11,7 @@ import type { Clock } from '../../drivers/clock.js';
 import type { GpioBackend, OutputPin } from '../../drivers/gpio/gpio.js';
 import type { OutputConfig } from '../config/subscriber-types.js';
 import type { Logger } from '../log/logger.js';
+import type { Feature } from './feature.js';
 import { publishQuietly, type MessageSink } from './message-sink.js';
 
 export type SetCommand = 'on' | 'off' | 'toggle';
@@ -52,7 +53,8 @@ export function parseSetPayload(text: string): { command: SetCommand; ms: number
   return { command, ms };
 }
 
-export class Outputs {
+export class Outputs implements Feature {
+  readonly name = 'outputs';
   readonly stats = { changes: 0, publishFailures: 0 };
   private readonly outputs = new Map<string, Output>();
   private stopped = false;

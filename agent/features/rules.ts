@@ -12,6 +12,7 @@ import type { ActionConfig, RuleConfig } from '../config/subscriber-types.js';
 import type { SubscriptionConfig } from '../config/types.js';
 import { extractValue, nextState } from './conditions.js';
 import type { Logger } from '../log/logger.js';
+import type { Feature } from './feature.js';
 import { publishQuietly, type MessageSink } from './message-sink.js';
 import type { Outputs } from './outputs.js';
 import { ACTION_PLACEHOLDERS, fillTemplate } from '../template.js';
@@ -32,11 +33,17 @@ export interface RulesOptions {
 /** Longest text of a payload that goes into a template or a log line. */
 const VALUE_CHARS = 200;
 
-export class Rules {
+export class Rules implements Feature {
+  readonly name = 'rules';
   readonly stats = { fired: 0, actionFailures: 0 };
   private readonly states = new Map<string, boolean>();
 
   constructor(private readonly options: RulesOptions) {}
+
+  /** Rules work on messages only: nothing to bring up or down. */
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
 
   /** The subscriptions the rules need (a filter used by two rules is subscribed once, at the higher QoS). */
   subscriptions(): SubscriptionConfig[] {

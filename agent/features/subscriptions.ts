@@ -5,20 +5,25 @@
 import type { SubscriptionConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
+import type { Feature } from './feature.js';
 
 const SHOWN_BYTES = 200;
 
-export class LogSubscriptions {
-  constructor(
-    private readonly subscriptions: SubscriptionConfig[],
-    private readonly router: Router,
-    private readonly logger: Logger,
-  ) {}
+export class LogSubscriptions implements Feature {
+  readonly name = 'subscriptions';
 
-  /** Take the configured subscriptions' messages (the router subscribes). */
-  attach(): void {
-    this.router.route('subscriptions', this.subscriptions, (topic, payload) => this.log(topic, payload));
+  /** Takes the configured subscriptions' messages (the router subscribes). */
+  constructor(
+    subscriptions: SubscriptionConfig[],
+    router: Router,
+    private readonly logger: Logger,
+  ) {
+    router.route(this.name, subscriptions, (topic, payload) => this.log(topic, payload));
   }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
 
   private log(topic: string, payload: Buffer): void {
     const text = payload.subarray(0, SHOWN_BYTES).toString('utf8');

@@ -107,7 +107,7 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
 export class MqttSession {
   private client: MqttClient | undefined;
   private receiver: MessageReceiver | undefined;
-  private readonly connectHandlers: Array<() => void> = [];
+  private readonly connectHandlers: Array<{ name: string; handler: () => void }> = [];
   private readonly clock: Clock;
   private readonly random: () => number;
   /** Largest Remaining Length of an incoming PUBLISH taken whole. */
@@ -183,7 +183,13 @@ export class MqttSession {
       // config it was made with, and a rule added since would never be subscribed.
       const resubscribe = !connack.sessionPresent || this.connects === 1 || this.subscribePending;
       if (this.subscriptions.length > 0 && resubscribe) void this.sendSubscribe(this.subscriptions);
-      for (const handler of this.connectHandlers) handler();
+      for (const { name, handler } of this.connectHandlers) {
+        try {
+          handler();
+        } catch (error) {
+          this.logger.error('a feature failed on connecting; the others went on', { feature: name, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
     });
     client.on('close', () => {
       const wasUp = this.up;
@@ -356,9 +362,9 @@ export class MqttSession {
     );
   }
 
-  /** Called after every successful (re)connect, once `online` has been queued. */
-  onConnect(handler: () => void): void {
-    this.connectHandlers.push(handler);
+  /** Called after every successful (re)connect, once `online` has been queued; `name` is for the log should it throw. */
+  onConnect(handler: () => void, name = 'agent'): void {
+    this.connectHandlers.push({ name, handler });
   }
 
   /** Connections made over the session's life (the first included). */
