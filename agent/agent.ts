@@ -171,7 +171,7 @@ export class Agent {
     if (config.homeassistant.enabled) {
       const { HomeAssistantDiscovery } = await import('./features/discovery.js');
       features.push(new HomeAssistantDiscovery({
-        config, session, router, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+        config, session, router, clock, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
         measured: (name) => this.samples.find((s) => s.name === name)?.measures,
       }));
     }

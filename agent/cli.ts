@@ -104,7 +104,7 @@ const STOP_BACKSTOP_MS = 8000;
 
 function loggerFor(level: AgentConfig['log']['level']): Logger {
   const journal = Boolean(process.env.JOURNAL_STREAM);
-  return createLogger({ level, journal, ...(journal ? {} : { now: () => Date.now() }) });
+  return createLogger({ level, journal, ...(journal ? {} : { now: systemClock.wallNow }) });
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -125,10 +125,10 @@ async function run(argv: string[]): Promise<number> {
     service.logger?.info('signal received', { signal });
     // The agent bounds each step of its stop (5 s in all); this backstop holds even if something
     // unforeseen does not, so systemd never has to escalate to SIGKILL after TimeoutStopSec.
-    setTimeout(() => {
+    void systemClock.sleep(STOP_BACKSTOP_MS).then(() => {
       service.logger?.error('stop overran its deadline; exiting anyway', { deadlineMs: STOP_BACKSTOP_MS });
       process.exit(EXIT.failure);
-    }, STOP_BACKSTOP_MS).unref();
+    });
     void service.stop().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock, type Clock } from '../../drivers/clock.js';
 import { Agent } from '../agent.js';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../log/logger.js';
@@ -20,6 +21,7 @@ export interface DemoOptions {
   durationS?: number;
   /** Where demo lines go (default stdout). */
   write?: (line: string) => void;
+  clock?: Clock;
 }
 
 const BOARDS = ['raspberry-pi', 'beaglebone-black', 'udoo-neo'] as const;
@@ -54,6 +56,7 @@ async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
 
 export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const clock = options.clock ?? systemClock;
   const embedded = options.broker ? undefined : await startEmbeddedBroker();
   const url = options.broker ?? embedded!.url;
   write(`edge-agent demo: broker ${embedded ? `embedded (aedes) at ${url}` : url}; simulated hardware. Ctrl-C to stop.\n`);
@@ -65,7 +68,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     const config = loadConfig({ file: configPath(board), env, args: { broker: url, simulated: true } });
     const label = `${board} ${config.deviceId}`.padEnd(24);
     const logger = createLogger({ level: 'info', sink: { write }, prefix: `[${label}] ` });
-    return new Agent({ config, logger, logReadings: true });
+    return new Agent({ config, logger, clock, logReadings: true });
   });
 
   // Subscribers first, so they see the first reading.
@@ -74,12 +77,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     await agent.connected();
   }
 
+  const duration = new AbortController();
   await new Promise<void>((resolve) => {
     const done = (): void => resolve();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (options.durationS !== undefined) setTimeout(done, options.durationS * 1000).unref();
+    if (options.durationS !== undefined) clock.sleep(options.durationS * 1000, duration.signal).then(done, () => undefined);
   });
+  duration.abort();
 
   write('edge-agent demo: stopping\n');
   for (const agent of agents) await agent.stop();

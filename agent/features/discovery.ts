@@ -10,6 +10,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Clock } from '../../drivers/clock.js';
 import type { Quantity } from '../../drivers/sensor.js';
 import { BOARD_PROFILES } from '../config/boards.js';
 import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
@@ -152,6 +153,8 @@ export interface DiscoveryOptions {
   version: string;
   /** Where the announced topics are remembered between runs. */
   stateFile: string;
+  /** For the delay before answering Home Assistant's birth message. */
+  clock: Clock;
   /** Delay before answering Home Assistant's birth message, ms (default: random 0.5–5 s). */
   delayMs?: () => number;
   /** What each sensor's chip measures, once it has been identified. */
@@ -165,7 +168,8 @@ export interface DiscoveryOptions {
 export class HomeAssistantDiscovery implements Feature {
   readonly name = 'homeassistant';
   private readonly statusTopic: string;
-  private timer: NodeJS.Timeout | undefined;
+  /** The wait before answering a birth message; a later one starts it again. */
+  private birthWait: AbortController | undefined;
   private removed = false;
   announcements = 0;
 
@@ -184,16 +188,21 @@ export class HomeAssistantDiscovery implements Feature {
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
+    this.birthWait?.abort();
   }
 
   /** Home Assistant says `online` on its status topic when it (re)starts: announce again. */
   private birth(payload: Buffer): void {
     if (payload.toString('utf8').trim() !== 'online') return;
-    clearTimeout(this.timer);
+    this.birthWait?.abort();
+    const wait = new AbortController();
+    this.birthWait = wait;
     const delay = this.options.delayMs?.() ?? 500 + Math.random() * 4500;
     this.options.logger.info('Home Assistant is online: announcing again', { inMs: Math.round(delay) });
-    this.timer = setTimeout(() => void this.announce(), delay);
+    this.options.clock.sleep(delay, wait.signal).then(
+      () => void this.announce(),
+      () => undefined, // a later birth message, or the agent stopping
+    );
   }
 
   /**

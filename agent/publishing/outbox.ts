@@ -153,7 +153,8 @@ export class Outbox {
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
   private readonly direct = new Set<Promise<void>>();
-  private syncTimer: NodeJS.Timeout | undefined;
+  /** Ends the periodic sync (close). */
+  private readonly syncing = new AbortController();
   private dropping = false;
   /** The disk could not store a message or the cursor: said once until it can again. */
   private diskTrouble = false;
@@ -219,8 +220,7 @@ export class Outbox {
     if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
     // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
     // append, and only this timer records it (the cursor file is rewritten only when it changed).
-    this.syncTimer = setInterval(() => this.sync(), this.config.syncIntervalMs);
-    this.syncTimer.unref();
+    void this.syncEvery(this.config.syncIntervalMs);
     // "Running": a crash from here on is seen at the next start. A directory we cannot write at
     // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
     try {
@@ -373,11 +373,24 @@ export class Outbox {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncing.abort();
     try {
       this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true, boot: this.bootId });
     } catch (error) {
       this.storageFailed('the queue at stop', error);
+    }
+  }
+
+  /** Sync every `ms` on the clock until close(). */
+  private async syncEvery(ms: number): Promise<void> {
+    const signal = this.syncing.signal;
+    for (;;) {
+      try {
+        await this.clock.sleep(ms, signal);
+      } catch {
+        return; // closed
+      }
+      this.sync();
     }
   }
 

@@ -22,6 +22,7 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
+import { systemClock, type Clock } from '../../drivers/clock.js';
 
 export type NotifyState = Record<string, string | number>;
 
@@ -59,6 +60,8 @@ export interface NotifierOptions {
    */
   loadDatagram?: (() => UnixDgramModule) | null;
   onError?(error: Error): void;
+  /** For the wait before trying a busy manager again. */
+  clock?: Clock;
 }
 
 /** `KEY=value` lines as systemd-notify wants them as arguments; newlines would start a new key. */
@@ -154,7 +157,7 @@ function datagramNotifier(socket: string, module: UnixDgramModule, options: Noti
       const send = async (): Promise<void> => {
         let problem = sendOnce(message);
         for (let i = 0; problem !== null && /EAGAIN|EWOULDBLOCK|ENOBUFS/.test(problem) && i < BUSY_RETRIES; i++) {
-          await new Promise((resolve) => setTimeout(resolve, BUSY_WAIT_MS));
+          await (options.clock ?? systemClock).sleep(BUSY_WAIT_MS);
           problem = sendOnce(message);
         }
         if (problem !== null) options.onError?.(new Error(`notify ${notifyArgs(state).join(' ')} to ${socket} failed: ${problem}`));
