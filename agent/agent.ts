@@ -21,9 +21,11 @@ import { LogLimiter } from './log/log-limiter.js';
 import type { Logger } from './log/logger.js';
 import { Router, type RouterStats } from './mqtt/router.js';
 import { MqttSession } from './mqtt/session.js';
+import { plainAvailability } from './publishing/encoders.js';
 import { Outbox } from './publishing/outbox.js';
 import { Publisher } from './publishing/publisher.js';
-import { REPEAT_LOG_INTERVAL_MS, type ReadingSink, type Sampler } from './sampling/sampler.js';
+import type { BatchSink } from './sampling/sample-group.js';
+import { REPEAT_LOG_INTERVAL_MS, type Sampler } from './sampling/sampler.js';
 import { Sampling } from './sampling/sampling.js';
 import { Scheduler, type SchedulerHooks, type Tick } from './sampling/scheduler.js';
 import { version } from './version.js';
@@ -97,7 +99,7 @@ export class Agent {
     }
 
     const startedAt = this.clock.now();
-    const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes });
+    const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic) });
     this.session = session;
     // Every incoming message goes through one router: each feature adds its routes before the
     // session connects (a persistent session delivers its queue at once), and it subscribes once.
@@ -108,7 +110,7 @@ export class Agent {
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const sampling = new Sampling(this.hardware.sensors, this.clock, this.readingSink(new Publisher(config.deviceId), outbox), logger.child('sensor'));
+      const sampling = new Sampling(this.hardware.sensors, this.clock, this.publishing(new Publisher(config.deviceId), outbox), logger.child('sensor'));
       this.sampling = sampling;
       for (const sampler of sampling.samplers) {
         // A sensor that fails to come up is retried by its sampler on every tick.
@@ -187,15 +189,17 @@ export class Agent {
     return features;
   }
 
-  private readingSink(publisher: Publisher, outbox: Outbox): ReadingSink {
+  /** A tick's samples: encoded into messages, and handed to the outbox in one submission. */
+  private publishing(publisher: Publisher, outbox: Outbox): BatchSink {
     const logReadings = this.options.logReadings ?? false;
     const logger = this.logger.child('sample');
-    return (readings) => {
-      if (logReadings && readings.length > 0) {
-        const first = readings[0]!.reading;
-        logger.info(`${first.sensor}: ${readings.map(({ reading: r }) => `${r.measurement} ${r.value} ${r.unit}`).join(', ')}`, { seq: first.seq });
+    return (samples) => {
+      if (logReadings) {
+        for (const { sensor, seq, readings } of samples) {
+          if (readings.length > 0) logger.info(`${sensor}: ${readings.map((r) => `${r.quantity} ${r.value} ${r.unit}`).join(', ')}`, { seq });
+        }
       }
-      outbox.submit(publisher.messages(readings));
+      outbox.submit(publisher.messages(samples));
     };
   }
 

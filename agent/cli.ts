@@ -21,7 +21,7 @@ import { version } from './version.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createNotifier, watchdogIntervalMs } from './service/sd-notify.js';
 import { Service } from './service/service.js';
-import type { ReadingSink } from './sampling/sampler.js';
+import type { BatchSink } from './sampling/sample-group.js';
 
 class UsageError extends Error {}
 
@@ -157,9 +157,9 @@ async function read(argv: string[]): Promise<number> {
   try {
     // The pipeline `run` uses (sampling/sampling.ts): the same retries, range check, units,
     // filters and rounding; a sample that fails is counted by its sampler and logged by it.
-    const print: ReadingSink = (readings) => {
-      for (const { reading: r } of readings) {
-        process.stdout.write(JSON.stringify({ sensor: r.sensor, measurement: r.measurement, value: r.value, unit: r.unit, ts: new Date(r.ts).toISOString() }) + '\n');
+    const print: BatchSink = (samples) => {
+      for (const { sensor, ts, readings } of samples) {
+        for (const r of readings) process.stdout.write(JSON.stringify({ sensor, measurement: r.quantity, value: r.value, unit: r.unit, ts: new Date(ts).toISOString() }) + '\n');
       }
     };
     const { samplers } = new Sampling(hardware.sensors, systemClock, print, logger);

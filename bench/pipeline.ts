@@ -67,7 +67,7 @@ export async function pipelineRate(options: PipelineOptions): Promise<number> {
     });
   };
   const sensor = new InstantSensor(QUANTITIES, gate);
-  const sampler = new Sampler(config.sensors[0]!, sensor, systemClock, (readings) => outbox.submit(publisher.messages(readings)), logger);
+  const sampler = new Sampler(config.sensors[0]!, sensor, systemClock, (sample) => outbox.submit(publisher.messages([sample])), logger);
   const scheduler = new Scheduler(freeRunning);
 
   const started = performance.now();

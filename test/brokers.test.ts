@@ -79,7 +79,7 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         let seq = 0;
         const qosFor = (): Qos => (broker.maxQos === 2 && random() < 0.2 ? 2 : random() < 0.1 ? 0 : 1);
         const sample = (): OutgoingMessage[] =>
-          ['pressure', 'temperature', 'altitude'].map((q) => ({ topic: `sensors/crash/${q}`, payload: JSON.stringify({ seq: ++seq }), qos: qosFor(), retain: false, ts: Date.now(), sensor: 'bmp280', seq }));
+          ['pressure', 'temperature', 'altitude'].map((q) => ({ topic: `sensors/crash/${q}`, payload: Buffer.from(JSON.stringify({ seq: ++seq })), qos: qosFor(), retain: false, ts: Date.now(), sensor: 'bmp280', seq }));
         // One BMP280 at 20 Hz with three measurements, as in the field report.
         producer = setInterval(() => outbox.submit(sample()), 50);
         const detail = (): string => `ledger ${JSON.stringify(outbox.ledger())}, seed ${seed}\n${logger.lines.slice(-15).join('\n')}`;

@@ -13,7 +13,7 @@
 
 export interface Qos0Publish {
   topic: string;
-  payload: string;
+  payload: Buffer;
   retain: boolean;
 }
 
@@ -33,7 +33,7 @@ export function encodeQos0Publishes(messages: readonly Qos0Publish[], protocolVe
     const { topic, payload } = messages[i]!;
     const topicBytes = Buffer.byteLength(topic);
     if (topicBytes > 0xffff) throw new RangeError(`MQTT topic is ${topicBytes} bytes, over the 65535 a topic may have: ${topic.slice(0, 60)}…`);
-    const remaining = 2 + topicBytes + properties + Buffer.byteLength(payload);
+    const remaining = 2 + topicBytes + properties + payload.length;
     if (remaining > MAX_REMAINING_LENGTH) throw new RangeError(`MQTT packet for ${topic} would be ${remaining} bytes, over MQTT's limit of ${MAX_REMAINING_LENGTH}`);
     lengths[i] = remaining;
     total += 1 + varintSize(remaining) + remaining;
@@ -54,7 +54,7 @@ export function encodeQos0Publishes(messages: readonly Qos0Publish[], protocolVe
     buffer.writeUInt16BE(topicBytes, at);
     at += 2 + topicBytes;
     if (properties) buffer[at++] = 0;
-    at += buffer.write(payload, at);
+    at += payload.copy(buffer, at);
   }
   return buffer;
 }

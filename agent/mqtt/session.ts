@@ -1,7 +1,7 @@
 /**
- * The agent's one broker session (mqtt.js 5). It owns the availability protocol: a retained
- * `online` on the status topic on every (re)connect, and a retained `offline` last will that the
- * broker publishes if the agent dies without saying goodbye.
+ * The agent's one broker session (mqtt.js 5). It owns the availability protocol: the status
+ * topic's `online` on every (re)connect, and its `offline` as the last will, which the broker
+ * publishes if the agent dies without saying goodbye (what they say: publishing/encoders.ts).
  */
 import mqtt from 'mqtt';
 import type { IClientOptions, IDisconnectPacket, MqttClient } from 'mqtt';
@@ -12,6 +12,7 @@ import type { MqttConfig, Qos, SubscriptionConfig } from '../config/types.js';
 import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError, PROTOCOL_HINT } from './broker-auth.js';
 import { LimitedStream, MAX_REMAINING_LENGTH, type OversizedPublish } from './inbound-limit.js';
 import type { Logger } from '../log/logger.js';
+import { plainAvailability, type Availability } from '../publishing/encoders.js';
 import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 
 /**
@@ -35,6 +36,8 @@ export interface SessionOptions {
   /** Largest incoming payload wanted (messages.maxBytes): bigger ones are never buffered whole. */
   inboundMaxBytes?: number;
   random?: () => number;
+  /** What the status topic says (default: retained plain online/offline on mqtt.statusTopic). */
+  availability?: Availability;
 }
 
 /**
@@ -60,10 +63,7 @@ export interface PublishOptions {
   retain: boolean;
 }
 
-export const ONLINE = 'online';
-export const OFFLINE = 'offline';
-
-export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLimit(4096)): IClientOptions {
+export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLimit(4096), availability = plainAvailability(config.statusTopic)): IClientOptions {
   // MQTT 5: tell the broker the largest packet we take (MQTT 5.0 §3.1.2.11.4); it then drops what is
   // bigger instead of sending it. The session expiry keeps a persistent session (see below).
   const properties = {
@@ -86,7 +86,7 @@ export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLi
     // mqtt.js calls its debug logger a dozen times per packet, and the call alone was 5% of a
     // backlog replay's time in a profile; DEBUG=mqttjs* still turns it on.
     ...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: () => undefined }),
-    will: { topic: config.statusTopic, payload: Buffer.from(OFFLINE), qos: 1, retain: true },
+    will: { topic: availability.topic, ...availability.offline },
     // MQTT 5 ends a session at disconnect unless it has an expiry (MQTT 5.0 §3.1.2.11.2), so
     // clean: false alone would not keep a subscriber's queue there.
     ...(config.protocolVersion === 5 ? { properties } : {}),
@@ -110,6 +110,7 @@ export class MqttSession {
   private readonly connectHandlers: Array<{ name: string; handler: () => void }> = [];
   private readonly clock: Clock;
   private readonly random: () => number;
+  private readonly availability: Availability;
   /** Largest Remaining Length of an incoming PUBLISH taken whole. */
   readonly inboundLimit: number;
   private reconnectWait: AbortController | undefined;
@@ -147,6 +148,7 @@ export class MqttSession {
   ) {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.availability = options.availability ?? plainAvailability(config.statusTopic);
     this.inboundLimit = inboundPacketLimit(options.inboundMaxBytes ?? 4096);
   }
 
@@ -162,7 +164,7 @@ export class MqttSession {
     const url = redactUrl(this.config.url);
     for (const warning of brokerAuthWarnings(this.config)) this.logger.warn(warning);
     this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: this.config.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' });
-    const client = mqtt.connect(this.config.url, clientOptions(this.config, this.inboundLimit));
+    const client = mqtt.connect(this.config.url, clientOptions(this.config, this.inboundLimit, this.availability));
     this.client = client;
     this.limitInbound(client);
     this.firstConnect = new Promise((resolve) => client.once('connect', () => resolve()));
@@ -175,7 +177,8 @@ export class MqttSession {
       this.repeatedError = '';
       this.unansweredReported = false;
       this.logger.info('connected', { url, sessionPresent: connack.sessionPresent });
-      client.publish(this.config.statusTopic, ONLINE, { qos: 1, retain: true }, (error) => {
+      const { topic, online } = this.availability;
+      client.publish(topic, online.payload, { qos: online.qos, retain: online.retain }, (error) => {
         if (error && client.connected) this.logger.warn('could not publish online status', { error: error.message });
       });
       // A broker that kept our session has our subscriptions; otherwise (re)subscribe. The first
@@ -453,7 +456,8 @@ export class MqttSession {
     const client = this.client;
     if (!client) return;
     if (client.connected) {
-      const offline = client.publishAsync(this.config.statusTopic, OFFLINE, { qos: 1, retain: true });
+      const { topic, offline: goodbye } = this.availability;
+      const offline = client.publishAsync(topic, goodbye.payload, { qos: goodbye.qos, retain: goodbye.retain });
       await this.within(offline, timeoutMs);
     }
     await this.within(client.endAsync(), timeoutMs);

@@ -23,24 +23,17 @@ import type { Qos, QueueConfig } from '../config/types.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import type { Qos0Publish } from '../mqtt/publish-packets.js';
+import type { OutgoingMessage } from './message.js';
+import { decodeRecord, encodeRecord } from './record.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
 import { RecordTooLargeError, SegmentLog } from './segment-log.js';
 
-export interface OutgoingMessage {
-  topic: string;
-  payload: string;
-  qos: Qos;
-  retain: boolean;
-  /** Sample time, epoch ms: for the age limit, and kept through replay. */
-  ts: number;
-  sensor: string;
-  seq: number;
-}
+export type { OutgoingMessage };
 
 /** What the outbox needs of a broker session. */
 export interface BrokerLink {
   readonly connected: boolean;
-  publish(topic: string, payload: string, options: { qos: Qos; retain: boolean }): Promise<void>;
+  publish(topic: string, payload: Buffer, options: { qos: Qos; retain: boolean }): Promise<void>;
   /** Write QoS 0 messages now, all in one go; false (nothing written) if the connection cannot take them. */
   writeQos0(messages: readonly Qos0Publish[]): boolean;
 }
@@ -103,33 +96,12 @@ export interface OpenedQueue {
   unclean: boolean;
 }
 
-/** Compact on disk: the keys are written once per record on an SD card. */
-interface StoredMessage {
-  t: string;
-  p: string;
-  q: Qos;
-  r: 0 | 1;
-  ts: number;
-  s: string;
-  n: number;
-}
-
 /**
  * How long the numbering of QoS 0 readings sent straight out may go unrecorded on disk. Recording
  * it at every sync would write the SD card every second for as long as the agent runs; after an
  * unclean stop, numbering skips this much (plus one sync interval) worth of samples instead.
  */
 export const NUMBERING_RECORD_MS = 60_000;
-
-function encode(m: OutgoingMessage): Buffer {
-  const stored: StoredMessage = { t: m.topic, p: m.payload, q: m.qos, r: m.retain ? 1 : 0, ts: m.ts, s: m.sensor, n: m.seq };
-  return Buffer.from(JSON.stringify(stored));
-}
-
-function decode(data: Buffer): OutgoingMessage {
-  const s = JSON.parse(data.toString('utf8')) as StoredMessage;
-  return { topic: s.t, payload: s.p, qos: s.q, retain: s.r === 1, ts: s.ts, sensor: s.s, seq: s.n };
-}
 
 /** An error carrying an MQTT reason code ≥ 0x80 is the broker's answer, not a lost connection. */
 function refusedByBroker(error: unknown): boolean {
@@ -207,7 +179,7 @@ export class Outbox {
     for (let from = Math.max(this.log.meta?.head ?? 0, this.log.tail); from < this.log.head; ) {
       const batch = this.log.read(from, 1000);
       if (batch.length === 0) break;
-      for (const { data } of batch) this.noteSeq(decode(data));
+      for (const { data } of batch) this.noteSeq(decodeRecord(data));
       from = batch.at(-1)!.index + 1;
     }
     if (powerCut) {
@@ -405,7 +377,7 @@ export class Outbox {
       }
       return out;
     }
-    return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decode(data) }));
+    return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decodeRecord(data) }));
   }
 
   /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
@@ -451,7 +423,7 @@ export class Outbox {
     const tailBefore = log.tail;
     let index: number;
     try {
-      index = log.append(encode(message));
+      index = log.append(encodeRecord(message));
     } catch (error) {
       if (error instanceof RecordTooLargeError) {
         this.stats.dropped.queueFull++;

@@ -1,15 +1,14 @@
 /**
- * Turns the readings of one sample into MQTT messages: topic from the measurement's template,
- * payload in its format, its QoS and retain flag. Delivery (disk, window, acknowledgements) is the
- * outbox's job; this module only decides what is said where.
+ * Turns a tick's samples into MQTT messages: each reading goes to its measurement's format's
+ * encoder (encoders.ts), which gives the topic, the payload, its QoS and retain flag. Delivery
+ * (disk, window, acknowledgements) is the outbox's job; this module only decides what is said where.
  */
 import type { Quantity } from '../../drivers/sensor.js';
 import type { MeasurementConfig } from '../config/types.js';
-import type { Reading } from '../sampling/reading.js';
-import { encodePayload } from './payload.js';
-import type { OutgoingMessage } from './outbox.js';
-import type { PublishableReading } from '../sampling/sampler.js';
+import type { Sample } from '../sampling/reading.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
+import { ENCODERS, type TopicOf } from './encoders.js';
+import type { OutgoingMessage } from './message.js';
 
 export class Publisher {
   /**
@@ -23,25 +22,26 @@ export class Publisher {
 
   constructor(private readonly deviceId: string) {}
 
-  topicFor(reading: Reading, measurement: MeasurementConfig): string {
-    let bySensor = this.topics.get(measurement);
-    if (bySensor === undefined) this.topics.set(measurement, (bySensor = new Map()));
-    const known = bySensor.get(reading.sensor);
-    if (known?.quantity === reading.measurement) return known.topic;
-    const topic = fillTemplate(measurement.topic, TOPIC_PLACEHOLDERS, { deviceId: this.deviceId, sensor: reading.sensor, measurement: reading.measurement }, { strict: true });
-    if (known === undefined) bySensor.set(reading.sensor, { quantity: reading.measurement, topic });
+  readonly topicOf: TopicOf = (sample, reading) => {
+    let bySensor = this.topics.get(reading.measurement);
+    if (bySensor === undefined) this.topics.set(reading.measurement, (bySensor = new Map()));
+    const known = bySensor.get(sample.sensor);
+    if (known?.quantity === reading.quantity) return known.topic;
+    const topic = fillTemplate(reading.measurement.topic, TOPIC_PLACEHOLDERS, { deviceId: this.deviceId, sensor: sample.sensor, measurement: reading.quantity }, { strict: true });
+    if (known === undefined) bySensor.set(sample.sensor, { quantity: reading.quantity, topic });
     return topic;
-  }
+  };
 
-  messages(readings: readonly PublishableReading[]): OutgoingMessage[] {
-    return readings.map(({ reading, measurement }) => ({
-      topic: this.topicFor(reading, measurement),
-      payload: encodePayload(reading, measurement.format),
-      qos: measurement.qos,
-      retain: measurement.retain,
-      ts: reading.ts,
-      sensor: reading.sensor,
-      seq: reading.seq,
-    }));
+  /** The messages of `samples`, in order: sample by sample, reading by reading. */
+  messages(samples: readonly Sample[]): OutgoingMessage[] {
+    const out: OutgoingMessage[] = [];
+    for (const sample of samples) {
+      const { readings } = sample;
+      if (readings.length === 0) continue;
+      const format = readings[0]!.measurement.format;
+      if (readings.every((r) => r.measurement.format === format)) ENCODERS[format].encode(sample, readings, this.topicOf, out);
+      else for (const reading of readings) ENCODERS[reading.measurement.format].encode(sample, [reading], this.topicOf, out); // formats mixed: keep the readings' order
+    }
+    return out;
   }
 }

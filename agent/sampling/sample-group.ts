@@ -21,13 +21,17 @@
  * Back-off sleeps hold nothing: the bus has no lock of ours, and the kernel serialises single
  * transfers (drivers/i2c/linux-bus.ts), so other chips' transfers go on between a retry's attempts.
  */
-import type { PublishableReading, ReadingSink, Sampler } from './sampler.js';
+import type { Sample } from './reading.js';
+import type { SampleSink, Sampler } from './sampler.js';
 import type { PeriodicTask, Tick } from './scheduler.js';
+
+/** Receives the samples of one tick together, so the tick's work is done in one go. */
+export type BatchSink = (samples: Sample[]) => void;
 
 export class SampleGroup implements PeriodicTask {
   readonly overlapping = true;
   private readonly samplers: Sampler[] = [];
-  private pending: PublishableReading[] = [];
+  private pending: Sample[] = [];
   /** The current tick's number: a read of an earlier tick finishing does not close this one's batch. */
   private round = 0;
   /** Reads started on the current tick and not finished: while > 0, a batch is being collected. */
@@ -37,7 +41,7 @@ export class SampleGroup implements PeriodicTask {
 
   constructor(
     readonly intervalMs: number,
-    private readonly sink: ReadingSink,
+    private readonly sink: BatchSink,
   ) {}
 
   /** The task's name in logs: the sensors it samples. */
@@ -46,12 +50,12 @@ export class SampleGroup implements PeriodicTask {
   }
 
   /** The sink to give each Sampler of this group: it collects while a tick's reads are running. */
-  readonly collect: ReadingSink = (readings) => {
+  readonly collect: SampleSink = (sample) => {
     if (this.open === 0) {
-      this.sink(readings); // a read that outlived its tick, finishing while no batch is open
+      this.sink([sample]); // a read that outlived its tick, finishing while no batch is open
       return;
     }
-    for (const r of readings) this.pending.push(r);
+    this.pending.push(sample);
   };
 
   add(sampler: Sampler): void {
@@ -87,8 +91,8 @@ export class SampleGroup implements PeriodicTask {
   private handOn(): void {
     this.open = 0;
     if (this.pending.length === 0) return;
-    const readings = this.pending;
+    const samples = this.pending;
     this.pending = [];
-    this.sink(readings);
+    this.sink(samples);
   }
 }

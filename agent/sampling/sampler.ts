@@ -16,18 +16,13 @@ import type { FaultConfig, MeasurementConfig, SensorConfig } from '../config/typ
 import { FilterChain } from './filters.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { LogFields, Logger } from '../log/logger.js';
-import type { Reading } from './reading.js';
+import type { Reading, Sample } from './reading.js';
 import type { PeriodicTask } from './scheduler.js';
 import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
 import { convert, round } from './units.js';
 
-export interface PublishableReading {
-  reading: Reading;
-  measurement: MeasurementConfig;
-}
-
-/** Receives all readings of one sample together, so a tick's work can be done in one go. */
-export type ReadingSink = (readings: PublishableReading[]) => void;
+/** Receives each sample as it is taken (a SampleGroup collects a tick's). */
+export type SampleSink = (sample: Sample) => void;
 
 /** Counters since start, for logs and the health topic. */
 export interface SamplerStats {
@@ -102,7 +97,7 @@ export class Sampler implements PeriodicTask {
     readonly config: SensorConfig,
     private readonly sensor: Sensor,
     private readonly clock: Clock,
-    private readonly sink: ReadingSink,
+    private readonly sink: SampleSink,
     private readonly logger: Logger,
   ) {
     this.name = config.name;
@@ -215,7 +210,7 @@ export class Sampler implements PeriodicTask {
   private publish(measurements: Measurement[], ts: number): void {
     const seq = ++this.seq;
     this.stats.samples++;
-    const readings: PublishableReading[] = [];
+    const readings: Reading[] = [];
     for (const m of measurements) {
       const measurement = this.config.measurements[m.quantity];
       if (!measurement?.enabled) continue;
@@ -224,7 +219,7 @@ export class Sampler implements PeriodicTask {
       const filtered = chain ? chain.apply(converted, this.clock.now()) : converted;
       if (filtered === undefined) continue; // held back by a delta or throttle filter
       const value = round(filtered, measurement.decimals);
-      readings.push({ reading: { sensor: this.name, measurement: m.quantity, value, unit: measurement.unit, ts, seq }, measurement });
+      readings.push({ quantity: m.quantity, value, unit: measurement.unit, measurement });
     }
     if (this.stats.consecutiveFailures > 0) {
       this.limited('info', 'recovered', 'sensor recovered', { sensor: this.name, failedSamples: this.stats.consecutiveFailures, errors: this.stats.errors });
@@ -232,7 +227,7 @@ export class Sampler implements PeriodicTask {
     this.stats.consecutiveFailures = 0;
     this.failuresSinceInit = 0;
     this.warned.clear();
-    this.sink(readings);
+    this.sink({ sensor: this.name, seq, ts, readings });
   }
 
   /** Count and log a sample that produced nothing; decide whether the next tick re-initialises. */

@@ -10,15 +10,15 @@ import type { Quantity, Sensor } from '../../drivers/sensor.js';
 import type { MeasurementConfig, SensorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { SensorNumbering } from '../publishing/outbox.js';
-import { SampleGroup } from './sample-group.js';
-import { Sampler, type ReadingSink } from './sampler.js';
+import { SampleGroup, type BatchSink } from './sample-group.js';
+import { Sampler } from './sampler.js';
 
 export class Sampling {
   readonly samplers: Sampler[] = [];
   /** By interval, in the order of their first sensor in the config. */
   readonly groups: SampleGroup[] = [];
 
-  constructor(sensors: ReadonlyArray<{ config: SensorConfig; sensor: Sensor }>, clock: Clock, sink: ReadingSink, logger: Logger) {
+  constructor(sensors: ReadonlyArray<{ config: SensorConfig; sensor: Sensor }>, clock: Clock, sink: BatchSink, logger: Logger) {
     const byInterval = new Map<number, SampleGroup>();
     for (const { config, sensor } of sensors) {
       let group = byInterval.get(config.intervalMs);
