@@ -1,32 +1,33 @@
 /**
- * Store and forward. Every QoS ≥ 1 message is appended to the disk log before it is published and
- * consumed only when the broker has acknowledged it; the log is replayed oldest first after an outage
- * or a restart, so delivery is at least once and in order. A bounded window of messages is in flight
- * at a time: mqtt.js's own offline queue is never used (nothing is published while disconnected), so
+ * Store and forward: the window and the resends. Every QoS ≥ 1 message is kept in the store
+ * (store.ts: on disk, or with the queue off not at all) before it is published, and consumed only
+ * when the broker has acknowledged it; what is kept is sent again oldest first after an outage or a
+ * restart, so delivery is at least once and in order. A bounded window of messages is in flight at
+ * a time: mqtt.js's own offline queue is never used (nothing is published while disconnected), so
  * the heap holds the window, not the backlog.
  *
- * QoS 0 messages skip the disk while the broker is there and nothing is waiting; otherwise they
- * follow `qos0` ("buffer": into the log like the rest; "drop": counted and dropped).
+ * QoS 0 messages skip the store while the broker is there and nothing is waiting; otherwise they
+ * follow `qos0` ("buffer": kept like the rest; "drop": counted and dropped).
  *
- * With no log (queue disabled) a message that cannot be published now is dropped and counted.
- *
- * A full (or failing) disk is a degraded state, not a crash: a message that cannot be stored goes
- * straight out if the broker is there, and is otherwise dropped and counted (`diskFull`); the
- * backlog already on disk is still delivered, and that frees the space. Said once per episode.
+ * A message the store cannot keep goes straight out if the broker is there, and is otherwise
+ * dropped and counted: `offline` with the queue off, `diskFull` for a full (or failing) disk. A
+ * failing disk is a degraded state, not a crash: the backlog already on it is still delivered, and
+ * that frees the space. Said once per episode.
  *
  * Accounting is exact at every moment: each message submitted is acknowledged, dropped (for one
- * counted reason), or still to be settled (`backlog` on disk, or in flight straight out).
+ * counted reason), or still to be settled (`backlog` in the store, or in flight straight out).
+ * Numbering across restarts is numbering.ts's.
  */
-import { readFileSync } from 'node:fs';
 import type { Clock } from '../../drivers/clock.js';
 import type { Qos, QueueConfig } from '../config/types.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import type { Qos0Publish } from '../mqtt/publish-packets.js';
 import type { OutgoingMessage } from './message.js';
-import { decodeRecord, encodeRecord } from './record.js';
+import { currentBootId, Numbering, type SensorNumbering } from './numbering.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
-import { RecordTooLargeError, SegmentLog } from './segment-log.js';
+import { RecordTooLargeError } from './segment-log.js';
+import { NotKeptError, storeFor, type Store, type StoredMessage } from './store.js';
 
 export type { OutgoingMessage };
 
@@ -54,37 +55,6 @@ export interface OutboxStats {
   lost: number;
 }
 
-/** How a sensor numbers its readings, for the numbering kept across unclean stops (see open). */
-export interface SensorNumbering {
-  intervalMs: number;
-  /** It has QoS 0 measurements: their numbers move without touching the disk. */
-  qos0: boolean;
-}
-
-interface QueueMeta {
-  /** Last sequence number submitted per sensor, so numbering continues across restarts. */
-  seqs: Record<string, number>;
-  /** Log head when this was written: records after it may carry later sequence numbers. */
-  head: number;
-  /** True only when written by close(): false on disk means the agent did not stop cleanly. */
-  clean?: boolean;
-  /**
-   * The kernel's boot id when this was written. An unclean stop within the same boot was a crash
-   * of the process (SIGKILL, OOM): everything it appended is in the page cache, so in the log. A
-   * different boot means a power cut or a reset: appends not yet flushed may be gone.
-   */
-  boot?: string;
-}
-
-/** The kernel's id for this boot (random, new at every boot; Linux's proc(5)); '' where there is none. */
-export function currentBootId(): string {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
 export interface OpenedQueue {
   /** Last sequence number per sensor that may have been used (numbering resumes after it). */
   lastSeqs: Record<string, number>;
@@ -96,12 +66,8 @@ export interface OpenedQueue {
   unclean: boolean;
 }
 
-/**
- * How long the numbering of QoS 0 readings sent straight out may go unrecorded on disk. Recording
- * it at every sync would write the SD card every second for as long as the agent runs; after an
- * unclean stop, numbering skips this much (plus one sync interval) worth of samples instead.
- */
-export const NUMBERING_RECORD_MS = 60_000;
+/** Why a message the store did not keep was dropped, when it could not go straight out either. */
+type NotKept = 'offline' | 'diskFull';
 
 /** An error carrying an MQTT reason code ≥ 0x80 is the broker's answer, not a lost connection. */
 function refusedByBroker(error: unknown): boolean {
@@ -111,16 +77,15 @@ function refusedByBroker(error: unknown): boolean {
 
 export class Outbox {
   readonly stats: OutboxStats = { submitted: 0, sent: 0, acknowledged: 0, dropped: { queueFull: 0, expired: 0, offline: 0, refused: 0, diskFull: 0 }, lost: 0 };
-  private readonly log: SegmentLog<QueueMeta> | undefined;
-  private readonly seqs: Record<string, number> = {};
+  private readonly numbering: Numbering;
   private sendIndex = 0;
   /** Index → the token of its latest send; a settled older send of the same index is ignored. */
   private readonly inFlight = new Map<number, object>();
-  /** Settled records past the log's tail (their predecessors are not all settled yet). */
+  /** Settled records past the store's tail (their predecessors are not all settled yet). */
   private readonly acked = new Set<number>();
-  /** Records the cap cut from the log while in flight: settled by their answer, not by the cut. */
+  /** Records the cap cut from the store while in flight: settled by their answer, not by the cut. */
   private readonly cutInFlight = new Set<number>();
-  /** Records in the log not yet settled: acknowledged, expired, refused or dropped by the cap. */
+  /** Records in the store not yet settled: acknowledged, expired, refused or dropped by the cap. */
   private unsettled = 0;
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
@@ -133,10 +98,6 @@ export class Outbox {
   private readonly diskLines: LogLimiter;
   private readonly refusedTopics = new Set<string>();
   private closed = false;
-  /** The numbering last put in the cursor, the log head then, and when (clock ms). */
-  private recorded: { seqs: Record<string, number>; head: number; at: number } = { seqs: {}, head: -1, at: -Infinity };
-  /** Numbers reserved ahead per sensor with QoS 0 measurements (see open). */
-  private readonly reserve: Record<string, number> = {};
 
   constructor(
     private readonly link: BrokerLink,
@@ -144,78 +105,63 @@ export class Outbox {
     private readonly clock: Clock,
     private readonly logger: Logger,
     /** This boot's id (see QueueMeta.boot); a test gives another to play a power cut. */
-    private readonly bootId: string = currentBootId(),
+    bootId: string = currentBootId(),
+    /** Where messages wait: the store queue.* asks for, unless a test gives another. */
+    private readonly store: Store = storeFor(config),
   ) {
     this.diskLines = new LogLimiter(clock, 60_000);
-    if (config.enabled) {
-      this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
-    }
+    this.numbering = new Numbering(clock, config, bootId);
   }
 
   /**
-   * Open the log: what numbering resumes from, and whether the last stop was clean. Throws
-   * QueueDirError if queue.dir cannot be used (read-only, not ours); a full disk is not a reason.
-   *
-   * `numbering`: each sensor's interval and whether it has QoS 0 measurements. Their numbering
-   * moves without touching the log, and is recorded only once per NUMBERING_RECORD_MS; so what the
-   * cursor records for them is a reservation, the number reached plus every number the sensor can
-   * use before the next record. QoS 1/2 readings are in the log, but after a power cut (an unclean
-   * stop in an earlier boot) those appended since the last fdatasync may not have reached the disk,
-   * or were torn; so then every sensor resumes past any number it may have used: a reading lost is
-   * a gap the consumer sees, never a number given to another reading.
+   * Open the store: what numbering resumes from (numbering.ts), and whether the last stop was
+   * clean. Throws QueueDirError if queue.dir cannot be used (read-only, not ours); a full disk is
+   * not a reason. `numbering`: each sensor's interval and whether it has QoS 0 measurements.
    */
   open(numbering: Record<string, SensorNumbering> = {}): OpenedQueue {
-    for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) if (qos0) this.reserve[sensor] = Math.ceil(this.numberingLagMs / intervalMs) + 1;
-    if (!this.log) return { lastSeqs: {}, unclean: false };
-    const report = this.log.open();
-    const unclean = this.log.meta?.clean === false;
-    const powerCut = unclean && (this.log.meta?.boot !== this.bootId || this.bootId === '');
-    if (report.tornBytes > 0) {
-      this.stats.lost += report.tornRecords;
-      this.logger.warn('queue: cut a torn record left by a power cut or crash; it is lost', { records: report.tornRecords, bytes: report.tornBytes, dir: this.config.dir });
+    const { store } = this;
+    const opened = store.open();
+    if (opened.tornBytes > 0) {
+      this.stats.lost += opened.tornRecords;
+      this.logger.warn('queue: cut a torn record left by a power cut or crash; it is lost', { records: opened.tornRecords, bytes: opened.tornBytes, dir: this.config.dir });
     }
-    Object.assign(this.seqs, this.log.meta?.seqs ?? {});
-    // Records appended after the cursor was last written carry later numbers: read just those.
-    for (let from = Math.max(this.log.meta?.head ?? 0, this.log.tail); from < this.log.head; ) {
-      const batch = this.log.read(from, 1000);
-      if (batch.length === 0) break;
-      for (const { data } of batch) this.noteSeq(decodeRecord(data));
-      from = batch.at(-1)!.index + 1;
+    const { unclean, powerCut } = this.numbering.resume(opened.meta, this.appendedSince(Math.max(opened.meta?.head ?? 0, store.tail)), numbering);
+    this.sendIndex = store.tail;
+    this.unsettled = store.pending;
+    if (opened.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: opened.pending, dir: this.config.dir });
+    if (store.persistent) {
+      // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
+      // append, and only this timer records it (the cursor file is rewritten only when it changed).
+      void this.syncEvery(this.config.syncIntervalMs);
     }
-    if (powerCut) {
-      for (const [sensor, { intervalMs, qos0 }] of Object.entries(numbering)) {
-        if (!qos0 && this.seqs[sensor] !== undefined) this.seqs[sensor] += Math.ceil(this.unsyncedMs / intervalMs) + 1;
-      }
-    }
-    this.sendIndex = this.log.tail;
-    this.unsettled = this.log.pending;
-    if (report.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: report.pending, dir: this.config.dir });
-    // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
-    // append, and only this timer records it (the cursor file is rewritten only when it changed).
-    void this.syncEvery(this.config.syncIntervalMs);
     // "Running": a crash from here on is seen at the next start. A directory we cannot write at
     // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
     try {
-      this.log.sync(this.meta());
+      store.sync(this.numbering.running(store.head));
     } catch (error) {
       if (!isDiskFull(error)) {
-        this.log.close();
+        store.close(this.numbering.running(store.head));
         throw new QueueDirError(this.config.dir, error);
       }
       this.storageFailed('the queue\'s cursor', error);
     }
     if (unclean) this.logger.warn(powerCut ? 'queue: the agent did not stop cleanly last time (a power cut or reset: unflushed readings may be lost); sequence numbers skip ahead' : 'queue: the agent did not stop cleanly last time; sequence numbers skip ahead', { dir: this.config.dir });
-    return { lastSeqs: { ...this.seqs }, unclean };
+    return { lastSeqs: this.numbering.last, unclean };
+  }
+
+  /** Messages kept from `from` to the head: those appended after the cursor was last written carry later numbers. */
+  private *appendedSince(from: number): Generator<OutgoingMessage> {
+    while (from < this.store.head) {
+      const batch = this.store.read(from, 1000);
+      if (batch.length === 0) return;
+      for (const { message } of batch) yield message;
+      from = batch.at(-1)!.index + 1;
+    }
   }
 
   /** Readings numbered after this long before an unclean stop may have gone out unrecorded. */
   get numberingLagMs(): number {
-    return NUMBERING_RECORD_MS + this.config.syncIntervalMs;
-  }
-
-  /** How long appended QoS 1/2 records may stay unflushed: lost by a power cut, not by a crash. */
-  private get unsyncedMs(): number {
-    return this.config.sync === 'always' ? 0 : 2 * this.config.syncIntervalMs;
+    return this.numbering.lagMs;
   }
 
   /** Readings waiting on disk or in flight from it (not yet acknowledged, expired or dropped). */
@@ -224,12 +170,12 @@ export class Outbox {
   }
 
   get queueBytes(): number {
-    return this.log?.bytes ?? 0;
+    return this.store.bytes;
   }
 
-  /** Records in the log not yet consumed (from its read position to its head). */
+  /** Records in the store not yet consumed (from its read position to its head). */
   get queueRecords(): number {
-    return this.log?.pending ?? 0;
+    return this.store.pending;
   }
 
   get inFlightCount(): number {
@@ -247,8 +193,8 @@ export class Outbox {
       acknowledged: this.stats.acknowledged,
       dropped: d.queueFull + d.expired + d.offline + d.refused + d.diskFull,
       pending: this.unsettled + this.direct.size,
-      queueTail: this.log?.tail ?? 0,
-      queueHead: this.log?.head ?? 0,
+      queueTail: this.store.tail,
+      queueHead: this.store.head,
       inFlight: this.inFlightCount,
     };
   }
@@ -263,8 +209,8 @@ export class Outbox {
     let direct: OutgoingMessage[] = [];
     for (const message of messages) {
       this.stats.submitted++;
-      this.noteSeq(message);
-      const waiting = this.log !== undefined && this.unsettled > 0;
+      this.numbering.note(message);
+      const waiting = this.unsettled > 0;
       if (this.link.connected && message.qos === 0 && !waiting) {
         direct.push(message);
         continue;
@@ -272,11 +218,10 @@ export class Outbox {
       // Whatever goes another way goes after the QoS 0 messages sampled before it.
       appended = this.writeDirect(direct) || appended;
       direct = [];
-      if (this.link.connected && !this.log) this.sendDirect(message, 'offline'); // queue off: QoS 1/2 straight out
-      else appended = this.hold(message) || appended;
+      appended = this.hold(message) || appended;
     }
     appended = this.writeDirect(direct) || appended;
-    if (!this.log || !appended) return;
+    if (!appended) return;
     this.trimRecent();
     if (this.config.sync === 'always') this.sync();
     this.pump();
@@ -291,14 +236,14 @@ export class Outbox {
    * after a lost connection starts from the first unacknowledged one) are stepped over.
    */
   pump(): void {
-    const log = this.log;
-    if (!log || this.closed || !this.link.connected) return;
-    if (this.sendIndex < log.tail) this.sendIndex = log.tail; // the cap dropped what we were about to send
-    while (this.inFlight.size < this.config.window && this.sendIndex < log.head) {
+    const { store } = this;
+    if (this.closed || !this.link.connected) return;
+    if (this.sendIndex < store.tail) this.sendIndex = store.tail; // the cap dropped what we were about to send
+    while (this.inFlight.size < this.config.window && this.sendIndex < store.head) {
       const batch = this.readFrom(this.sendIndex, this.config.window - this.inFlight.size);
       if (batch.length === 0) break;
       // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
-      let run: Array<{ index: number; message: OutgoingMessage }> = [];
+      let run: StoredMessage[] = [];
       for (const record of batch) {
         if (this.acked.has(record.index) || this.inFlight.has(record.index)) {
           if (!this.writeLogged(run)) return;
@@ -333,9 +278,8 @@ export class Outbox {
 
   /** Make what is on disk durable and remember where we are. Never throws: a failing disk is reported. */
   sync(): void {
-    if (!this.log) return;
     try {
-      this.log.sync(this.meta(), { reclaim: this.diskTrouble });
+      this.store.sync(this.numbering.running(this.store.head), { reclaim: this.diskTrouble });
       this.diskRecovered();
     } catch (error) {
       this.storageFailed('the queue\'s cursor', error);
@@ -347,7 +291,7 @@ export class Outbox {
     this.closed = true;
     this.syncing.abort();
     try {
-      this.log?.close({ seqs: { ...this.seqs }, head: this.log.head, clean: true, boot: this.bootId });
+      this.store.close(this.numbering.stopped(this.store.head));
     } catch (error) {
       this.storageFailed('the queue at stop', error);
     }
@@ -366,10 +310,10 @@ export class Outbox {
     }
   }
 
-  private readFrom(from: number, max: number): Array<{ index: number; message: OutgoingMessage }> {
+  private readFrom(from: number, max: number): StoredMessage[] {
     const cached = this.recent.get(from);
     if (cached) {
-      const out: Array<{ index: number; message: OutgoingMessage }> = [];
+      const out: StoredMessage[] = [];
       for (let i = from; out.length < max; i++) {
         const message = this.recent.get(i);
         if (!message) break;
@@ -377,7 +321,7 @@ export class Outbox {
       }
       return out;
     }
-    return this.log!.read(from, max).map(({ index, data }) => ({ index, message: decodeRecord(data) }));
+    return this.store.read(from, max);
   }
 
   /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
@@ -390,7 +334,7 @@ export class Outbox {
   }
 
   /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
-  private writeLogged(run: Array<{ index: number; message: OutgoingMessage }>): boolean {
+  private writeLogged(run: StoredMessage[]): boolean {
     if (run.length === 0) return true;
     if (!this.link.writeQos0(run.map((r) => r.message))) return false;
     for (const { index } of run) {
@@ -410,40 +354,50 @@ export class Outbox {
   }
 
   /**
-   * A message that cannot go straight out: onto the disk log, or counted as dropped. True if
-   * appended. If the disk cannot store it, it goes straight out after all when the broker is there
-   * (ahead of older queued readings: a live reading delivered beats one dropped), else it is dropped.
+   * A message that cannot go straight out: into the store, or counted as dropped. True if kept.
+   * What the store cannot keep (the queue off, a full or failing disk) goes straight out after all
+   * when the broker is there (ahead of older queued readings: a live reading delivered beats one
+   * dropped), else it is dropped and counted.
    */
   private hold(message: OutgoingMessage): boolean {
-    const log = this.log;
-    if (!log || (message.qos === 0 && this.config.qos0 === 'drop')) {
+    if (message.qos === 0 && this.config.qos0 === 'drop') {
       this.stats.dropped.offline++;
       return false;
     }
-    const tailBefore = log.tail;
+    const { store } = this;
+    const tailBefore = store.tail;
     let index: number;
     try {
-      index = log.append(encodeRecord(message));
+      index = store.append(message);
     } catch (error) {
       if (error instanceof RecordTooLargeError) {
         this.stats.dropped.queueFull++;
         this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
         return false;
       }
+      if (error instanceof NotKeptError) {
+        this.sendNow(message, 'offline');
+        return false;
+      }
       if (!isStorageFailure(error)) throw error;
       this.storageFailed('a reading', error);
-      if (!this.link.connected) this.stats.dropped.diskFull++;
-      else if (message.qos === 0) {
-        if (!this.writeQos0([message])) this.stats.dropped.diskFull++;
-      } else this.sendDirect(message, 'diskFull');
+      this.sendNow(message, 'diskFull');
       return false;
     }
     this.unsettled++;
-    if (log.tail > tailBefore) this.cutByCap(tailBefore, log.tail);
+    if (store.tail > tailBefore) this.cutByCap(tailBefore, store.tail);
     // Only a sender that can send soon reads from memory; kept through an outage, these would
     // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
     if (this.link.connected) this.recent.set(index, message);
     return true;
+  }
+
+  /** A message the store did not keep: straight out if the broker is there, else dropped for `reason`. */
+  private sendNow(message: OutgoingMessage, reason: NotKept): void {
+    if (!this.link.connected) this.stats.dropped[reason]++;
+    else if (message.qos === 0) {
+      if (!this.writeQos0([message])) this.stats.dropped[reason]++;
+    } else this.sendDirect(message, reason);
   }
 
   /**
@@ -495,14 +449,14 @@ export class Outbox {
         }
         // Connection lost with this message unacknowledged: send it again, and everything after it,
         // so the order at the subscriber holds (duplicates are the price of at-least-once).
-        if (index < this.sendIndex) this.sendIndex = Math.max(index, this.log!.tail);
+        if (index < this.sendIndex) this.sendIndex = Math.max(index, this.store.tail);
         this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
         this.pump();
       },
     );
   }
 
-  private sendDirect(message: OutgoingMessage, onFailure: 'offline' | 'diskFull'): void {
+  private sendDirect(message: OutgoingMessage, onFailure: NotKept): void {
     this.stats.sent++;
     const sent = this.link
       .publish(message.topic, message.payload, { qos: message.qos, retain: message.retain })
@@ -533,22 +487,22 @@ export class Outbox {
   }
 
   /**
-   * A logged message is done with (acknowledged, expired or refused): consume the log up to the
+   * A kept message is done with (acknowledged, expired or refused): consume the store up to the
    * first gap. False if it was settled before (the caller then counts nothing).
    */
   private settled(index: number): boolean {
-    const log = this.log!;
+    const { store } = this;
     this.recent.delete(index);
     if (this.cutInFlight.delete(index)) {
       this.unsettled--; // already off the disk
       return true;
     }
-    if (index < log.tail || this.acked.has(index)) return false;
+    if (index < store.tail || this.acked.has(index)) return false;
     this.unsettled--;
     this.acked.add(index);
-    let tail = log.tail;
+    let tail = store.tail;
     while (this.acked.delete(tail)) tail++;
-    log.consume(tail);
+    store.consume(tail);
     if (this.dropping && this.unsettled === 0) {
       this.dropping = false;
       this.logger.info('queue drained', { droppedWhileFull: this.stats.dropped.queueFull });
@@ -559,7 +513,7 @@ export class Outbox {
   private trimRecent(): void {
     const limit = this.config.window * 4;
     for (const index of this.recent.keys()) {
-      if (this.recent.size <= limit && index >= this.log!.tail) break;
+      if (this.recent.size <= limit && index >= this.store.tail) break;
       this.recent.delete(index);
     }
   }
@@ -584,27 +538,6 @@ export class Outbox {
     if (!this.diskTrouble) return;
     this.diskTrouble = false;
     this.diskLines.hit('recovered', () => this.logger.info('queue: the disk takes writes again', { dir: this.config.dir, droppedWhileFull: this.stats.dropped.diskFull }));
-  }
-
-  private noteSeq(message: OutgoingMessage): void {
-    if ((this.seqs[message.sensor] ?? 0) < message.seq) this.seqs[message.sensor] = message.seq;
-  }
-
-  /**
-   * What the cursor says while running. Numbering that moved only by QoS 0 readings sent straight
-   * out is recorded once per NUMBERING_RECORD_MS, as a reservation (see open); anything appended
-   * to the log is recorded at the next sync, so the numbers of QoS 1/2-only sensors stay exact (at
-   * open, records after `head` are read for theirs). close() writes the exact numbers.
-   */
-  private meta(): QueueMeta {
-    const head = this.log?.head ?? 0;
-    const now = this.clock.now();
-    if (head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
-      const seqs: Record<string, number> = { ...this.seqs };
-      for (const [sensor, ahead] of Object.entries(this.reserve)) seqs[sensor] = (seqs[sensor] ?? 0) + ahead;
-      this.recorded = { seqs, head, at: now };
-    }
-    return { seqs: this.recorded.seqs, head: this.recorded.head, clean: false, boot: this.bootId };
   }
 }
 

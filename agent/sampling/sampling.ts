@@ -9,7 +9,7 @@ import type { Clock } from '../../drivers/clock.js';
 import type { Quantity, Sensor } from '../../drivers/sensor.js';
 import type { MeasurementConfig, SensorConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { SensorNumbering } from '../publishing/outbox.js';
+import type { SensorNumbering } from '../publishing/numbering.js';
 import { SampleGroup, type BatchSink } from './sample-group.js';
 import { Sampler } from './sampler.js';
 
