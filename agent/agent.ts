@@ -21,6 +21,7 @@ import { LogLimiter } from './log/log-limiter.js';
 import type { Logger } from './log/logger.js';
 import { Router, type RouterStats } from './mqtt/router.js';
 import { MqttSession } from './mqtt/session.js';
+import type { Transport } from './mqtt/transport.js';
 import { plainAvailability } from './publishing/encoders.js';
 import { Outbox } from './publishing/outbox.js';
 import { Publisher } from './publishing/publisher.js';
@@ -49,7 +50,7 @@ export class Agent {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private hardware: Hardware | undefined;
-  private session: MqttSession | undefined;
+  private session: Transport | undefined;
   private router: Router | undefined;
   private outbox: Outbox | undefined;
   private sampling: Sampling | undefined;
@@ -99,7 +100,8 @@ export class Agent {
     }
 
     const startedAt = this.clock.now();
-    const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic) });
+    // The one transport there is (mqtt/transport.ts says what another would have to be).
+    const session: Transport = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic) });
     this.session = session;
     // Every incoming message goes through one router: each feature adds its routes before the
     // session connects (a persistent session delivers its queue at once), and it subscribes once.
@@ -161,7 +163,7 @@ export class Agent {
   }
 
   /** The features this config asks for, in start order; built, so their routes are in place. */
-  private async buildFeatures(session: MqttSession, router: Router, startedAt: number, hooks: SchedulerHooks): Promise<Feature[]> {
+  private async buildFeatures(session: Transport, router: Router, startedAt: number, hooks: SchedulerHooks): Promise<Feature[]> {
     const { config, logger, clock } = this;
     const features: Feature[] = [];
     if (config.role !== 'publisher') {

@@ -17,7 +17,7 @@ import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/typ
 import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
 import type { Feature } from './feature.js';
-import type { MqttSession } from '../mqtt/session.js';
+import type { Transport } from '../mqtt/transport.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 
 export interface DiscoveryMessage {
@@ -147,7 +147,7 @@ export function removals(previous: readonly string[], current: readonly Discover
 
 export interface DiscoveryOptions {
   config: AgentConfig;
-  session: MqttSession;
+  session: Transport;
   router: Router;
   logger: Logger;
   version: string;

@@ -11,7 +11,7 @@ import type { GpioBackend } from '../../drivers/gpio/gpio.js';
 import type { AgentConfig, SubscriptionConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
-import type { MqttSession } from '../mqtt/session.js';
+import type { Transport } from '../mqtt/transport.js';
 import { Commands } from './commands.js';
 import type { Feature } from './feature.js';
 import { openGpio } from './gpio.js';
@@ -22,7 +22,7 @@ import { Rules } from './rules.js';
 
 export interface SubscriberModeOptions {
   config: AgentConfig;
-  session: MqttSession;
+  session: Transport;
   router: Router;
   clock: Clock;
   logger: Logger;

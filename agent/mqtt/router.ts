@@ -76,7 +76,7 @@ export class Router {
     if (subscriptions.length > 0) await this.session.subscribe(subscriptions);
   }
 
-  /** For MqttSession.onMessage. */
+  /** For the session (MqttSession.deliverTo): every incoming message. */
   readonly dispatch = (topic: string, payload: Buffer): void | Promise<boolean> => {
     this.stats.received++;
     let pending: Array<Promise<boolean>> | undefined;
@@ -96,7 +96,7 @@ export class Router {
     return pending.length === 1 ? pending[0]! : Promise.all(pending).then((all) => all.every((taken) => taken));
   };
 
-  /** For MqttSession.onOversized: its payload was never read, so only the fallback counts and logs it. */
+  /** For the session: a PUBLISH over the size limit, whose payload was never read; only the fallback counts and logs it. */
   readonly tooLarge = ({ topic, bytes }: OversizedPublish): void => {
     this.stats.received++;
     this.fallback?.tooLarge(topic, bytes);

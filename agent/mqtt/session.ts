@@ -14,6 +14,7 @@ import { LimitedStream, MAX_REMAINING_LENGTH, type OversizedPublish } from './in
 import type { Logger } from '../log/logger.js';
 import { plainAvailability, type Availability } from '../publishing/encoders.js';
 import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
+import type { Transport } from './transport.js';
 
 /**
  * Called for every message (the router's dispatch). A handler that returns a promise holds the message's acknowledgement
@@ -104,7 +105,7 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number, random
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
-export class MqttSession {
+export class MqttSession implements Transport {
   private client: MqttClient | undefined;
   private receiver: MessageReceiver | undefined;
   private readonly connectHandlers: Array<{ name: string; handler: () => void }> = [];
