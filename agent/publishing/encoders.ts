@@ -31,7 +31,8 @@ function perReading(payload: (sample: Sample, reading: Reading) => Buffer): Enco
 }
 
 export const ENCODERS: Record<PayloadFormat, Encoder> = {
-  plain: perReading((_sample, reading) => Buffer.from(String(reading.value))),
+  // A number's text is ASCII: written as latin1, the cheaper copy.
+  plain: perReading((_sample, reading) => Buffer.from(String(reading.value), 'latin1')),
   json: perReading((sample, reading) => Buffer.from(JSON.stringify({ value: reading.value, unit: reading.unit, ts: new Date(sample.ts).toISOString(), seq: sample.seq }))),
 };
 

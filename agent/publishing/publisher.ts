@@ -4,8 +4,8 @@
  * (disk, window, acknowledgements) is the outbox's job; this module only decides what is said where.
  */
 import type { Quantity } from '../../drivers/sensor.js';
-import type { MeasurementConfig } from '../config/types.js';
-import type { Sample } from '../sampling/reading.js';
+import type { MeasurementConfig, PayloadFormat } from '../config/types.js';
+import type { Reading, Sample } from '../sampling/reading.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 import { ENCODERS, type TopicOf } from './encoders.js';
 import type { OutgoingMessage } from './message.js';
@@ -38,10 +38,17 @@ export class Publisher {
     for (const sample of samples) {
       const { readings } = sample;
       if (readings.length === 0) continue;
-      const format = readings[0]!.measurement.format;
-      if (readings.every((r) => r.measurement.format === format)) ENCODERS[format].encode(sample, readings, this.topicOf, out);
+      const format = oneFormat(readings);
+      if (format !== undefined) ENCODERS[format].encode(sample, readings, this.topicOf, out);
       else for (const reading of readings) ENCODERS[reading.measurement.format].encode(sample, [reading], this.topicOf, out); // formats mixed: keep the readings' order
     }
     return out;
   }
+}
+
+/** The format all `readings` are published in; undefined when they mix formats. A loop, not every(): no closure per sample. */
+function oneFormat(readings: readonly Reading[]): PayloadFormat | undefined {
+  const format = readings[0]!.measurement.format;
+  for (let i = 1; i < readings.length; i++) if (readings[i]!.measurement.format !== format) return undefined;
+  return format;
 }
