@@ -13,7 +13,7 @@ import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import { Features, type Feature } from '../agent/features/feature.js';
 import { memoryLogger } from '../agent/log/logger.js';
-import type { HealthReport } from '../agent/features/health.js';
+import { Health, type HealthReport } from '../agent/features/health.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
 
@@ -52,6 +52,23 @@ describe('features: one start/stop contract, failures isolated', () => {
     assert.match(logger.lines.join('\n'), /^ERROR a feature failed to stop feature=inbox error="inbox cannot stop"$/m);
     assert.match(logger.lines.join('\n'), /^WARN  stop: a step did not finish in time; going on step=rules ms=\d+$/m);
     assert.ok(clock.now() <= 1000, `within the deadline: ${clock.now()} ms`);
+  });
+
+  it('health: a report the broker never acknowledges does not hold the stop', async () => {
+    const clock = new ManualClock();
+    let published = 0;
+    const health = new Health({
+      config: { intervalS: 30, topic: 'h' }, deviceId: 'd', clock, startedAt: 0, hooks: {},
+      session: { connected: true, reconnects: 0, lastError: '', publish: () => (published++, new Promise<void>(() => undefined)) },
+      outbox: () => undefined, sensors: () => [], featureError: () => '',
+    });
+    await health.start();
+    await clock.advance(0);
+    assert.equal(published, 1, 'the first report went out, and waits for its PUBACK');
+    let stopped = false;
+    void health.stop().then(() => (stopped = true));
+    await clock.advance(0); // no time passes
+    assert.ok(stopped, 'stopped at once, not after the 30 s the report may wait');
   });
 
   describe('in an agent', () => {

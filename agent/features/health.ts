@@ -94,6 +94,8 @@ export interface HealthOptions {
 export class Health implements Feature {
   readonly name = 'health';
   private scheduler: Scheduler | undefined;
+  /** Ends a report's wait for its acknowledgement at stop: a broker that never answers must not hold the stop. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: HealthOptions) {}
 
@@ -120,6 +122,7 @@ export class Health implements Feature {
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.scheduler?.stop();
   }
 
@@ -130,7 +133,7 @@ export class Health implements Feature {
     const answered = new AbortController();
     await Promise.race([
       session.publish(config.topic, JSON.stringify(this.report()), { qos: 1, retain: true }).catch(() => undefined),
-      clock.sleep(intervalMs, answered.signal).catch(() => undefined),
+      clock.sleep(intervalMs, AbortSignal.any([answered.signal, this.stopping.signal])).catch(() => undefined),
     ]);
     answered.abort();
   }

@@ -66,11 +66,12 @@ export class Inbox implements Feature {
 
   /**
    * Take no more messages (those arriving now are left unacknowledged, for the broker to deliver
-   * again), let the one being handled finish (at most `deadlineMs`), and say what was held back.
+   * again), let the one being handled finish, and say what was held back. It waits at most half of
+   * `deadlineMs`: the other half is the outputs' to reach their safe states, which stop after it.
    */
   async stop(deadlineMs: number): Promise<void> {
     this.close();
-    await settlesWithin(this.options.clock, this.drained(), deadlineMs);
+    await settlesWithin(this.options.clock, this.drained(), deadlineMs / 2);
     this.logHeldBack();
   }
 

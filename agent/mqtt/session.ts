@@ -17,10 +17,10 @@ import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 import type { Transport } from './transport.js';
 
 /**
- * Called for every message (the router's dispatch). A handler that returns a promise holds the message's acknowledgement
- * (PUBACK at QoS 1, PUBCOMP at QoS 2) until it settles: true, it is sent; false, the message was
- * not taken and stays unacknowledged, so the broker delivers it again to a persistent session at
- * the next connection (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4).
+ * Called for every message (the router's dispatch). A handler that returns a promise holds the
+ * message's acknowledgement (PUBACK at QoS 1, PUBCOMP at QoS 2) until it settles: true, it is
+ * sent; false, the message was not taken and stays unacknowledged, so the broker delivers it again
+ * to a persistent session at the next connection (MQTT 3.1.1 §4.4, MQTT 5.0 §4.4).
  */
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<boolean>;
 /** An incoming PUBLISH over the limit: its payload was discarded unread (agent/mqtt/inbound-limit.ts). */
