@@ -1,28 +1,35 @@
 /**
- * The composition root: builds the pieces from the config and starts and stops them in order.
- * Start: hardware → sensors → broker session → subscriber mode (outputs at safe states, inputs,
- * rules, commands) → subscriptions → sampling. Stop: sampling (in-flight reads finish) → outputs to
- * safe states, pins released → pending acknowledgements → `offline` → session → bus.
+ * The composition root: builds the parts from the config, starts them and stops them in order.
+ * Start: hardware → the broker session and its router → publishing (the outbox) and sampling (the
+ * sensors brought up) → the features built (their routes in place) → the session started → the
+ * features started (subscriber mode: outputs at their safe states, inputs, rules, commands, the
+ * inbox; discovery; log-only subscriptions; health) → one SUBSCRIBE → sampling ticks. Stop:
+ * sampling (in-flight reads finish) → the features, last started first (outputs to their safe
+ * states, pins released) → pending acknowledgements → the queue closed → `offline` and the session
+ * → the sensors → the bus. A feature that fails to start or stop is logged by its name and left
+ * out; it never stops the agent (features/feature.ts).
  */
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
-import type { Quantity } from '../drivers/sensor.js';
-import type { AgentConfig, MeasurementConfig } from './config/types.js';
+import type { AgentConfig } from './config/types.js';
+import { Features, settlesWithin, type Feature } from './features/feature.js';
+import { Health } from './features/health.js';
+import { LogSubscriptions } from './features/subscriptions.js';
 import type { Hardware } from './hardware.js';
-import type { Logger } from './logger.js';
-import { MqttSession } from './mqtt-session.js';
-import type { HomeAssistantDiscovery } from './discovery.js';
-import { healthReport } from './health.js';
-import { Outbox, type SensorNumbering } from './outbox.js';
-import { Publisher } from './publisher.js';
-import { SampleGroup } from './sample-group.js';
-import { LogLimiter } from './log-limiter.js';
-import { REPEAT_LOG_INTERVAL_MS, Sampler, type ReadingSink } from './sampler.js';
-import { Scheduler, type Tick } from './scheduler.js';
-import { Subscriber } from './subscriber.js';
+import { LogLimiter } from './log/log-limiter.js';
+import type { Logger } from './log/logger.js';
+import { Router, type RouterStats } from './mqtt/router.js';
+import { MqttSession } from './mqtt/session.js';
+import type { Transport } from './mqtt/transport.js';
+import { plainAvailability } from './publishing/encoders.js';
+import { Outbox } from './publishing/outbox.js';
+import { Publisher } from './publishing/publisher.js';
+import type { BatchSink } from './sampling/sample-group.js';
+import { REPEAT_LOG_INTERVAL_MS, type Sampler } from './sampling/sampler.js';
+import { Sampling } from './sampling/sampling.js';
+import { Scheduler, type SchedulerHooks, type Tick } from './sampling/scheduler.js';
 import { version } from './version.js';
-import type { SubscriberMode } from './subscriber-mode.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -43,14 +50,13 @@ export class Agent {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private hardware: Hardware | undefined;
-  private session: MqttSession | undefined;
+  private session: Transport | undefined;
+  private router: Router | undefined;
   private outbox: Outbox | undefined;
-  private discovery: HomeAssistantDiscovery | undefined;
-  private subscriber: Subscriber | undefined;
-  private reacting: SubscriberMode | undefined;
+  private sampling: Sampling | undefined;
   private scheduler: Scheduler | undefined;
-  private readonly samplers: Sampler[] = [];
-  private readonly groups = new Map<number, SampleGroup>();
+  private features: Features | undefined;
+  private subscriberStats: (() => Record<string, unknown>) | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: AgentOptions) {
@@ -60,16 +66,26 @@ export class Agent {
   }
 
   get samples(): readonly Sampler[] {
-    return this.samplers;
+    return this.sampling?.samplers ?? [];
   }
 
   get delivery(): Outbox | undefined {
     return this.outbox;
   }
 
-  /** Subscriber mode (roles subscriber and both): outputs, rules, commands and their counters. */
-  get subscriberMode(): SubscriberMode | undefined {
-    return this.reacting;
+  /** Messages received, and those no feature's route took. */
+  get messages(): RouterStats | undefined {
+    return this.router?.stats;
+  }
+
+  /** What the `stats` command answers (subscriber mode's counters); undefined for a publisher. */
+  stats(): Record<string, unknown> | undefined {
+    return this.subscriberStats?.();
+  }
+
+  /** Features whose start failed, and why: the agent runs without them. */
+  get failedFeatures(): ReadonlyMap<string, string> {
+    return this.features?.failed ?? new Map();
   }
 
   async start(): Promise<void> {
@@ -84,112 +100,54 @@ export class Agent {
     }
 
     const startedAt = this.clock.now();
-    const session = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes });
+    // The one transport there is (mqtt/transport.ts says what another would have to be).
+    const session: Transport = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic) });
     this.session = session;
+    // Every incoming message goes through one router: each feature adds its routes before the
+    // session connects (a persistent session delivers its queue at once), and it subscribes once.
+    const router = new Router(session, logger.child('router'));
+    this.router = router;
+    session.deliverTo(router);
 
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const sink = this.readingSink(new Publisher(config.deviceId), outbox);
-      const numbering: Record<string, SensorNumbering> = {};
-      for (const { config: sensorConfig, sensor } of this.hardware.sensors) {
-        // Sensors with the same interval share a tick (see sample-group.ts for why).
-        let group = this.groups.get(sensorConfig.intervalMs);
-        if (!group) this.groups.set(sensorConfig.intervalMs, (group = new SampleGroup(sensorConfig.intervalMs, sink)));
-        const sampler = new Sampler(sensorConfig, sensor, this.clock, group.collect, logger.child('sensor'));
-        group.add(sampler);
-        this.samplers.push(sampler);
+      const sampling = new Sampling(this.hardware.sensors, this.clock, this.publishing(new Publisher(config.deviceId), outbox), logger.child('sensor'));
+      this.sampling = sampling;
+      for (const sampler of sampling.samplers) {
         // A sensor that fails to come up is retried by its sampler on every tick.
         await sampler.init().catch((error: unknown) =>
-          logger.error('sensor failed to start, will retry', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) }),
+          logger.error('sensor failed to start, will retry', { sensor: sampler.name, error: error instanceof Error ? error.message : String(error) }),
         );
-        // A sensor that sends QoS 0 numbers readings the disk does not see at once: the outbox
-        // reserves numbers ahead for it (outbox.ts open), so a crash never makes one come round
-        // twice. What the chip measures counts (a BMP280 entry may leave humidity enabled; it
-        // never sends it); a chip not identified yet is taken at its config's word.
-        const sendsQos0 = (Object.entries(sensorConfig.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
-          ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
-        );
-        numbering[sensorConfig.name] = { intervalMs: sensorConfig.intervalMs, qos0: sendsQos0 };
       }
-      const { lastSeqs } = outbox.open(numbering);
-      session.onConnect(() => outbox.pump());
-      for (const sampler of this.samplers) sampler.resumeAfter(lastSeqs[sampler.name] ?? 0);
-    }
-
-    if (config.homeassistant.enabled) {
-      const { HomeAssistantDiscovery } = await import('./discovery.js');
-      const discovery = new HomeAssistantDiscovery({ config, session, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
-        measured: (name) => this.samplers.find((s) => s.name === name)?.measures,
-      });
-      this.discovery = discovery;
-      discovery.attach();
-      session.onConnect(() => void discovery.connected());
-    }
-    if (config.role !== 'publisher') {
-      const { SubscriberMode } = await import('./subscriber-mode.js');
-      this.reacting = new SubscriberMode({
-        config, session: this.session, clock: this.clock, logger,
-        elsewhere: this.discovery?.topics ?? [],
-        ...(this.options.gpio ? { gpio: this.options.gpio } : {}),
-      });
-      this.reacting.attach(); // before connecting: a persistent session delivers its queue at once
-    }
-    this.session.start();
-    await this.discovery?.start();
-    try {
-      await this.reacting?.start();
-    } catch (error) {
-      await this.stop(); // the session would keep the process alive with nothing to do
-      throw error;
-    }
-    if (config.role !== 'publisher' && config.subscriptions.length > 0) {
-      this.subscriber = new Subscriber(config.subscriptions, this.session, logger.child('subscribe'));
-      await this.subscriber.start();
+      const { lastSeqs } = outbox.open(sampling.numbering());
+      session.onConnect(() => outbox.pump(), 'queue');
+      sampling.resumeAfter(lastSeqs);
     }
 
     // Sensor groups never overrun (a slow sensor skips its own ticks, counted on health): a skipped
-    // tick here means the agent woke too late (a blocked event loop), or a slow health publish.
+    // tick means the agent woke too late (a blocked event loop), or a slow health publish.
     const lines = new LogLimiter(this.clock, REPEAT_LOG_INTERVAL_MS);
-    this.scheduler = new Scheduler(this.clock, {
+    const hooks: SchedulerHooks = {
       onSkip: (task, skipped) => lines.hit(`skip ${task}`, ({ suppressed }) => logger.warn('ticks skipped, the task ran late', { task, skipped, ...(suppressed ? { suppressed } : {}) })),
       onError: (task, error) => lines.hit(`error ${task}`, ({ suppressed }) => logger.error('task failed', { task, error: error instanceof Error ? error.message : String(error), ...(suppressed ? { suppressed } : {}) })),
-    });
+    };
+
+    const features = new Features(await this.buildFeatures(session, router, startedAt, hooks), this.clock, logger);
+    this.features = features;
+    session.start();
+    await features.start();
+    await router.subscribe();
+
+    this.scheduler = new Scheduler(this.clock, hooks);
     const onTick = this.options.onTick;
-    for (const group of this.groups.values()) {
+    for (const group of this.sampling?.groups ?? []) {
       // A beat for a tick that read a sensor: one whose sensors are all stuck in a read (a wedged
       // bus) is no proof of life, and the watchdog then gets the service restarted.
       const run = async (tick: Tick): Promise<void> => {
         if (await group.run(tick)) onTick?.();
       };
       this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
-    }
-    if (config.health.intervalS > 0) {
-      this.scheduler.start({
-        name: 'health',
-        intervalMs: config.health.intervalS * 1000,
-        run: async () => {
-          if (!session.connected) return; // retained: the next one after reconnecting says it all
-          const report = healthReport({
-            deviceId: config.deviceId,
-            startedAt,
-            now: this.clock.now(),
-            wallNow: this.clock.wallNow(),
-            connected: session.connected,
-            reconnects: session.reconnects,
-            outbox: this.outbox,
-            sensors: this.samplers,
-            lastError: session.lastError || [...this.samplers].reverse().find((s) => s.stats.lastError)?.stats.lastError || '',
-          });
-          // Bounded by the interval: a broker that never acknowledges must not stop the reports.
-          const answered = new AbortController();
-          await Promise.race([
-            session.publish(config.health.topic, JSON.stringify(report), { qos: 1, retain: true }).catch(() => undefined),
-            this.clock.sleep(config.health.intervalS * 1000, answered.signal).catch(() => undefined),
-          ]);
-          answered.abort();
-        },
-      });
     }
   }
 
@@ -204,15 +162,46 @@ export class Agent {
     return this.stopping;
   }
 
-  private readingSink(publisher: Publisher, outbox: Outbox): ReadingSink {
+  /** The features this config asks for, in start order; built, so their routes are in place. */
+  private async buildFeatures(session: Transport, router: Router, startedAt: number, hooks: SchedulerHooks): Promise<Feature[]> {
+    const { config, logger, clock } = this;
+    const features: Feature[] = [];
+    if (config.role !== 'publisher') {
+      const { subscriberMode } = await import('./features/subscriber-mode.js');
+      const mode = subscriberMode({ config, session, router, clock, logger, ...(this.options.gpio ? { gpio: this.options.gpio } : {}) });
+      this.subscriberStats = mode.stats;
+      features.push(...mode.features);
+    }
+    if (config.homeassistant.enabled) {
+      const { HomeAssistantDiscovery } = await import('./features/discovery.js');
+      features.push(new HomeAssistantDiscovery({
+        config, session, router, clock, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
+        measured: (name) => this.samples.find((s) => s.name === name)?.measures,
+      }));
+    }
+    if (config.role !== 'publisher' && config.subscriptions.length > 0) features.push(new LogSubscriptions(config.subscriptions, router, logger.child('subscribe')));
+    if (config.health.intervalS > 0) {
+      features.push(new Health({
+        config: config.health, deviceId: config.deviceId, session, clock, startedAt, hooks,
+        outbox: () => this.outbox,
+        sensors: () => this.samples,
+        featureError: () => this.features?.lastError ?? '',
+      }));
+    }
+    return features;
+  }
+
+  /** A tick's samples: encoded into messages, and handed to the outbox in one submission. */
+  private publishing(publisher: Publisher, outbox: Outbox): BatchSink {
     const logReadings = this.options.logReadings ?? false;
     const logger = this.logger.child('sample');
-    return (readings) => {
-      if (logReadings && readings.length > 0) {
-        const first = readings[0]!.reading;
-        logger.info(`${first.sensor}: ${readings.map(({ reading: r }) => `${r.measurement} ${r.value} ${r.unit}`).join(', ')}`, { seq: first.seq });
+    return (samples) => {
+      if (logReadings) {
+        for (const { sensor, seq, readings } of samples) {
+          if (readings.length > 0) logger.info(`${sensor}: ${readings.map((r) => `${r.quantity} ${r.value} ${r.unit}`).join(', ')}`, { seq });
+        }
       }
-      outbox.submit(publisher.messages(readings));
+      outbox.submit(publisher.messages(samples));
     };
   }
 
@@ -225,8 +214,8 @@ export class Agent {
     const left = (): number => Math.max(50, deadlineMs - (this.clock.now() - started));
     this.logger.info('stopping');
     await this.within('sampling', this.scheduler?.stop(), left() / 4);
-    this.discovery?.stop();
-    await this.within('outputs', this.reacting?.stop(left() / 3), left() / 3); // safe states and pins released before the session closes
+    // Safe states and pins released before the session closes.
+    await this.features?.stop(left() / 3);
     if (this.outbox && !(await this.outbox.drain(left() / 3))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }
@@ -241,12 +230,6 @@ export class Agent {
   /** Wait for a stop step, at most `ms`. */
   private async within(step: string, work: Promise<unknown> | undefined, ms: number): Promise<void> {
     if (!work) return;
-    const timer = new AbortController();
-    const done = await Promise.race([
-      work.then(() => true, () => true),
-      this.clock.sleep(ms, timer.signal).then(() => false, () => true),
-    ]);
-    timer.abort();
-    if (!done) this.logger.warn('stop: a step did not finish in time; going on', { step, ms: Math.round(ms) });
+    if (!(await settlesWithin(this.clock, work, ms))) this.logger.warn('stop: a step did not finish in time; going on', { step, ms: Math.round(ms) });
   }
 }

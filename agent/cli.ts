@@ -13,17 +13,15 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { systemClock } from '../drivers/clock.js';
 import { hex } from '../drivers/i2c/i2c-bus.js';
 import { ConfigError, formatProblem } from './config/config-error.js';
-import { EXIT_QUEUE_DIR, QueueDirError } from './queue/queue-errors.js';
+import { EXIT, isHardwareUnavailable } from './exit-status.js';
+import { QueueDirError } from './publishing/queue-errors.js';
 import { loadConfig } from './config/load-config.js';
 import type { AgentConfig } from './config/types.js';
 import { version } from './version.js';
-import { createLogger, type Logger } from './logger.js';
-import { createNotifier, watchdogIntervalMs } from './sd-notify.js';
-import { Service } from './service.js';
-import { convert, round } from './units.js';
-import { describeOutOfRange, outOfRange, retryTransient, RETRY_BUDGET_SHARE, type RetryOptions } from './sensor-guard.js';
-
-const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, queueDir: EXIT_QUEUE_DIR, config: 78 } as const;
+import { createLogger, type Logger } from './log/logger.js';
+import { createNotifier, watchdogIntervalMs } from './service/sd-notify.js';
+import { Service } from './service/service.js';
+import type { BatchSink } from './sampling/sample-group.js';
 
 class UsageError extends Error {}
 
@@ -106,13 +104,13 @@ const STOP_BACKSTOP_MS = 8000;
 
 function loggerFor(level: AgentConfig['log']['level']): Logger {
   const journal = Boolean(process.env.JOURNAL_STREAM);
-  return createLogger({ level, journal, ...(journal ? {} : { now: () => Date.now() }) });
+  return createLogger({ level, journal, ...(journal ? {} : { now: systemClock.wallNow }) });
 }
 
 async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('run', argv);
   if (values.help) return help('run');
-  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service.ts).
+  // Under systemd: sd_notify, the watchdog and SIGHUP reloads (agent/service/service.ts).
   const notifier = createNotifier({ env: process.env, onError: (error) => service.logger?.warn('systemd notify failed', { error: error.message }) });
   const service: Service = new Service({
     load: () => configFrom(values, positionals, 'run'),
@@ -127,10 +125,10 @@ async function run(argv: string[]): Promise<number> {
     service.logger?.info('signal received', { signal });
     // The agent bounds each step of its stop (5 s in all); this backstop holds even if something
     // unforeseen does not, so systemd never has to escalate to SIGKILL after TimeoutStopSec.
-    setTimeout(() => {
+    void systemClock.sleep(STOP_BACKSTOP_MS).then(() => {
       service.logger?.error('stop overran its deadline; exiting anyway', { deadlineMs: STOP_BACKSTOP_MS });
       process.exit(EXIT.failure);
-    }, STOP_BACKSTOP_MS).unref();
+    });
     void service.stop().then(() => process.exit(EXIT.ok));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -153,34 +151,26 @@ async function read(argv: string[]): Promise<number> {
   const logger = loggerFor(config.log.level);
   const record = values.record as string | undefined;
   const { openHardware } = await import('./hardware.js');
+  const { Sampling } = await import('./sampling/sampling.js');
   const hardware = await openHardware(config, systemClock, record ? { recordTo: record } : {});
   let failures = 0;
   try {
-    // The same fault policy as the agent: a glitch is retried, an impossible value is not printed.
-    const retry = (c: AgentConfig['sensors'][number]): RetryOptions => ({ clock: systemClock, attempts: c.faults?.readAttempts ?? 3, budgetMs: c.intervalMs * RETRY_BUDGET_SHARE });
-    for (const { config: sensorConfig, sensor } of hardware.sensors) {
-      await retryTransient(() => sensor.init(), retry(sensorConfig));
-      logger.info('sensor ready', { sensor: sensorConfig.name, chip: sensor.model });
-    }
-    const interval = Math.min(...hardware.sensors.map((s) => s.config.intervalMs));
+    // The pipeline `run` uses (sampling/sampling.ts): the same retries, range check, units,
+    // filters and rounding; a sample that fails is counted by its sampler and logged by it.
+    const print: BatchSink = (samples) => {
+      for (const { sensor, ts, readings } of samples) {
+        for (const r of readings) process.stdout.write(JSON.stringify({ sensor, measurement: r.quantity, value: r.value, unit: r.unit, ts: new Date(ts).toISOString() }) + '\n');
+      }
+    };
+    const { samplers } = new Sampling(hardware.sensors, systemClock, print, logger);
+    for (const sampler of samplers) await sampler.init(); // a sensor that cannot come up ends the command
+    const interval = Math.min(...samplers.map((s) => s.intervalMs));
     for (let i = 0; i < count; i++) {
       if (i > 0) await systemClock.sleep(interval);
-      for (const { config: sensorConfig, sensor } of hardware.sensors) {
-        try {
-          const ts = new Date().toISOString();
-          const measurements = await retryTransient(() => sensor.read(), retry(sensorConfig));
-          const bad = outOfRange(measurements, sensor.operatingRange);
-          if (bad) throw new Error(`${describeOutOfRange(bad)}; sample rejected`);
-          for (const m of measurements) {
-            const mc = sensorConfig.measurements[m.quantity];
-            if (!mc?.enabled) continue;
-            const value = round(convert(m.quantity, m.value, mc.unit), mc.decimals);
-            process.stdout.write(JSON.stringify({ sensor: sensorConfig.name, measurement: m.quantity, value, unit: mc.unit, ts }) + '\n');
-          }
-        } catch (error) {
-          failures++;
-          logger.error('read failed', { sensor: sensorConfig.name, error: error instanceof Error ? error.message : String(error) });
-        }
+      for (const sampler of samplers) {
+        const taken = sampler.stats.samples;
+        await sampler.run();
+        if (sampler.stats.samples === taken) failures++;
       }
     }
   } finally {
@@ -259,7 +249,7 @@ async function demo(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv);
   if (values.help) return help('demo');
   const durationS = values.duration === undefined ? undefined : positiveInt(values.duration as string, 'duration', 0);
-  const { runDemo } = await import('./demo.js');
+  const { runDemo } = await import('./demo/demo.js');
   await runDemo({
     ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
     ...(durationS !== undefined ? { durationS } : {}),
@@ -329,21 +319,12 @@ function reportFatal(error: unknown): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (isUnavailable(error)) {
+  if (isHardwareUnavailable(error)) {
     log.child('hardware').error(message);
     return EXIT.unavailable;
   }
   log.error(message);
   return EXIT.failure;
-}
-
-/**
- * Missing hardware (no /dev/i2c-N, addon not built), or hardware the service may not use (EPERM:
- * the unit's DeviceAllow; ENXIO: no adapter behind the node): a restart later may find it.
- */
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ENXIO' || code === 'ERR_HARDWARE_UNAVAILABLE';
 }
 
 main(process.argv.slice(2)).then(

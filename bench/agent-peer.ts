@@ -1,6 +1,7 @@
 /** The agent as a realistic-load peer: its composition root, QoS 0 and the disk queue on (the defaults). */
+import { rmSync } from 'node:fs';
 import { Agent } from '../agent/agent.js';
-import { createLogger } from '../agent/logger.js';
+import { createLogger } from '../agent/log/logger.js';
 import { systemClock } from '../drivers/clock.js';
 import { SimulatedI2cBus } from '../drivers/i2c/simulated-bus.js';
 import { benchConfig } from './bench-config.js';
@@ -17,5 +18,8 @@ export async function runAgentPeer(profile: LoadProfile, url: string): Promise<(
   await Promise.all(config.sensors.map((sensor) => createSensor(new SimulatedI2cBus(), systemClock, sensor)));
   const agent = new Agent({ config, logger: createLogger({ level: 'warn' }), hardware: instantHardware(config, profile.sensors) });
   await agent.start();
-  return () => agent.stop();
+  return async () => {
+    await agent.stop();
+    rmSync(config.queue.dir, { recursive: true, force: true });
+  };
 }

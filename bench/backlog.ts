@@ -6,12 +6,12 @@
  */
 import { rmSync } from 'node:fs';
 import { systemClock } from '../drivers/clock.js';
-import { createLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
-import { Outbox } from '../agent/outbox.js';
-import { Publisher } from '../agent/publisher.js';
+import { createLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
+import { Outbox } from '../agent/publishing/outbox.js';
+import { Publisher } from '../agent/publishing/publisher.js';
 import type { MeasurementConfig } from '../agent/config/types.js';
-import type { PublishableReading } from '../agent/sampler.js';
+import type { Sample } from '../agent/sampling/reading.js';
 import type { Quantity } from '../drivers/sensor.js';
 import { benchConfig } from './bench-config.js';
 import { memoryKb } from './stats.js';
@@ -46,11 +46,11 @@ export async function measureBacklog(url: string, readings: number, window: numb
   const samples = readings / QUANTITIES.length;
   for (let seq = 1; seq <= samples; seq++) {
     const ts = Date.now();
-    const batch: PublishableReading[] = QUANTITIES.map((q) => ({
-      reading: { sensor: sensorConfig.name, measurement: q, value: 100 + (seq % 100) / 10, unit: measurementOf(q).unit, ts, seq },
-      measurement: measurementOf(q),
-    }));
-    outbox.submit(publisher.messages(batch));
+    const sample: Sample = {
+      sensor: sensorConfig.name, seq, ts,
+      readings: QUANTITIES.map((q) => ({ quantity: q, value: 100 + (seq % 100) / 10, unit: measurementOf(q).unit, measurement: measurementOf(q) })),
+    };
+    outbox.submit(publisher.messages([sample]));
     // A turn of the event loop every few samples, as ticks would give (but ~10^4 times faster).
     if (seq % 25 === 0) await new Promise((r) => setImmediate(r));
     if (seq % (samples / 10) === 0) {

@@ -7,8 +7,9 @@
  * can be attributed; the changes counted show that none were missed.
  */
 import { Agent } from '../agent/agent.js';
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../agent/config/load-config.js';
-import { createLogger } from '../agent/logger.js';
+import { createLogger } from '../agent/log/logger.js';
 import { systemClock } from '../drivers/clock.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { benchConfig, tempDir } from './bench-config.js';
@@ -69,6 +70,7 @@ export async function measureLatency(url: string, samples: number, intervalMs: n
   await publisher.stop();
   await new Promise((r) => setTimeout(r, 100));
   await subscriber.stop();
+  for (const dir of [publisherConfig.queue.dir, subscriberConfig.queue.dir]) rmSync(dir, { recursive: true, force: true });
 
   const latencies: number[] = [];
   let r = 0;

@@ -8,12 +8,12 @@
  */
 import { rmSync } from 'node:fs';
 import { systemClock, type Clock } from '../drivers/clock.js';
-import { createLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
-import { Outbox } from '../agent/outbox.js';
-import { Publisher } from '../agent/publisher.js';
-import { Sampler } from '../agent/sampler.js';
-import { Scheduler } from '../agent/scheduler.js';
+import { createLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
+import { Outbox } from '../agent/publishing/outbox.js';
+import { Publisher } from '../agent/publishing/publisher.js';
+import { Sampler } from '../agent/sampling/sampler.js';
+import { Scheduler } from '../agent/sampling/scheduler.js';
 import type { Quantity } from '../drivers/sensor.js';
 import { benchConfig } from './bench-config.js';
 import { InstantSensor } from './instant-sensor.js';
@@ -67,7 +67,7 @@ export async function pipelineRate(options: PipelineOptions): Promise<number> {
     });
   };
   const sensor = new InstantSensor(QUANTITIES, gate);
-  const sampler = new Sampler(config.sensors[0]!, sensor, systemClock, (readings) => outbox.submit(publisher.messages(readings)), logger);
+  const sampler = new Sampler(config.sensors[0]!, sensor, systemClock, (sample) => outbox.submit(publisher.messages([sample])), logger);
   const scheduler = new Scheduler(freeRunning);
 
   const started = performance.now();

@@ -5,7 +5,7 @@
  * `interval` after each run would drift by its own cost on every tick instead).
  */
 import { systemClock } from '../drivers/clock.js';
-import { Scheduler } from '../agent/scheduler.js';
+import { Scheduler } from '../agent/sampling/scheduler.js';
 import { distribution, median, type Distribution } from './stats.js';
 
 export interface TimingResult {

@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SensorConfig } from '../agent/config/types.js';
 import type { CalibrationWords } from '../drivers/bmp280/registers.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { Sampler } from '../agent/sampling/sampler.js';
 import { BMP280_OPERATING_RANGE } from '../drivers/bmp280/bmp280.js';
 import {
   EXAMPLE_CALIBRATION, humidityPct, parseCalibration, pressurePa, temperatureC, tFine, type Calibration,
@@ -158,14 +159,14 @@ describe('Bmp280 reads a measured channel whatever its count, 0x80000 and 0x8000
       // ×16 temperature: the full 20 bits, so the simulator's count is exactly the one inverted.
       const overrides: SettingsOverrides = { oversampling: { temperature: 'x16', pressure: 'x4', humidity: 'x1' } };
       const { clock, bus, sensor } = rig({ chip: chipFor(cal), calibration: words(cal), environment: staticEnvironment(room) }, overrides);
-      const batches: PublishableReading[][] = [];
+      const batches: Sample[] = [];
       const config = { name: 'baro', intervalMs: 100, measurements: { temperature: { enabled: true, unit: '°C', decimals: 3, format: 'plain', qos: 0, retain: false, topic: 't', filters: [] } } } as unknown as SensorConfig;
       const sampler = new Sampler(config, sensor, clock, (b) => batches.push(b), memoryLogger());
       for (let tick = 0; tick < 20; tick++) await drive(clock, sampler.run());
       const data = await readRegisters(bus, 0x76, 0xfa, 3);
       assert.equal((data[0]! << 12) | (data[1]! << 4) | (data[2]! >> 4), 0x80000, `${name}: the chip's own count`);
       assert.deepEqual([sampler.stats.samples, sampler.stats.errors, sampler.stats.rejected], [20, 0, 0], `${name}: ${JSON.stringify(sampler.stats)}`);
-      for (const batch of batches) near(batch[0]!.reading.value, room.temperatureC, 0.001, `${name}: temperature`);
+      for (const batch of batches) near(batch.readings[0]!.value, room.temperatureC, 0.001, `${name}: temperature`);
     }
   });
 

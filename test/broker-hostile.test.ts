@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../drivers/i2c/simulated-bus.js';
-import { MAX_REMAINING_LENGTH } from '../agent/inbound-limit.js';
+import { MAX_REMAINING_LENGTH } from '../agent/mqtt/inbound-limit.js';
 import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { fuzzSeed } from './helpers/fuzz-seed.js';
 import { publishPacket, remainingLength, scriptedBroker, type Script } from './helpers/scripted-broker.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { memoryLogger } from '../agent/logger.js';
+import { memoryLogger } from '../agent/log/logger.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { makePki, shareWithBroker, type Pki } from './helpers/certs.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';

@@ -17,9 +17,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { MqttConfig, Qos, QueueConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
-import { Outbox, type OutgoingMessage } from '../agent/outbox.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
+import { Outbox, type OutgoingMessage } from '../agent/publishing/outbox.js';
 import { seededRandom } from '../drivers/i2c/simulated-bus.js';
 import { systemClock } from '../drivers/clock.js';
 import { startBroker, type BrokerKind, type TestBroker } from './helpers/brokers.js';
@@ -79,7 +79,7 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         let seq = 0;
         const qosFor = (): Qos => (broker.maxQos === 2 && random() < 0.2 ? 2 : random() < 0.1 ? 0 : 1);
         const sample = (): OutgoingMessage[] =>
-          ['pressure', 'temperature', 'altitude'].map((q) => ({ topic: `sensors/crash/${q}`, payload: JSON.stringify({ seq: ++seq }), qos: qosFor(), retain: false, ts: Date.now(), sensor: 'bmp280', seq }));
+          ['pressure', 'temperature', 'altitude'].map((q) => ({ topic: `sensors/crash/${q}`, payload: Buffer.from(JSON.stringify({ seq: ++seq })), qos: qosFor(), retain: false, ts: Date.now(), sensor: 'bmp280', seq }));
         // One BMP280 at 20 Hz with three measurements, as in the field report.
         producer = setInterval(() => outbox.submit(sample()), 50);
         const detail = (): string => `ledger ${JSON.stringify(outbox.ledger())}, seed ${seed}\n${logger.lines.slice(-15).join('\n')}`;

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MqttConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
 import { ManualClock } from '../drivers/clock.js';
 import { useMosquitto } from './helpers/mosquitto.js';
 import { scriptedBroker } from './helpers/scripted-broker.js';

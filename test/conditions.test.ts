@@ -1,7 +1,7 @@
 /** Conditions are pure: the value out of a payload, and the state after it, with hysteresis. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractValue, nextState } from '../agent/conditions.js';
+import { extractValue, nextState } from '../agent/features/conditions.js';
 import type { ConditionConfig } from '../agent/config/subscriber-types.js';
 
 const condition = (c: Partial<ConditionConfig>): ConditionConfig => ({ field: null, above: null, atLeast: null, below: null, atMost: null, equals: null, hysteresis: 0, ...c });

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
-import { checkConfig, loadConfig, printableConfig, type LoadConfigInput } from '../agent/config/load-config.js';
+import { redactUrl } from '../agent/config/formats.js';
+import { checkConfig, loadConfig, type LoadConfigInput } from '../agent/config/load-config.js';
 import type { AgentConfig } from '../agent/config/types.js';
 
 const classic = join(process.cwd(), 'config', 'raspberry-pi.json');
@@ -236,10 +237,10 @@ test('formats: topics, filters, URLs, device ids, sea-level pressure', () => {
   assert.equal(loadConfig({ text: publisher((c) => (c.mqtt = { clientId: 'agent-{deviceId}' })) }).mqtt.clientId, 'agent-d1');
 });
 
-test('the printable configuration masks the broker password', () => {
+test('the broker URL is masked wherever it is shown (logs, systemd status)', () => {
   const config = loadConfig({ file: classic, args: { broker: 'mqtts://agent:s3cret@broker.example:8883' } });
   assert.equal(config.mqtt.url, 'mqtts://agent:s3cret@broker.example:8883');
-  const printed = printableConfig(config);
-  assert.doesNotMatch(printed, /s3cret/);
-  assert.match(printed, /mqtts:\/\/agent:\*\*\*@broker\.example:8883/);
+  const shown = redactUrl(config.mqtt.url);
+  assert.doesNotMatch(shown, /s3cret/);
+  assert.match(shown, /mqtts:\/\/agent:\*\*\*@broker\.example:8883/);
 });

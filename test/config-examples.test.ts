@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { BOARD_PROFILES } from '../agent/config/boards.js';
 import { checkConfig, configSchemaDoc, loadConfig, renderConfigReference } from '../agent/config/load-config.js';
 import { AGENT_SCHEMA, leaves, SENSOR_SCHEMA, SUBSCRIPTION_SCHEMA } from '../agent/config/schema.js';
-import { renderTopic } from '../agent/topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../agent/template.js';
 
 const dir = join(process.cwd(), 'config');
 const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
@@ -44,7 +44,7 @@ test('the classic publisher publishes altitude in feet on sensors/drone01/altitu
   assert.equal(sensor.intervalMs, 1000);
   const altitude = sensor.measurements.altitude;
   assert.ok(altitude);
-  assert.equal(renderTopic(altitude.topic, { deviceId: config.deviceId, sensor: sensor.name, measurement: 'altitude' }), 'sensors/drone01/altitude');
+  assert.equal(fillTemplate(altitude.topic, TOPIC_PLACEHOLDERS, { deviceId: config.deviceId, sensor: sensor.name, measurement: 'altitude' }, { strict: true }), 'sensors/drone01/altitude');
   assert.deepEqual(
     { unit: altitude.unit, decimals: altitude.decimals, format: altitude.format, qos: altitude.qos, enabled: altitude.enabled },
     { unit: 'ft', decimals: 0, format: 'plain', qos: 1, enabled: true },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../agent/config/load-config.js';
-import { discoveryMessages, removals } from '../agent/discovery.js';
+import { discoveryMessages, removals } from '../agent/features/discovery.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';

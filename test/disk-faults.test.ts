@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { HealthReport } from '../agent/health.js';
+import type { HealthReport } from '../agent/features/health.js';
 import { runCli, startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';

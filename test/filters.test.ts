@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkConfig } from '../agent/config/load-config.js';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { checkFilters, FilterChain, type FilterSpec } from '../agent/filters.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { checkFilters, FilterChain, type FilterSpec } from '../agent/sampling/filters.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { Sampler } from '../agent/sampling/sampler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Sensor } from '../drivers/sensor.js';
 
@@ -104,8 +105,8 @@ describe('filters in the sampler', () => {
     const clock = new ManualClock();
     const published: number[] = [];
     const metres = [30.48, 30.48, 60, 30.48, 30.5, 30.48, 30.48, 30.48, 33, 33, 33];
-    const sampler = new Sampler(config, new Altimeter([...metres]), clock, (batch: PublishableReading[]) => {
-      for (const { reading } of batch) published.push(reading.value);
+    const sampler = new Sampler(config, new Altimeter([...metres]), clock, (sample: Sample) => {
+      for (const reading of sample.readings) published.push(reading.value);
     }, memoryLogger());
     for (let i = 0; i < metres.length; i++) {
       await sampler.run();

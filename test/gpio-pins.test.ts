@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { checkBoardChips, readGpioChips, resolveLine, sysfsLineNumber } from '../drivers/gpio/chip-base.js';
 import { GpioError } from '../drivers/gpio/gpio.js';
-import { findPin, knownPins, pinNote, pinProblem, type GpioBoard } from '../drivers/gpio/pins.js';
+import { findPin, knownPins, pinProblem, type GpioBoard } from '../drivers/gpio/pins.js';
 import { FakeGpioKernel, type FakeChip } from './helpers/fake-sysfs.js';
 import { BBB_38_CHIPS, BBB_MAINLINE_DYNAMIC_CHIPS, PI4_KERNEL_66_CHIPS, PI5_KERNEL_66_CHIPS, PI_OLD_KERNEL_CHIPS, UDOO_NEO_CHIPS } from './helpers/gpio-trees.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -178,11 +178,9 @@ describe('pin names: config validation', () => {
     }
     assert.equal(findPin('beaglebone-black', 'P9_12')!.line, 'GPIO1_28');
     assert.equal(findPin('udoo-neo', '25')!.where, 'J6 pin 24');
-  });
-  it('pinNote gives the caveat of a usable pin, none for plain or refused ones', () => {
-    assert.match(pinNote('raspberry-pi', '14')!, /serial console/);
-    assert.match(pinNote('udoo-neo', '104')!, /Cortex-M4.*udoom4ctl disable/);
-    assert.equal(pinNote('raspberry-pi', '17'), undefined);
-    assert.equal(pinNote('raspberry-pi', '2'), undefined);
+    // The caveats the tables keep for a usable pin.
+    assert.match(findPin('raspberry-pi', '14')!.note!, /serial console/);
+    assert.match(findPin('udoo-neo', '104')!.note!, /Cortex-M4.*udoom4ctl disable/);
+    assert.equal(findPin('raspberry-pi', '17')!.note, undefined);
   });
 });

@@ -1,12 +1,12 @@
 /**
- * The inbound framer (agent/inbound-limit.ts) against mqtt-packet, the codec mqtt.js uses: streams
+ * The inbound framer (agent/mqtt/inbound-limit.ts) against mqtt-packet, the codec mqtt.js uses: streams
  * of server packets cut into random chunks come out as the same packets, except that a PUBLISH over
  * the limit comes out with its payload gone and is reported; what no server may send is refused.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { InboundLimit, MqttProtocolError, type OversizedPublish } from '../agent/inbound-limit.js';
+import { InboundLimit, MqttProtocolError, type OversizedPublish } from '../agent/mqtt/inbound-limit.js';
 import { fuzzRandom } from './helpers/fuzz-seed.js';
 
 function parseAll(bytes: Buffer, protocolVersion: 4 | 5): Packet[] {

@@ -13,15 +13,15 @@ import { ManualClock, settle } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { seededRandom } from '../drivers/i2c/simulated-bus.js';
-import { Commands } from '../agent/commands.js';
+import { Commands } from '../agent/features/commands.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { Inbox, type InboxStats } from '../agent/inbox.js';
-import { Inputs } from '../agent/inputs.js';
-import { memoryLogger } from '../agent/logger.js';
-import type { MessageSink } from '../agent/message-sink.js';
-import type { PublishOptions } from '../agent/mqtt-session.js';
-import { Outputs } from '../agent/outputs.js';
-import { Rules } from '../agent/rules.js';
+import { Inbox, type InboxStats } from '../agent/features/inbox.js';
+import { Inputs } from '../agent/features/inputs.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { MessageSink } from '../agent/features/message-sink.js';
+import type { PublishOptions } from '../agent/mqtt/session.js';
+import { Outputs } from '../agent/features/outputs.js';
+import { Rules } from '../agent/features/rules.js';
 import { fuzzSeed } from './helpers/fuzz-seed.js';
 import { assertSafeLines } from './helpers/log-lines.js';
 
@@ -145,7 +145,7 @@ class RecordingSink implements MessageSink {
   }
 }
 
-/** The words an error answer may start with: every one of them ours (agent/commands.ts). */
+/** The words an error answer may start with: every one of them ours (agent/features/commands.ts). */
 const OUR_ERRORS = /^(invalid JSON: a command is a JSON object|a command is a JSON object such as|missing "cmd": one of|"cmd" must be text|unknown command '|'(set|get)' needs "output"|"output" must be text|unknown output '|"state" must be|"ms" must be|could not set output '|the command failed in the agent)/;
 /** What a JavaScript engine says, which must never reach a caller. */
 const ENGINE_WORDS = /Cannot|undefined|is not a function|Unexpected token|Unexpected end|JSON at position|is not valid JSON|TypeError|SyntaxError|RangeError|primitive value|of null|\[object /;
@@ -203,7 +203,7 @@ test(`inbox payload fuzz (seed ${SEED}, replay with FUZZ_SEED=${SEED}): nothing 
   const inputs = new Inputs({ inputs: config.inputs, gpio: backend, sink, logger });
   const rules = new Rules({ rules: config.rules, deviceId: config.deviceId, outputs, sink, clock, logger });
   const commands = new Commands({ config: config.commands, outputs, inputs, sink, logger, stats: () => ({ messages: inbox.stats }) });
-  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logOnly: config.subscriptions, logger, clock });
+  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logger, clock });
   await outputs.start();
   await inputs.start();
   inbox.start();

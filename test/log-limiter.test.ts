@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../drivers/clock.js';
-import { LogLimiter } from '../agent/log-limiter.js';
+import { LogLimiter } from '../agent/log/log-limiter.js';
 
 describe('LogLimiter', () => {
   it('writes one line per cause per interval and carries the held-back count on the next', async () => {

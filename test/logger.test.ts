@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger, escapeLogText, formatFields, memoryLogger, quoteLogText } from '../agent/logger.js';
+import { createLogger, escapeLogText, formatFields, memoryLogger, quoteLogText } from '../agent/log/logger.js';
 import { RAW_UNSAFE } from './helpers/log-lines.js';
 
-/** Every character a log line must never carry raw (agent/logger.ts says why for each). */
+/** Every character a log line must never carry raw (agent/log/logger.ts says why for each). */
 const UNSAFE_CHARS = [
   ...Array.from({ length: 0x20 }, (_, i) => i),
   ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i),

@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { encodePayload } from '../agent/payload.js';
-import type { Reading } from '../agent/reading.js';
-import { renderTopic, topicMatches } from '../agent/topic.js';
-import { convert, round, roundExact } from '../agent/units.js';
+import type { MeasurementConfig, PayloadFormat } from '../agent/config/types.js';
+import { ENCODERS } from '../agent/publishing/encoders.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { topicMatches } from '../agent/mqtt/topic-filter.js';
+import { ACTION_PLACEHOLDERS, fillTemplate, TOPIC_PLACEHOLDERS } from '../agent/template.js';
+import { convert, round, roundExact } from '../agent/sampling/units.js';
 
-const reading: Reading = { sensor: 'altimeter', measurement: 'altitude', value: 100, unit: 'ft', ts: Date.UTC(2026, 10, 24, 10), seq: 42 };
+const measurement: MeasurementConfig = { enabled: true, unit: 'ft', decimals: 0, format: 'plain', qos: 0, retain: false, topic: 'sensors/{deviceId}/{measurement}', filters: [] };
+const sample: Sample = { sensor: 'altimeter', seq: 42, ts: Date.UTC(2026, 10, 24, 10), readings: [{ quantity: 'altitude', value: 100, unit: 'ft', measurement }] };
+
+/** The payload `format` gives a one-reading sample, as text. */
+function encodePayload(s: Sample, format: PayloadFormat): string {
+  const out: Parameters<(typeof ENCODERS)['plain']['encode']>[3] = [];
+  ENCODERS[format].encode(s, s.readings, () => 'topic', out);
+  return out[0]!.payload.toString();
+}
 
 describe('units', () => {
   it('converts from the canonical units', () => {
@@ -55,14 +65,20 @@ describe('units', () => {
 
 describe('topics', () => {
   it('renders the default template to the classic topic', () => {
-    assert.equal(renderTopic('sensors/{deviceId}/{measurement}', { deviceId: 'drone01', measurement: 'altitude' }), 'sensors/drone01/altitude');
-    assert.equal(renderTopic('{deviceId}/{sensor}/{measurement}', { deviceId: 'd', sensor: 's', measurement: 'm' }), 'd/s/m');
+    assert.equal(fillTemplate('sensors/{deviceId}/{measurement}', TOPIC_PLACEHOLDERS, { deviceId: 'drone01', measurement: 'altitude' }, { strict: true }), 'sensors/drone01/altitude');
+    assert.equal(fillTemplate('{deviceId}/{sensor}/{measurement}', TOPIC_PLACEHOLDERS, { deviceId: 'd', sensor: 's', measurement: 'm' }, { strict: true }), 'd/s/m');
   });
 
   it('names a placeholder it cannot fill', () => {
-    assert.throws(() => renderTopic('sensors/{deviceId}/{sensor}', { deviceId: 'd' }), /needs \{sensor\}/);
+    assert.throws(() => fillTemplate('sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId: 'd' }, { strict: true }), /needs \{sensor\}/);
     // The config loader fills what it knows and leaves the rest (and non-placeholders) as written.
-    assert.equal(renderTopic('sensors/{deviceId}/{sensor}/{other}', { deviceId: 'd' }, { strict: false }), 'sensors/d/{sensor}/{other}');
+    assert.equal(fillTemplate('sensors/{deviceId}/{sensor}/{other}', TOPIC_PLACEHOLDERS, { deviceId: 'd' }), 'sensors/d/{sensor}/{other}');
+  });
+
+  it('fills once, left to right: a value that holds a placeholder is not filled again', () => {
+    const values = { deviceId: 'd{rule}', rule: 'r{deviceId}', topic: 't', value: '{value}', condition: 'true', ts: 'now' };
+    assert.equal(fillTemplate('{deviceId}/{rule}/{value}/{nope}', ACTION_PLACEHOLDERS, values), 'd{rule}/r{deviceId}/{value}/{nope}');
+    assert.equal(fillTemplate('{deviceId}-{name}', ['deviceId', 'name'], { deviceId: 'x{name}', name: 'led' }), 'x{name}-led');
   });
 
   it('matches filters with + and # as MQTT does', () => {
@@ -79,11 +95,11 @@ describe('topics', () => {
 
 describe('payloads', () => {
   it('plain is the number as text', () => {
-    assert.equal(encodePayload(reading, 'plain'), '100');
-    assert.equal(encodePayload({ ...reading, value: 1009.64 }, 'plain'), '1009.64');
+    assert.equal(encodePayload(sample, 'plain'), '100');
+    assert.equal(encodePayload({ ...sample, readings: [{ ...sample.readings[0]!, value: 1009.64 }] }, 'plain'), '1009.64');
   });
 
   it('json carries value, unit, UTC time and sequence', () => {
-    assert.deepEqual(JSON.parse(encodePayload(reading, 'json')), { value: 100, unit: 'ft', ts: '2026-11-24T10:00:00.000Z', seq: 42 });
+    assert.deepEqual(JSON.parse(encodePayload(sample, 'json')), { value: 100, unit: 'ft', ts: '2026-11-24T10:00:00.000Z', seq: 42 });
   });
 });

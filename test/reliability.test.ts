@@ -1,22 +1,34 @@
 /**
- * Store and forward under fault injection, end to end: the agent as its own process, a real
- * Mosquitto (with persistence, so a subscriber's session survives the broker's restarts) that the
- * test stops and starts, and a persistent-session mosquitto_sub as the subscriber. Delivery is at
- * least once, so duplicates are allowed; gaps and reordering are not.
+ * Store and forward under fault injection, end to end against a real Mosquitto (with persistence, so
+ * a subscriber's session survives the broker's restarts) that the test stops and starts, and a
+ * persistent-session mosquitto_sub as the subscriber. Delivery is at least once, so duplicates are
+ * allowed; gaps and reordering are not.
+ *
+ * The store-and-forward and reconnect cases run the agent in this process on a ManualClock (the
+ * TimePump moves it): sampling, reconnect backoff and queue syncs happen in simulated time, so an
+ * outage is as long as the test says, not as long as the machine takes. The field report and the
+ * crash-loop numbering run the CLI as its own process, killed for real.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
+import { ManualClock } from '../drivers/clock.js';
+import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
+import { Agent } from '../agent/agent.js';
+import { loadConfig } from '../agent/config/load-config.js';
+import type { AgentConfig } from '../agent/config/types.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
-import type { HealthReport } from '../agent/health.js';
+import type { HealthReport } from '../agent/features/health.js';
 import { tempDir } from './helpers/temp-dir.js';
+import { TimePump } from './helpers/time-pump.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function fastConfig(deviceId: string, queueDir: string, queue: Record<string, unknown> = {}): string {
-  return writeTempConfig({
+function fastSettings(deviceId: string, queueDir: string, queue: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
     board: 'raspberry-pi',
     role: 'publisher',
     deviceId,
@@ -39,7 +51,28 @@ function fastConfig(deviceId: string, queueDir: string, queue: Record<string, un
         simulation: { chip: 'bmp280', scenario: 'static' },
       },
     ],
-  });
+  };
+}
+
+/** The configuration loaded, for an agent in this process. */
+function loadedConfig(deviceId: string, queueDir: string, broker: string, queue: Record<string, unknown> = {}): AgentConfig {
+  return loadConfig({ text: JSON.stringify(fastSettings(deviceId, queueDir, queue)), env: {}, args: { broker } });
+}
+
+/** An agent in this process on a clock of its own, started. */
+async function inProcess(config: AgentConfig): Promise<{ agent: Agent; pump: TimePump; lines: string[] }> {
+  const clock = new ManualClock(0, Date.now());
+  const pump = new TimePump(clock);
+  const logger = memoryLogger('info');
+  const agent = new Agent({ config, logger, clock });
+  await pump.settle('the agent started', agent.start());
+  return { agent, pump, lines: logger.lines };
+}
+
+/** submitted = acknowledged + dropped + pending, at every moment (publishing/outbox.ts). */
+function assertLedger(agent: Agent): void {
+  const ledger = agent.delivery!.ledger();
+  assert.equal(ledger.submitted, ledger.acknowledged + ledger.dropped + ledger.pending, JSON.stringify(ledger));
 }
 
 /** A persistent-session QoS 1 subscriber that stays up across broker outages (mosquitto_sub reconnects). */
@@ -62,6 +95,11 @@ class Subscriber {
         this.payloads.push(line);
       }
     });
+  }
+
+  /** Time for mosquitto_sub to connect and subscribe (its own start, not the agent's timing). */
+  get subscribed(): Promise<void> {
+    return sleep(300);
   }
 
   get highest(): number {
@@ -112,7 +150,7 @@ function assertCompleteAndOrdered(seqs: number[]): void {
   assert.deepEqual(firsts, [...firsts].sort((a, b) => a - b), 'first arrivals in order');
 }
 
-describe('store and forward against a real Mosquitto', () => {
+describe('store and forward against a real Mosquitto (the agent on a manual clock)', () => {
   let broker: Mosquitto;
   before(async () => {
     broker = await startMosquitto({ persistence: true });
@@ -123,71 +161,80 @@ describe('store and forward against a real Mosquitto', () => {
 
   it('loses nothing and keeps the order while the broker is stopped and restarted several times', async () => {
     const subscriber = new Subscriber(broker.port, 'rel-sub-1', 'sensors/rel01/pressure');
-    await sleep(300);
-    const agent = startAgent(['run', '--config', fastConfig('rel01', tempDir('rel')), '--broker', broker.url]);
+    await subscriber.subscribed;
+    const { agent, pump } = await inProcess(loadedConfig('rel01', tempDir('rel'), broker.url));
     try {
-      await subscriber.waitForHighest(5);
+      await pump.until('the first readings delivered', () => subscriber.highest >= 5);
       for (let outage = 0; outage < 3; outage++) {
         await broker.pause();
-        await sleep(800); // the agent keeps sampling into its disk queue
+        await pump.run(800); // 16 samples into the disk queue, reconnects refused meanwhile
+        assert.ok(agent.delivery!.backlog >= 16, `queued during outage ${outage}: ${agent.delivery!.backlog}`);
+        assertLedger(agent);
         await broker.resume();
-        await sleep(400);
+        await pump.run(400);
       }
-      await agent.waitFor(/reconnect|connected/);
-      const target = subscriber.highest + 10;
-      await subscriber.waitForHighest(target);
+      const target = agent.samples[0]!.stats.samples;
+      await pump.until(`every reading up to ${target} delivered`, () => subscriber.highest >= target, { detail: () => JSON.stringify(agent.delivery!.ledger()) });
       assertCompleteAndOrdered(subscriber.seqs);
       assert.ok(subscriber.highest >= 60, `sampling went on through the outages (highest seq ${subscriber.highest})`);
+      assertLedger(agent);
+      assert.equal(agent.delivery!.ledger().dropped, 0);
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await pump.settle('the agent stopped', agent.stop());
       subscriber.stop();
     }
   });
 
-  it('delivers what it queued during an outage after being SIGKILLed and started again', async () => {
+  it('delivers what it queued during an outage after being killed and started again', async () => {
     const queueDir = tempDir('rel');
-    const config = fastConfig('rel02', queueDir);
+    const config = loadedConfig('rel02', queueDir, broker.url);
     const subscriber = new Subscriber(broker.port, 'rel-sub-2', 'sensors/rel02/pressure');
-    await sleep(300);
-    let agent: AgentProcess = startAgent(['run', '--config', config, '--broker', broker.url]);
+    await subscriber.subscribed;
+    const first = await inProcess(config);
+    await first.pump.until('the first readings delivered', () => subscriber.highest >= 5);
+    await broker.pause();
+    const before = subscriber.highest;
+    await first.pump.run(1000);
+    const queued = first.agent.delivery!.backlog;
+    assert.ok(queued >= 20, `queued during the outage: ${queued}`);
+    // Killed: the first agent is never stopped and its clock never moves again, so it does nothing
+    // more (as after SIGKILL, what it appended is in the files, and its cursor says "not clean").
+    const second = await inProcess(config);
     try {
-      await subscriber.waitForHighest(5);
-      await broker.pause();
-      const before = subscriber.highest;
-      await sleep(1000);
-      agent.child.kill('SIGKILL');
-      await agent.exited;
-      agent = startAgent(['run', '--config', config, '--broker', broker.url]);
-      await agent.waitFor(/backlog from before the restart will be sent first/);
-      await sleep(300);
+      assert.ok(second.lines.some((l) => /backlog from before the restart will be sent first/.test(l)), second.lines.join('\n'));
+      assert.ok(second.lines.some((l) => /did not stop cleanly last time/.test(l)));
       await broker.resume();
-      await subscriber.waitForHighest(before + 40);
+      await second.pump.until(`the backlog and 40 more delivered (from ${before})`, () => subscriber.highest >= before + queued + 40);
       assertCompleteAndOrdered(subscriber.seqs);
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await second.pump.settle('the agent stopped', second.agent.stop());
       subscriber.stop();
     }
   });
 
   it('drops the oldest readings when the queue is full, keeps running, and says so on the health topic', async () => {
-    const queueDir = tempDir('rel');
-    const agent = startAgent(['run', '--config', fastConfig('rel03', queueDir, { maxBytes: 16384, segmentBytes: 2048 }), '--broker', broker.url]);
+    const { agent, pump, lines } = await inProcess(loadedConfig('rel03', tempDir('rel'), broker.url, { maxBytes: 16384, segmentBytes: 2048 }));
     try {
-      await agent.waitFor(/connected/);
+      await pump.settle('connected', agent.connected());
       await broker.pause();
-      await agent.waitFor(/queue full: dropping the oldest readings/, 30_000);
+      await pump.until('the queue is full', () => lines.some((l) => /queue full: dropping the oldest readings/.test(l)));
+      const taken = agent.samples[0]!.stats.samples;
+      await pump.run(1000);
+      assert.ok(agent.samples[0]!.stats.samples >= taken + 20, 'sampling goes on with the queue full');
+      assertLedger(agent);
       await broker.resume();
-      await agent.waitFor(/queue drained/, 30_000);
-      // The first report after reconnecting may be taken mid-replay; a later one has the backlog sent.
-      const health = await waitForHealth(broker.port, 'sensors/rel03/health', (h) => h.connected && h.readings.buffered === 0);
-      assert.ok(health.readings.dropped.queueFull > 0, JSON.stringify(health));
-      assert.ok(health.readings.acknowledged > 0);
-      assert.equal(agent.child.exitCode, null, 'still running');
+      await pump.until('the queue drained', () => lines.some((l) => /queue drained/.test(l)));
+      // The first report after reconnecting may be taken mid-replay; a later one has the backlog
+      // sent. Reports fall on a sampling tick (every 1 s, ticks every 50 ms): that tick's reading
+      // may still await its PUBACK.
+      let health: HealthReport | undefined;
+      void waitForHealth(broker.port, 'sensors/rel03/health', (h) => h.connected && h.readings.buffered <= 1).then((h) => (health = h));
+      await pump.until('a health report with the backlog sent', () => health !== undefined);
+      assert.ok(health!.readings.dropped.queueFull > 0, JSON.stringify(health));
+      assert.ok(health!.readings.acknowledged > 0);
+      assertLedger(agent);
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await pump.settle('the agent stopped', agent.stop());
     }
   });
 });
@@ -292,30 +339,36 @@ describe('sequence numbers after a crash', () => {
   });
 });
 
-describe('output states after a broker restart', () => {
+describe('output states after a broker restart (the agent on a manual clock)', () => {
   it('a subscriber publishes its outputs\' states again when it reconnects to a broker that forgot them', async () => {
     const broker = await startMosquitto(); // no persistence: a restart loses every retained message
-    const agent = startAgent([
-      'run', '--broker', broker.url, '--config',
-      writeTempConfig({
+    const clock = new ManualClock(0, Date.now());
+    const pump = new TimePump(clock);
+    const logger = memoryLogger('info');
+    const config = loadConfig({
+      text: JSON.stringify({
         board: 'beaglebone-black', role: 'subscriber', deviceId: 'rel-bbb', gpio: { simulated: true },
-        mqtt: { reconnectPeriodMs: 100, reconnectMaxMs: 400 },
+        mqtt: { url: broker.url, reconnectPeriodMs: 100, reconnectMaxMs: 400 },
         outputs: [{ name: 'led', pin: 'P8_13' }],
         rules: [{ name: 'r', topic: 'sensors/x/altitude', actions: [{ type: 'log', message: '{value}' }] }],
       }),
-    ]);
+      env: {},
+    });
+    const agent = new Agent({ config, logger, clock, gpio: new SimulatedGpio({ clock }) });
     try {
-      await agent.waitFor(/subscribed topic=devices\/rel-bbb\/outputs\/led\/set/);
-      const pub = spawn(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'devices/rel-bbb/outputs/led/set', '-m', 'ON']);
-      await new Promise((r) => pub.once('exit', r));
-      await agent.waitFor(/output led ON/);
+      await pump.settle('the agent started', agent.start());
+      await pump.until('subscribed', () => logger.lines.some((l) => /subscribed topic=devices\/rel-bbb\/outputs\/led\/set/.test(l)));
+      const pub = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '1', '-t', 'devices/rel-bbb/outputs/led/set', '-m', 'ON']);
+      assert.equal(pub.status, 0);
+      await pump.until('the output set', () => logger.lines.some((l) => /output led ON/.test(l)));
       await broker.restart();
-      await agent.waitFor(/connected[\s\S]*connected/);
-      const [state] = await watch({ port: broker.port, topics: ['devices/rel-bbb/outputs/led/state'], count: 1, timeoutS: 5 });
+      await pump.until('connected again', () => logger.lines.filter((l) => /\[mqtt\] connected/.test(l)).length >= 2);
+      let state: { payload: string; retained: boolean } | undefined;
+      void watch({ port: broker.port, topics: ['devices/rel-bbb/outputs/led/state'], count: 1, timeoutS: 5 }).then(([m]) => (state = m));
+      await pump.until('the retained state', () => state !== undefined);
       assert.deepEqual([state!.payload, state!.retained], ['ON', true]);
     } finally {
-      agent.child.kill('SIGTERM');
-      await agent.exited;
+      await pump.settle('the agent stopped', agent.stop());
       await broker.stop();
     }
   });

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { SampleGroup } from '../agent/sample-group.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
-import { Scheduler } from '../agent/scheduler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { SampleGroup } from '../agent/sampling/sample-group.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { Sampler } from '../agent/sampling/sampler.js';
+import { Scheduler } from '../agent/sampling/scheduler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Quantity, Sensor } from '../drivers/sensor.js';
 
@@ -34,11 +35,11 @@ const temperature: MeasurementConfig = { enabled: true, unit: '°C', decimals: 2
 const sensorConfig = (name: string, intervalMs = 100): SensorConfig => ({ name, intervalMs, measurements: { temperature } }) as unknown as SensorConfig;
 
 function group(clock: ManualClock, sensors: TimedSensor[]) {
-  const batches: PublishableReading[][] = [];
+  const batches: Sample[][] = [];
   /** When each batch was handed on, ms on the clock. */
   const handedOnAt: number[] = [];
-  const g = new SampleGroup(100, (readings) => {
-    batches.push(readings);
+  const g = new SampleGroup(100, (samples) => {
+    batches.push(samples);
     handedOnAt.push(clock.now());
   });
   const logger = memoryLogger();
@@ -48,7 +49,7 @@ function group(clock: ManualClock, sensors: TimedSensor[]) {
 }
 
 /** Each batch as `sensor#seq` entries, in order. */
-const shape = (batches: PublishableReading[][]): string[][] => batches.map((b) => b.map((r) => `${r.reading.sensor}#${r.reading.seq}`));
+const shape = (batches: Sample[][]): string[][] => batches.map((b) => b.map((s) => `${s.sensor}#${s.seq}`));
 
 describe('SampleGroup', () => {
   it('hands on one batch per tick with every sensor of the group, read in parallel', async () => {
@@ -60,7 +61,7 @@ describe('SampleGroup', () => {
     await clock.advance(250);
     // Ticks at 0, 100, 200 each take 40 ms (the slowest read), not 80 ms (the reads in turn).
     assert.equal(batches.length, 3);
-    for (const batch of batches) assert.deepEqual(batch.map((r) => [r.reading.sensor, r.reading.value]), [['t2', 22], ['t0', 20], ['t1', 21]]);
+    for (const batch of batches) assert.deepEqual(batch.map((s) => [s.sensor, s.readings[0]!.value]), [['t2', 22], ['t0', 20], ['t1', 21]]);
     assert.equal(scheduler.stats('t0+t1+t2')?.skipped, 0);
     const stopping = scheduler.stop();
     await clock.advance(100);
@@ -75,7 +76,7 @@ describe('SampleGroup', () => {
     const run = g.run();
     await clock.advance(5);
     await run;
-    assert.deepEqual(batches.map((b) => b.map((r) => r.reading.sensor)), [['t1']]);
+    assert.deepEqual(batches.map((b) => b.map((s) => s.sensor)), [['t1']]);
     assert.match(logger.lines.join('\n'), /sensor read failed.*t0.*EIO/);
   });
 
@@ -97,7 +98,7 @@ describe('SampleGroup', () => {
       ['t1#2', 't2#2', 't0#3'], // tick 2: everyone again, one batch
     ]);
     assert.deepEqual(handedOnAt, [100, 140, 150, 240]);
-    const ts = (sensor: string, seq: number): number => batches.flat().find((r) => r.reading.sensor === sensor && r.reading.seq === seq)!.reading.ts;
+    const ts = (sensor: string, seq: number): number => batches.flat().find((s) => s.sensor === sensor && s.seq === seq)!.ts;
     assert.deepEqual([ts('t0', 2), ts('t1', 1), ts('t0', 3)].map((t) => t - clock.wallNow() + clock.now()), [100, 0, 200], 'each sampled at its own tick');
     assert.deepEqual(samplers.map((s) => s.stats.skipped), [0, 1, 1], 'tick 1 skipped for the two slow sensors only');
     assert.deepEqual(samplers.map((s) => s.stats.samples), [3, 2, 2]);

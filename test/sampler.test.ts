@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MeasurementConfig, SensorConfig } from '../agent/config/types.js';
-import { memoryLogger } from '../agent/logger.js';
-import { Sampler, type PublishableReading } from '../agent/sampler.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { Sampler } from '../agent/sampling/sampler.js';
 import { ManualClock } from '../drivers/clock.js';
 import type { Measurement, Quantity, Sensor } from '../drivers/sensor.js';
 
@@ -51,27 +52,27 @@ const config = {
 describe('Sampler', () => {
   it('turns a sample into readings in the configured units, one batch per sample, sharing a seq', async () => {
     const clock = new ManualClock(0, Date.UTC(2026, 10, 24, 10));
-    const batches: PublishableReading[][] = [];
+    const batches: Sample[] = [];
     const sampler = new Sampler(config, new FakeSensor(), clock, (b) => batches.push(b), memoryLogger());
     await sampler.run();
     await sampler.run();
     assert.equal(batches.length, 2);
     assert.deepEqual(
-      batches[0]!.map((r) => [r.reading.measurement, r.reading.value, r.reading.unit, r.reading.seq]),
+      batches[0]!.readings.map((r) => [r.quantity, r.value, r.unit, batches[0]!.seq]),
       [
         ['altitude', 100, 'ft', 1],
         ['pressure', 1009.61, 'hPa', 1],
       ],
       'temperature is disabled, so not published',
     );
-    assert.equal(batches[1]![0]!.reading.seq, 2);
-    assert.equal(batches[0]![0]!.reading.ts, Date.UTC(2026, 10, 24, 10));
+    assert.equal(batches[1]!.seq, 2);
+    assert.equal(batches[0]!.ts, Date.UTC(2026, 10, 24, 10));
   });
 
   it('logs a repeated failure once, keeps counting, and says when the sensor recovers', async () => {
     const sensor = new FakeSensor();
     const logger = memoryLogger();
-    const batches: PublishableReading[][] = [];
+    const batches: Sample[] = [];
     const sampler = new Sampler(config, sensor, new ManualClock(), (b) => batches.push(b), logger);
     sensor.failures = [new Error('EIO'), new Error('EIO'), new Error('EIO')];
     for (let i = 0; i < 4; i++) await sampler.run();
@@ -79,7 +80,7 @@ describe('Sampler', () => {
     assert.equal(sampler.stats.samples, 1);
     assert.equal(logger.lines.filter((l) => l.startsWith('WARN') && l.includes('sensor read failed')).length, 1);
     assert.equal(logger.lines.filter((l) => l.includes('sensor recovered')).length, 1);
-    assert.equal(batches[0]![0]!.reading.seq, 1, 'failed reads are not readings: no gap in seq');
+    assert.equal(batches[0]!.seq, 1, 'failed reads are not readings: no gap in seq');
   });
 
   it('initialises a sensor that failed to start on its next tick', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, type Clock } from '../drivers/clock.js';
-import { learnWakeLateness, Scheduler, type Tick } from '../agent/scheduler.js';
+import { learnWakeLateness, Scheduler, type Tick } from '../agent/sampling/scheduler.js';
 
 function recorder(clock: Clock, workMs: (tick: Tick) => number) {
   const ticks: Tick[] = [];

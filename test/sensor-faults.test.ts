@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FaultConfig, MeasurementConfig, SensorConfig } from '../agent/config/types.js';
 import { loadConfig, validateConfigText } from '../agent/config/load-config.js';
-import { healthReport } from '../agent/health.js';
-import { createLogger, memoryLogger, type Logger } from '../agent/logger.js';
-import { SampleGroup } from '../agent/sample-group.js';
-import { REPEAT_LOG_INTERVAL_MS, Sampler, type PublishableReading } from '../agent/sampler.js';
-import { Scheduler } from '../agent/scheduler.js';
+import { healthReport } from '../agent/features/health.js';
+import { createLogger, memoryLogger, type Logger } from '../agent/log/logger.js';
+import { SampleGroup } from '../agent/sampling/sample-group.js';
+import type { Sample } from '../agent/sampling/reading.js';
+import { REPEAT_LOG_INTERVAL_MS, Sampler } from '../agent/sampling/sampler.js';
+import { Scheduler } from '../agent/sampling/scheduler.js';
 import { createSensor, simulateSensor } from '../agent/sensors.js';
 import { Bmp280 } from '../drivers/bmp280/bmp280.js';
 import { staticEnvironment } from '../drivers/environment.js';
@@ -62,9 +63,9 @@ class ScriptedSensor implements Sensor {
   async halt(): Promise<void> {}
 }
 
-function scripted(faults?: FaultConfig): { sensor: ScriptedSensor; sampler: Sampler; batches: PublishableReading[][]; logger: ReturnType<typeof memoryLogger>; clock: ManualClock } {
+function scripted(faults?: FaultConfig): { sensor: ScriptedSensor; sampler: Sampler; batches: Sample[]; logger: ReturnType<typeof memoryLogger>; clock: ManualClock } {
   const sensor = new ScriptedSensor();
-  const batches: PublishableReading[][] = [];
+  const batches: Sample[] = [];
   const logger = memoryLogger();
   const clock = new ManualClock();
   const sampler = new Sampler(sensorConfig('scripted', faults), sensor, clock, (b) => batches.push(b), logger);
@@ -78,8 +79,8 @@ describe('Sampler fault handling (scripted sensor)', () => {
     const { sensor, sampler, batches, logger } = scripted({ readAttempts: 3, reinitAfter: 10 });
     sensor.script = [20, 191.4, Number.NaN, -41, 22];
     for (let i = 0; i < 5; i++) await sampler.run();
-    assert.deepEqual(batches.map((b) => b[0]!.reading.value), [20, 22], 'only plausible values reach the sink');
-    assert.deepEqual(batches.map((b) => b[0]!.reading.seq), [1, 2], 'a rejected sample is not a reading: no gap in seq');
+    assert.deepEqual(batches.map((b) => b.readings[0]!.value), [20, 22], 'only plausible values reach the sink');
+    assert.deepEqual(batches.map((b) => b.seq), [1, 2], 'a rejected sample is not a reading: no gap in seq');
     assert.equal(sampler.stats.rejected, 3);
     assert.equal(sampler.stats.errors, 0);
     assert.equal(warnings(logger.lines, 'reading outside the operating range'), 1);
@@ -135,7 +136,7 @@ describe('Sampler fault handling (scripted sensor)', () => {
     await sampler.run();
     assert.equal(sensor.inits, 2);
     assert.equal(sampler.stats.reinits, 1);
-    assert.deepEqual(batches.map((b) => b[0]!.reading.value), [20, 21]);
+    assert.deepEqual(batches.map((b) => b.readings[0]!.value), [20, 21]);
   });
 
   it('a failed start (the agent calls init() and reports it) counts, and the next ticks do not warn again', async () => {
@@ -172,8 +173,8 @@ interface Rigged {
   bus: SimulatedI2cBus;
   simA: Bmp280Simulator;
   simB: Bmp280Simulator;
-  a: { sampler: Sampler; batches: PublishableReading[][] };
-  b: { sampler: Sampler; batches: PublishableReading[][] };
+  a: { sampler: Sampler; batches: Sample[] };
+  b: { sampler: Sampler; batches: Sample[] };
   scheduler: Scheduler;
   logger: Logger & { lines: string[] };
 }
@@ -193,8 +194,8 @@ function twoSensors(options: { failureRate?: number; seed?: number; wrapA?: (sim
   const random = seededRandom(options.seed ?? 42);
   bus.failWhen((address) => (address === 0x76 && random() < rate ? 'EIO' : undefined));
   const logger = memoryLogger();
-  const make = (name: string, address: number, overrides: SettingsOverrides): { sampler: Sampler; batches: PublishableReading[][] } => {
-    const batches: PublishableReading[][] = [];
+  const make = (name: string, address: number, overrides: SettingsOverrides): { sampler: Sampler; batches: Sample[] } => {
+    const batches: Sample[] = [];
     const sensor = new Bmp280(bus, clock, { address, settings: settings(overrides) });
     return { sampler: new Sampler(sensorConfig(name), sensor, clock, (r) => batches.push(r), logger), batches };
   };
@@ -206,13 +207,13 @@ function twoSensors(options: { failureRate?: number; seed?: number; wrapA?: (sim
   return { clock, bus, simA, simB, a, b, scheduler, logger };
 }
 
-function values(batches: PublishableReading[][], quantity: Quantity): number[] {
-  return batches.flatMap((batch) => batch.filter((r) => r.reading.measurement === quantity).map((r) => r.reading.value));
+function values(batches: Sample[], quantity: Quantity): number[] {
+  return batches.flatMap((sample) => sample.readings.filter((r) => r.quantity === quantity).map((r) => r.value));
 }
 
-function assertAllNear(batches: PublishableReading[][], room: typeof ROOM_A, humidity: boolean): void {
+function assertAllNear(batches: Sample[], room: typeof ROOM_A, humidity: boolean): void {
   for (const batch of batches) {
-    const got = (q: Quantity): number | undefined => batch.find((r) => r.reading.measurement === q)?.reading.value;
+    const got = (q: Quantity): number | undefined => batch.readings.find((r) => r.quantity === q)?.value;
     assert.ok(Math.abs(got('temperature')! - room.temperatureC) < 0.02, `temperature ${got('temperature')}`);
     assert.ok(Math.abs(got('pressure')! - room.pressurePa) < 2, `pressure ${got('pressure')}`);
     if (humidity) assert.ok(Math.abs(got('humidity')! - room.humidityPct) < 0.1, `humidity ${got('humidity')} (every sample has it)`);
@@ -221,8 +222,8 @@ function assertAllNear(batches: PublishableReading[][], room: typeof ROOM_A, hum
 }
 
 /** The longest run of ticks between two published samples (in ticks of `intervalMs`). */
-function longestGap(batches: PublishableReading[][], intervalMs: number): number {
-  const ts = batches.map((b) => b[0]!.reading.ts);
+function longestGap(batches: Sample[], intervalMs: number): number {
+  const ts = batches.map((b) => b.ts);
   return Math.max(...ts.slice(1).map((t, i) => Math.round((t - ts[i]!) / intervalMs)));
 }
 
@@ -358,8 +359,8 @@ describe('Three chips on one interval, two of them flaky', () => {
     const rates = [0, 0.1, 0.2];
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', now: () => clock.wallNow(), sink: { write: (line) => lines.push(line.trimEnd()) } });
-    const batches: PublishableReading[][] = [];
-    const group = new SampleGroup(INTERVAL_MS, (readings) => batches.push(readings));
+    const batches: Sample[][] = [];
+    const group = new SampleGroup(INTERVAL_MS, (samples) => batches.push(samples));
     const samplers: Sampler[] = [];
     for (const [i, sensorConfig] of config.sensors.entries()) {
       const chip = await simulateSensor(clock, sensorConfig);
@@ -387,7 +388,7 @@ describe('Three chips on one interval, two of them flaky', () => {
 
     // The healthy chip: a sample on every tick, stamped with that tick's time.
     assert.deepEqual([healthy.stats.samples, healthy.stats.skipped, healthy.stats.errors, healthy.stats.retries], [ticks.runs, 0, 0, 0]);
-    const healthyTs = batches.flat().filter((r) => r.reading.sensor === 'healthy' && r.reading.measurement === 'temperature').map((r) => r.reading.ts);
+    const healthyTs = batches.flat().filter((s) => s.sensor === 'healthy' && s.readings.some((r) => r.quantity === 'temperature')).map((s) => s.ts);
     const wallStart = clock.wallNow() - clock.now() + startedAt;
     assert.deepEqual(healthyTs, Array.from({ length: ticks.runs }, (_, k) => wallStart + k * INTERVAL_MS));
 

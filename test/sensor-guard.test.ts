@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, describeOutOfRange, isTransient, outOfRange, retryTransient, TRANSIENT_I2C_CODES } from '../agent/sensor-guard.js';
+import { backoffMs, describeOutOfRange, isTransient, outOfRange, retryTransient, TRANSIENT_I2C_CODES } from '../agent/sampling/sensor-guard.js';
 import { BMP280_OPERATING_RANGE } from '../drivers/bmp280/bmp280.js';
 import { ManualClock } from '../drivers/clock.js';
 import { I2cError } from '../drivers/i2c/i2c-bus.js';

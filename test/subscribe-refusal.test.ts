@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../agent/config/load-config.js';
-import { memoryLogger } from '../agent/logger.js';
-import { MqttSession } from '../agent/mqtt-session.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import { MqttSession } from '../agent/mqtt/session.js';
 import { scriptedBroker } from './helpers/scripted-broker.js';
 
 test('a refused topic is logged by name and counted; the granted ones still subscribe', async () => {

@@ -10,7 +10,7 @@ import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
-import { memoryLogger } from '../agent/logger.js';
+import { memoryLogger } from '../agent/log/logger.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
 
@@ -53,7 +53,7 @@ test('a board with role both samples and reacts; on stop its relay is back at th
   assert.deepEqual(gpio.claimed(), []);
   assert.equal(gpio.history.filter((c) => c.pin === '17').at(-1)?.high, true, 'the last level driven was the safe one (off = high)');
   assert.equal(await waitForRetained(broker.port, 'devices/pi-both/outputs/relay/state', 'OFF'), 'OFF', 'and the retained state says so');
-  const stats = agent.subscriberMode?.stats() as { messages: { handled: number } };
+  const stats = agent.stats() as { messages: { handled: number } };
   assert.ok(stats.messages.handled >= 1);
 });
 
@@ -134,7 +134,7 @@ for (const protocolVersion of [4, 5] as const) {
     const stopping = first.stop();
     await until('the stop reached the outputs', gpio.held);
     publishQos1(broker.port, commands, '{"cmd":"set","output":"led","state":"on","id":"during-stop"}');
-    const stats = (): { deferred: number; received: number } => (first.subscriberMode?.stats() as { messages: { deferred: number; received: number } }).messages;
+    const stats = (): { deferred: number; received: number } => (first.stats() as { messages: { deferred: number; received: number } }).messages;
     await until('the command reached the stopping agent', () => stats().deferred === 1);
     gpio.release();
     await stopping;
@@ -154,8 +154,8 @@ for (const protocolVersion of [4, 5] as const) {
       const [answer] = await answers;
       assert.deepEqual(JSON.parse(answer!.payload), { id: 'during-stop', status: 'ok', output: 'led', state: 'on' });
       assert.equal(await waitForRetained(broker.port, `devices/${deviceId}/outputs/led/state`, 'ON'), 'ON');
-      const messages = (second.subscriberMode?.stats() as { messages: { received: number; handled: number } }).messages;
-      await until('the marker handled too', () => (second.subscriberMode?.stats() as { messages: { handled: number } }).messages.handled === 2);
+      const messages = (second.stats() as { messages: { received: number; handled: number } }).messages;
+      await until('the marker handled too', () => (second.stats() as { messages: { handled: number } }).messages.handled === 2);
       assert.deepEqual([messages.received, messages.handled], [2, 2]);
     } finally {
       await second.stop();
@@ -175,14 +175,14 @@ test('a message too large to read is dropped as too large, answered by nothing, 
     await until('subscribed', () => logger.lines.some((l) => l.includes('subscribed topic=devices/bbb-big/commands')));
     const answers = watch({ port: broker.port, topics: ['devices/bbb-big/responses'], count: 1, timeoutS: 15 });
     await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub subscribed
-    // 200 kB: past the session's inbound limit (agent/inbound-limit.ts), so never read whole; and
+    // 200 kB: past the session's inbound limit (agent/mqtt/inbound-limit.ts), so never read whole; and
     // 5 kB: read, but over messages.maxBytes (4096)
     publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(200_000)}"}`);
     publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(5_000)}"}`);
     publishQos1(broker.port, 'devices/bbb-big/commands', '{"cmd":"get","output":"led","id":"after"}');
     const [answer] = await answers;
     assert.deepEqual(JSON.parse(answer!.payload), { id: 'after', status: 'ok', output: 'led', state: 'off' }, 'the first answer is for the message after the large ones');
-    const messages = (agent.subscriberMode?.stats() as { messages: { received: number; handled: number; dropped: Record<string, number> } }).messages;
+    const messages = (agent.stats() as { messages: { received: number; handled: number; dropped: Record<string, number> } }).messages;
     assert.deepEqual([messages.received, messages.handled, messages.dropped['too-large']], [3, 1, 2]);
   } finally {
     await agent.stop();

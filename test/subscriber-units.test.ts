@@ -7,16 +7,16 @@ import { test } from 'node:test';
 import { ManualClock, settle } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
-import { Commands } from '../agent/commands.js';
+import { Commands } from '../agent/features/commands.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import type { AgentConfig } from '../agent/config/types.js';
-import { Inbox } from '../agent/inbox.js';
-import { Inputs } from '../agent/inputs.js';
-import { memoryLogger } from '../agent/logger.js';
-import type { MessageSink } from '../agent/message-sink.js';
-import type { PublishOptions } from '../agent/mqtt-session.js';
-import { Outputs } from '../agent/outputs.js';
-import { Rules } from '../agent/rules.js';
+import { Inbox } from '../agent/features/inbox.js';
+import { Inputs } from '../agent/features/inputs.js';
+import { memoryLogger } from '../agent/log/logger.js';
+import type { MessageSink } from '../agent/features/message-sink.js';
+import type { PublishOptions } from '../agent/mqtt/session.js';
+import { Outputs } from '../agent/features/outputs.js';
+import { Rules } from '../agent/features/rules.js';
 import { assertSafeLines } from './helpers/log-lines.js';
 
 interface Sent {
@@ -79,7 +79,7 @@ async function rig(config = bbb(), wrap: (gpio: GpioBackend) => GpioBackend = (g
   const inputs = new Inputs({ inputs: config.inputs, gpio: backend, sink, logger });
   const rules = new Rules({ rules: config.rules, deviceId: config.deviceId, outputs, sink, clock, logger });
   const commands = new Commands({ config: config.commands, outputs, inputs, sink, logger, stats: (): Record<string, unknown> => ({ messages: inbox.stats }) });
-  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logOnly: config.subscriptions, logger, clock });
+  const inbox: Inbox = new Inbox({ maxBytes: config.messages.maxBytes, outputs, rules, commands, logger, clock });
   await outputs.start();
   await inputs.start();
   inbox.start();
@@ -231,7 +231,7 @@ test('messages that arrive before start wait, in order, until the outputs are cl
   const logger = memoryLogger();
   const outputs = new Outputs({ outputs: config.outputs, gpio, sink, clock, logger });
   const rules = new Rules({ rules: config.rules, deviceId: 'bbb01', outputs, sink, clock, logger });
-  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logOnly: [], logger, clock });
+  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logger, clock });
   inbox.receive('sensors/drone01/altitude', Buffer.from('130'));
   inbox.receive('sensors/drone01/altitude', Buffer.from('80'));
   inbox.receive('sensors/drone01/altitude', Buffer.from('110'));
@@ -432,7 +432,7 @@ test('messages waiting for a start that never comes are left for the broker when
   const logger = memoryLogger();
   const outputs = new Outputs({ outputs: config.outputs, gpio, sink, clock, logger });
   const rules = new Rules({ rules: config.rules, deviceId: 'bbb01', outputs, sink, clock, logger });
-  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logOnly: [], logger, clock });
+  const inbox = new Inbox({ maxBytes: 4096, outputs, rules, commands: undefined, logger, clock });
   const verdicts = [inbox.receive('sensors/drone01/altitude', Buffer.from('130')), inbox.receive('sensors/drone01/altitude', Buffer.from('80'))];
   await settle();
   inbox.close(); // e.g. the GPIO failed to open: the agent stops without starting

@@ -4,7 +4,7 @@
  * the same kind of hint as every other problem. There is deliberately no action that runs a
  * program: a message from the network must never become a command line.
  */
-import { renderTemplate, TEMPLATE_VARS, unknownPlaceholders } from '../template.js';
+import { ACTION_PLACEHOLDERS, fillTemplate, unknownPlaceholders } from '../template.js';
 import type { ConfigProblem } from './config-error.js';
 import { closest, show, topicTextIssue } from './formats.js';
 import { keyPath, printable, showKey } from './printable.js';
@@ -41,8 +41,8 @@ export function parseActions(raw: unknown, at: string, ctx: ActionContext, probl
 
 function templateIssues(text: string, path: string, problems: ConfigProblem[]): void {
   for (const name of unknownPlaceholders(text)) {
-    const guess = closest(name, TEMPLATE_VARS);
-    problems.push({ path, message: `unknown placeholder {${printable(name, 40)}}`, hint: `${guess ? `did you mean {${guess}}? ` : ''}known: ${TEMPLATE_VARS.map((v) => `{${v}}`).join(', ')}` });
+    const guess = closest(name, ACTION_PLACEHOLDERS);
+    problems.push({ path, message: `unknown placeholder {${printable(name, 40)}}`, hint: `${guess ? `did you mean {${guess}}? ` : ''}known: ${ACTION_PLACEHOLDERS.map((v) => `{${v}}`).join(', ')}` });
   }
 }
 
@@ -124,6 +124,6 @@ function parseAction(raw: unknown, at: string, ctx: ActionContext, problems: Con
   if (typeof retain !== 'boolean') problems.push({ path: `${at}.retain`, message: `${show(retain)} is not true or false`, hint: 'use true or false' });
   if (problems.length > before) return null;
   // The topic is fixed now: only {deviceId} and {rule}, both known at load time.
-  const topic = renderTemplate(topicTemplate, { deviceId: ctx.deviceId, rule: ctx.rule, topic: '{topic}', value: '{value}', condition: '{condition}', ts: '{ts}' });
+  const topic = fillTemplate(topicTemplate, ['deviceId', 'rule'], { deviceId: ctx.deviceId, rule: ctx.rule });
   return { type: 'publish', topic, payload: payload as string, qos: qos as Qos, retain: retain as boolean };
 }

@@ -2,7 +2,7 @@
  * The broker-security keys checked together, at load time, so a service with a missing CA file or
  * an unreadable password file stops with exit 78 (no restart loop under RestartPreventExitStatus=78)
  * instead of failing on every reconnect. The files are read here only to prove they are readable;
- * agent/broker-auth.ts reads them again when it connects.
+ * agent/mqtt/broker-auth.ts reads them again when it connects.
  */
 import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from './config-error.js';

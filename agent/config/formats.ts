@@ -9,8 +9,8 @@
  */
 import convict from 'convict';
 import { DRIVERS } from '../../drivers/registry.js';
-import { checkFilters } from '../filters.js';
-import { TOPIC_PLACEHOLDERS } from '../topic.js';
+import { checkFilters } from '../sampling/filters.js';
+import { TOPIC_PLACEHOLDERS } from '../template.js';
 import { closest } from './closest.js';
 import { printable, show } from './printable.js';
 

@@ -11,13 +11,13 @@ import { homedir } from 'node:os';
 import { join as joinPath, resolve } from 'node:path';
 import convict from 'convict';
 import type { Quantity } from '../../drivers/sensor.js';
-import { toFilterSpecs } from '../filters.js';
+import { toFilterSpecs } from '../sampling/filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, FORMATS, redactUrl, registerFormats, show, topicLengthProblem } from './formats.js';
+import { closest, FORMATS, registerFormats, show, topicLengthProblem } from './formats.js';
 import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
-import { renderTopic } from '../topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 import {
   AGENT_SCHEMA, CROSS_FIELD_RULES, DEFAULT_DECIMALS, DRIVER_FORMATS, formatOf, INPUT_SCHEMA, isLeaf, leaves, OUTPUT_SCHEMA, QUANTITIES, RULE_SCHEMA, sensorSchemaFor, SUBSCRIPTION_SCHEMA,
   type LoadedTop, type RuleContext, type SchemaNode,
@@ -208,7 +208,7 @@ function loadSubscriberMode(store: Store, origin: (rel: string) => string | unde
     const value = store.get(key);
     return Array.isArray(value) ? value : null;
   };
-  const fill = (template: string, name: string): string => template.replaceAll('{deviceId}', deviceId).replaceAll('{name}', name);
+  const fill = (template: string, name: string): string => fillTemplate(template, ['deviceId', 'name'], { deviceId, name });
   // Topics are filled in for the device: each must still fit MQTT's limit.
   const filled = <T extends { name: string }>(entry: T | null, at: string, keys: ReadonlyArray<keyof T & string>): T | null => {
     if (!entry) return null;
@@ -301,7 +301,7 @@ function topTopicProblems(top: LoadedTop, bad: ReadonlySet<string>): Problems {
   const topics: Array<[string, string]> = [['mqtt.statusTopic', top.mqtt.statusTopic], ['health.topic', top.health.topic], ['commands.topic', top.commands.topic], ['commands.responseTopic', top.commands.responseTopic]];
   return topics.flatMap(([path, template]) => {
     if (bad.has(path)) return [];
-    const problem = topicLengthProblem(renderTopic(template, { deviceId: top.deviceId }, { strict: false }), path);
+    const problem = topicLengthProblem(fillTemplate(template, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }), path);
     return problem ? [problem] : [];
   });
 }
@@ -404,18 +404,18 @@ function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck
   if (reported.length > 0) return { config: null, problems: reported, source };
 
   const board = BOARD_PROFILES[top.board];
-  const clientId = top.mqtt.clientId === '' ? `edge-agent-${top.deviceId}` : top.mqtt.clientId.replaceAll('{deviceId}', top.deviceId);
+  const clientId = top.mqtt.clientId === '' ? `edge-agent-${top.deviceId}` : fillTemplate(top.mqtt.clientId, ['deviceId'], { deviceId: top.deviceId });
   const config: AgentConfig = {
     board: top.board,
     role: top.role,
     deviceId: top.deviceId,
     i2c: { bus: top.i2c.bus ?? board.i2c.defaultBus, simulated: top.i2c.simulated },
     // A subscriber keeps its session by default, so what is published while it is away reaches it.
-    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: renderTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }, { strict: false }) },
+    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }) },
     sensors: sensors.map((s) => s!.sensor),
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
     queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },
-    health: { ...top.health, topic: renderTopic(top.health.topic, { deviceId: top.deviceId }, { strict: false }) },
+    health: { ...top.health, topic: fillTemplate(top.health.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }) },
     homeassistant: top.homeassistant,
     log: top.log,
     gpio: top.gpio,
@@ -424,8 +424,8 @@ function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck
     rules: subscriberMode.rules,
     commands: {
       enabled: top.commands.enabled,
-      topic: renderTopic(top.commands.topic, { deviceId: top.deviceId }, { strict: false }),
-      responseTopic: renderTopic(top.commands.responseTopic, { deviceId: top.deviceId }, { strict: false }),
+      topic: fillTemplate(top.commands.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }),
+      responseTopic: fillTemplate(top.commands.responseTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }),
     },
     messages: top.messages,
   };
@@ -455,10 +455,4 @@ export function loadConfig(input: LoadConfigInput): AgentConfig {
 /** For `check-config` and editors: the problems of a JSON text (empty when it is valid). */
 export function validateConfigText(text: string, env: Record<string, string | undefined> = {}): ConfigProblem[] {
   return checkConfig({ text, env }).problems;
-}
-
-/** The resolved configuration as JSON for logs, with the broker passwords masked (mqtt.url and mqtt.password are sensitive). */
-export function printableConfig(config: AgentConfig): string {
-  const password = config.mqtt.password === '' ? '' : '***';
-  return JSON.stringify({ ...config, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url), password } }, null, 2);
 }

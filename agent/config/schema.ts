@@ -10,7 +10,7 @@ import type { ConfigProblem } from './config-error.js';
 import { BROKER_AUTH_RULE } from './broker-auth-rule.js';
 import { FORMATS, topicLengthProblem, type ConfigFormat, type FormatName, type KeyFormat } from './formats.js';
 import { eachSensor, QUANTITIES, SENSOR_RULES } from './sensor-schema.js';
-import { renderTopic } from '../topic.js';
+import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 import type { Board, CommandsConfig, HealthConfig, HomeAssistantConfig, LogLevel, MqttConfig, QueueConfig, Role, SensorConfig } from './types.js';
 
 export { DEFAULT_DECIMALS, DEFAULT_UNIT, DRIVER_FORMATS, DRIVER_SCHEMAS, QUANTITIES, SENSOR_SCHEMA, sensorSchemaFor } from './sensor-schema.js';
@@ -344,13 +344,13 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
         if (/\{(sensor|measurement)\}/.test(top.mqtt.statusTopic)) {
           out.push({ path: 'mqtt.statusTopic', message: `${JSON.stringify(top.mqtt.statusTopic)} uses {sensor} or {measurement}`, hint: 'the status belongs to the device: only {deviceId} is known here' });
         } else {
-          used.set(renderTopic(top.mqtt.statusTopic, { deviceId: top.deviceId }, { strict: false }), 'mqtt.statusTopic');
+          used.set(fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }), 'mqtt.statusTopic');
         }
       }
       out.push(...eachSensor(ctx, (s, at) => QUANTITIES.flatMap((q) => {
         const m = s.measurements[q];
         if (!m?.enabled) return [];
-        const topic = renderTopic(m.topic, { deviceId: top.deviceId, sensor: s.name, measurement: q }, { strict: false });
+        const topic = fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId, sensor: s.name, measurement: q });
         const path = `${at}.measurements.${q}.topic`;
         const tooLong = topicLengthProblem(topic, path);
         if (tooLong) return [tooLong];

@@ -5,7 +5,7 @@
  */
 import type { DriverName, SettingsOf, SimulationOf } from '../../drivers/registry.js';
 import type { Quantity } from '../../drivers/sensor.js';
-import type { FilterSpec } from '../filters.js';
+import type { FilterSpec } from '../sampling/filters.js';
 import type { CommandsConfig, InputConfig, OutputConfig, RuleConfig } from './subscriber-types.js';
 
 export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic';
@@ -31,11 +31,11 @@ export interface MeasurementConfig {
   retain: boolean;
   /** Topic template for this quantity; placeholders {deviceId}, {sensor}, {measurement}. */
   topic: string;
-  /** Applied in order before rounding (agent/filters.ts); empty = publish every reading as read. */
+  /** Applied in order before rounding (agent/sampling/filters.ts); empty = publish every reading as read. */
   filters: FilterSpec[];
 }
 
-/** What the agent does when a sensor fails (agent/sampler.ts, agent/sensor-guard.ts). */
+/** What the agent does when a sensor fails (agent/sampling/sampler.ts, agent/sampling/sensor-guard.ts). */
 export interface FaultConfig {
   /** Attempts per reading on a transient I2C error, the first included (1 = no retry). */
   readAttempts: number;
@@ -90,7 +90,7 @@ export interface MqttConfig {
   reconnectMaxMs: number;
   /** Empty strings mean "not set" (convict defaults). */
   username: string;
-  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); masked by printableConfig. */
+  /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); never logged (the URL is shown through redactUrl). */
   password: string;
   passwordFile: string;
   tls: MqttTlsConfig;
@@ -120,7 +120,7 @@ export interface QueueConfig {
 export interface HomeAssistantConfig {
   enabled: boolean;
   prefix: string;
-  /** 0 = derived per measurement (agent/discovery.ts). */
+  /** 0 = derived per measurement (agent/features/discovery.ts). */
   expireAfterS: number;
 }
 
@@ -142,7 +142,7 @@ export interface AgentConfig {
   health: HealthConfig;
   homeassistant: HomeAssistantConfig;
   log: { level: LogLevel };
-  // Subscriber mode (agent/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
+  // Subscriber mode (agent/features/outputs.ts, inputs.ts, rules.ts, commands.ts): see subscriber-types.ts.
   gpio: { simulated: boolean };
   outputs: OutputConfig[];
   inputs: InputConfig[];

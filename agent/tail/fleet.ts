@@ -3,7 +3,7 @@
  * topic (last value, unit, when, recent values), and per device its status and last health report.
  * Pure: messages and times come in as arguments, so the view is tested from recorded messages.
  */
-import type { HealthReport } from '../health.js';
+import type { HealthReport } from '../features/health.js';
 
 const HISTORY = 24;
 const SHOWN_BYTES = 40;

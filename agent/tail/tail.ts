@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
+import { systemClock, type Clock } from '../../drivers/clock.js';
 import { redactUrl } from '../config/formats.js';
 import { Fleet } from './fleet.js';
 import { plainLine, renderScreen } from './render.js';
@@ -16,7 +17,8 @@ export interface TailOptions {
   write: (text: string) => void;
   columns?: () => number;
   refreshMs?: number;
-  now?: () => number;
+  /** Wall-clock time for the ages shown, and the redraw timer. */
+  clock?: Clock;
   /** Resolves to stop tailing. */
   until: Promise<void>;
   onError?: (message: string) => void;
@@ -25,7 +27,8 @@ export interface TailOptions {
 const CLEAR = '\u001b[H\u001b[2J';
 
 export async function runTail(options: TailOptions): Promise<void> {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.wallNow();
   const fleet = new Fleet();
   const broker = redactUrl(options.broker);
   const filterText = options.filters.join(' ');
@@ -59,14 +62,19 @@ export async function runTail(options: TailOptions): Promise<void> {
   });
 
   // Ages change even when nothing arrives: redraw on a timer, not only on messages.
-  const timer = options.screen
-    ? setInterval(() => {
-        dirty = true;
-        draw();
-      }, options.refreshMs ?? 500)
-    : undefined;
-  if (options.screen) draw();
+  const refresh = new AbortController();
+  const redraw = async (ms: number): Promise<void> => {
+    for (;;) {
+      await clock.sleep(ms, refresh.signal);
+      dirty = true;
+      draw();
+    }
+  };
+  if (options.screen) {
+    draw();
+    redraw(options.refreshMs ?? 500).catch(() => undefined); // ends when aborted
+  }
   await options.until;
-  if (timer) clearInterval(timer);
+  refresh.abort();
   await client.endAsync();
 }

@@ -71,9 +71,3 @@ export function pinProblem(board: GpioBoard, name: unknown): string | null {
   const issue = pinIssue(board, name);
   return issue ? `${issue.message} (${issue.hint})` : null;
 }
-
-/** A caveat about a usable pin worth logging when it is claimed ("UART TXD, the serial console if enabled"). */
-export function pinNote(board: GpioBoard, name: string): string | undefined {
-  const entry = findPin(board, name);
-  return entry && !entry.unusable ? entry.note : undefined;
-}

@@ -3,13 +3,15 @@
  * rejects them, so ordering, the window, replay and loss accounting are checked exactly.
  */
 import type { QueueConfig } from '../../agent/config/types.js';
-import type { BrokerLink, OutgoingMessage } from '../../agent/outbox.js';
-import type { Qos0Publish } from '../../agent/publish-packets.js';
+import type { OutgoingMessage } from '../../agent/publishing/message.js';
+import type { BrokerLink } from '../../agent/publishing/outbox.js';
+import type { Qos0Publish } from '../../agent/mqtt/publish-packets.js';
 
 /** A link whose publishes wait until the test acknowledges (or fails) them. */
 export class FakeLink implements BrokerLink {
   connected = true;
-  readonly sent: Array<{ topic: string; payload: string; qos: number; ack: () => void; fail: () => void; reject: (error: Error) => void }> = [];
+  /** `payload` as text; `bytes` as sent. */
+  readonly sent: Array<{ topic: string; payload: string; bytes: Buffer; qos: number; ack: () => void; fail: () => void; reject: (error: Error) => void }> = [];
 
   /** False: the connection is up but cannot take a write now (a backed-up socket). */
   takesWrites = true;
@@ -19,13 +21,13 @@ export class FakeLink implements BrokerLink {
   writeQos0(messages: readonly Qos0Publish[]): boolean {
     if (!this.connected || !this.takesWrites) return false;
     this.batches.push(messages.length);
-    for (const { topic, payload } of messages) this.sent.push({ topic, payload, qos: 0, ack: () => undefined, fail: () => undefined, reject: () => undefined });
+    for (const { topic, payload } of messages) this.sent.push({ topic, payload: payload.toString(), bytes: payload, qos: 0, ack: () => undefined, fail: () => undefined, reject: () => undefined });
     return true;
   }
 
-  publish(topic: string, payload: string, options: { qos: 0 | 1 | 2 }): Promise<void> {
+  publish(topic: string, payload: Buffer, options: { qos: 0 | 1 | 2 }): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.sent.push({ topic, payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')), reject });
+      this.sent.push({ topic, payload: payload.toString(), bytes: payload, qos: options.qos, ack: resolve, fail: () => reject(new Error('Connection closed')), reject });
     });
   }
 
@@ -57,6 +59,6 @@ export function queueConfig(dir: string, overrides: Partial<QueueConfig> = {}): 
 }
 
 export function message(seq: number, qos: 0 | 1 = 1, ts = Date.UTC(2026, 10, 24, 10)): OutgoingMessage {
-  return { topic: 'sensors/d/altitude', payload: String(seq), qos, retain: false, ts, sensor: 'altimeter', seq };
+  return { topic: 'sensors/d/altitude', payload: Buffer.from(String(seq)), qos, retain: false, ts, sensor: 'altimeter', seq };
 }
 

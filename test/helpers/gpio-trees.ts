@@ -1,8 +1,8 @@
 /**
- * GPIO chip layouts of real kernels, for the fake sysfs tree, as public reports show them:
- * talkkonnect #129 (Pi 4, 6.6: `GPIOs 512-569
- * … pinctrl-bcm2711`), raspberrypi/linux #6037 (Pi 5: brcmstb chips from 512 up, RP1 at 571),
- * nerves_system_bbb #266/#267 (BBB mainline probe order GPIO1, GPIO2, GPIO3, GPIO0).
+ * GPIO chip layouts of real kernels, for the fake sysfs tree. Numbers as these public reports show
+ * them: talkkonnect issue #129 (Pi 4, kernel 6.6: `GPIOs 512-569 … pinctrl-bcm2711`),
+ * raspberrypi/linux issue #6037 (Pi 5: brcmstb chips from 512 up, RP1 at 571), nerves_system_bbb
+ * issues #266 and #267 (BeagleBone Black, mainline probe order GPIO1, GPIO2, GPIO3, GPIO0).
  */
 import type { FakeChip } from './fake-sysfs.js';
 

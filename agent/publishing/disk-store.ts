@@ -1,0 +1,59 @@
+/**
+ * The durable store: messages as binary records (record.ts) in the segment log (segment-log.ts),
+ * the numbering's state in its cursor file.
+ */
+import type { QueueConfig } from '../config/types.js';
+import type { OutgoingMessage } from './message.js';
+import { decodeRecord, encodeRecord } from './record.js';
+import { SegmentLog } from './segment-log.js';
+import type { QueueMeta, Store, StoredMessage, StoreOpened } from './store.js';
+
+export class DiskStore implements Store {
+  readonly persistent = true;
+  private readonly log: SegmentLog<QueueMeta>;
+
+  constructor(config: Pick<QueueConfig, 'dir' | 'segmentBytes' | 'maxBytes'>) {
+    this.log = new SegmentLog<QueueMeta>(config.dir, { segmentBytes: config.segmentBytes, maxBytes: config.maxBytes });
+  }
+
+  get tail(): number {
+    return this.log.tail;
+  }
+
+  get head(): number {
+    return this.log.head;
+  }
+
+  get pending(): number {
+    return this.log.pending;
+  }
+
+  get bytes(): number {
+    return this.log.bytes;
+  }
+
+  open(): StoreOpened {
+    const report = this.log.open();
+    return { ...report, meta: this.log.meta };
+  }
+
+  append(message: OutgoingMessage): number {
+    return this.log.append(encodeRecord(message));
+  }
+
+  read(from: number, max: number): StoredMessage[] {
+    return this.log.read(from, max).map(({ index, data }) => ({ index, message: decodeRecord(data) }));
+  }
+
+  consume(index: number): void {
+    this.log.consume(index);
+  }
+
+  sync(meta: QueueMeta, options: { reclaim?: boolean } = {}): void {
+    this.log.sync(meta, options);
+  }
+
+  close(meta: QueueMeta): void {
+    this.log.close(meta);
+  }
+}
