@@ -103,6 +103,42 @@ describe('SAMPLE_ENCODER through the Publisher', () => {
   });
 });
 
+describe('a rule reading a per-sample message (condition.field), hostile payloads', () => {
+  const condition = { field: 'altitude', above: null, atLeast: 100, below: null, atMost: null, equals: null, hysteresis: 0 };
+  const refused = (payload: string, field = 'altitude'): string => {
+    const result = extractValue({ ...condition, field }, payload);
+    assert.ok('reason' in result, `${payload} gave ${JSON.stringify(result)}`);
+    return result.reason;
+  };
+
+  it('takes only an own, finite number field', () => {
+    assert.deepEqual(extractValue(condition, '{"ts":1,"seq":2,"altitude":120.5}'), { value: 120.5 });
+    assert.equal(refused('{"ts":1,"seq":2}'), 'wrong-type');
+    assert.equal(refused('{"altitude":"120"}'), 'wrong-type');
+    assert.equal(refused('{"altitude":null}'), 'wrong-type');
+    assert.equal(refused('{"altitude":{"value":120}}'), 'wrong-type');
+    assert.equal(refused('{"altitude":1e999}'), 'wrong-type');
+    assert.equal(refused('[{"altitude":120}]'), 'wrong-type');
+    assert.equal(refused('{"altitude":120'), 'malformed');
+  });
+
+  it('prototype keys neither supply a value nor reach Object.prototype', () => {
+    assert.equal(refused('{"__proto__":{"altitude":120}}'), 'wrong-type');
+    assert.equal(refused('{"constructor":{"prototype":{"altitude":120}}}'), 'wrong-type');
+    // Inherited names are not fields of a payload that lacks them.
+    for (const field of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) assert.equal(refused('{"ts":1,"seq":2}', field), 'wrong-type', field);
+    // A payload's own __proto__ key is only a key: read as such, and nothing else is polluted.
+    assert.deepEqual(extractValue({ ...condition, field: '__proto__' }, '{"__proto__":150}'), { value: 150 });
+    assert.equal(({} as Record<string, unknown>).altitude, undefined);
+  });
+
+  it('a large object within the size limit is read, the field found wherever it stands', () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `"k${i}":${i}`).join(',');
+    assert.deepEqual(extractValue(condition, `{${keys},"altitude":101}`), { value: 101 });
+    assert.deepEqual(extractValue(condition, `{"altitude":99,${keys}}`), { value: 99 });
+  });
+});
+
 describe('layout in the configuration', () => {
   const load = (sensors: unknown[], extra: Record<string, unknown> = {}) => loadConfig({ text: JSON.stringify({ deviceId: 'pi01', sensors, ...extra }), env: {} });
   function problems(sensors: unknown[], extra: Record<string, unknown> = {}): ConfigProblem[] {
