@@ -112,7 +112,7 @@ export class Agent {
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
       this.outbox = outbox;
-      const sampling = new Sampling(this.hardware.sensors, this.clock, this.publishing(new Publisher(config.deviceId), outbox), logger.child('sensor'));
+      const sampling = new Sampling(this.hardware.sensors, this.clock, this.publishing(new Publisher(config.deviceId, config.sensors), outbox), logger.child('sensor'));
       this.sampling = sampling;
       for (const sampler of sampling.samplers) {
         // A sensor that fails to come up is retried by its sampler on every tick.

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../agent/config/load-config.js';
 import { discoveryMessages, removals } from '../agent/features/discovery.js';
+import { Publisher } from '../agent/publishing/publisher.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
 import { watch } from './helpers/mqtt-watch.js';
@@ -116,6 +117,28 @@ describe('Home Assistant discovery configs', () => {
     const bmp280 = discoveryMessages(config, '0.1.0', (sensor) => (sensor === 'altimeter' ? ['temperature', 'pressure', 'altitude'] : undefined));
     assert.equal(bmp280.some((m) => m.topic.includes('humidity')), false);
     assert.equal(bmp280.filter((m) => m.topic.includes('/sensor/')).length, 3);
+  });
+
+  it('a per-sample sensor: each measurement reads the sample topic through its own field, keeping its unique id', () => {
+    const [altimeter] = both.sensors;
+    const perSample = { ...both, sensors: [{ ...altimeter, layout: 'per-sample', sampleTopic: 'tele/{deviceId}/{sensor}/SENSOR', measurements: { altitude: { unit: 'ft' }, pressure: { unit: 'hPa' }, temperature: {} } }] };
+    const loaded = loadConfig({ text: JSON.stringify(perSample), env: {} });
+    const announced = discoveryMessages(loaded, '0.1.0', () => ['temperature', 'pressure', 'altitude']);
+    const sensors = announced.filter((m) => m.topic.includes('/sensor/'));
+    assert.equal(sensors.length, 3);
+    // What the agent publishes for this sensor, so each template's field is checked against a real message.
+    const s = loaded.sensors[0]!;
+    const readings = (['temperature', 'pressure', 'altitude'] as const).map((q, i) => ({ quantity: q, value: 10 + i, unit: s.measurements[q]!.unit, measurement: s.measurements[q]! }));
+    const [message] = new Publisher(loaded.deviceId, loaded.sensors).messages([{ sensor: 'altimeter', seq: 1, ts: 0, readings }]);
+    const sample = JSON.parse(message!.payload.toString()) as Record<string, unknown>;
+    for (const { topic, config: c } of sensors) {
+      checkAgainstHomeAssistant(topic, c!);
+      const quantity = topic.split('/')[2]!.replace('drone01_altimeter_', '');
+      assert.equal(c!.state_topic, message!.topic);
+      assert.equal(c!.value_template, `{{ value_json.${quantity} }}`);
+      assert.equal(typeof sample[quantity], 'number', `${quantity} is a field of the sample message`);
+      assert.equal(c!.unique_id, byTopic.get(topic)!.unique_id, 'the same entity as with one topic per measurement');
+    }
   });
 
   it('removes what was announced before and is not any more', () => {

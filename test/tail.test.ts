@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { Fleet, parseReading } from '../agent/tail/fleet.js';
+import { Fleet, parseReading, parseSample } from '../agent/tail/fleet.js';
 import { age, plainLine, renderScreen, sparkline } from '../agent/tail/render.js';
 import { startAgent } from './helpers/agent-process.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
@@ -71,6 +71,44 @@ describe('tail: fleet model and rendering', () => {
     assert.deepEqual(parseReading('{"value":"x"}'), { value: '{"value":"x"}', unit: '' });
     assert.equal(parseReading('a\u0007b\nc').value, 'a b c');
     assert.equal([...String(parseReading('y'.repeat(500)).value)].length, 41);
+  });
+
+  it('shows a per-sample message as one row per measurement, each with its own history, and one plain line', () => {
+    const fleet = new Fleet();
+    const first = '{"ts":1795514400000,"seq":7,"temperature":21.5,"pressure":1013.25,"altitude":120}';
+    fleet.ingest('sensors/pi01/env', first, T0);
+    fleet.ingest('sensors/pi01/env', '{"ts":1795514401000,"seq":8,"temperature":21.75,"altitude":121}', T0 + 1000);
+    assert.deepEqual([...fleet.rows.keys()], ['sensors/pi01/env temperature', 'sensors/pi01/env pressure', 'sensors/pi01/env altitude']);
+    assert.deepEqual(fleet.rows.get('sensors/pi01/env temperature')!.history, [21.5, 21.75]);
+    assert.deepEqual(fleet.rows.get('sensors/pi01/env pressure')!.history, [1013.25], 'a measurement held back keeps its last value');
+    const screen = renderScreen(fleet, T0 + 2000, 'sensors/#', 'mqtt://b', 100);
+    assert.deepEqual(screen.slice(2), [
+      'TOPIC                         VALUE           AGE    RECENT',
+      'sensors/pi01/env altitude     121             1s     ▁█',
+      'sensors/pi01/env pressure     1013.25         2s     ▄',
+      'sensors/pi01/env temperature  21.75           1s     ▁█',
+    ]);
+    assert.equal(plainLine('sensors/pi01/env', first, T0, fleet), '2026-11-24T10:00:00.000Z sensors/pi01/env temperature=21.5 pressure=1013.25 altitude=120 seq=7');
+  });
+
+  it('takes only what looks like a per-sample message as one: anything else stays one bounded row', () => {
+    assert.deepEqual(parseSample('{"ts":1,"seq":2,"temperature":20}'), { seq: 2, fields: [['temperature', 20]] });
+    const notSamples = [
+      '{"value":1,"seq":2,"unit":"hPa"}', // the json format
+      '{"ts":1,"temperature":20}', // no seq
+      '{"ts":1,"seq":2}', // nothing measured
+      '{"ts":1,"seq":2,"temperature":"20"}',
+      '{"ts":1,"seq":2,"\u001b[2J":1}', // a name a terminal would act on
+      '{"ts":1,"seq":2,"__proto__":1,"x y":2}',
+      `{"ts":1,"seq":2,${Array.from({ length: 40 }, (_, i) => `"f${i}":${i}`).join(',')}}`, // a flood of rows
+      '[1,2]', 'null', '{"seq":2,"t":1', '{"ts":1,"seq":2,"t":1e999}',
+    ];
+    for (const payload of notSamples) {
+      assert.equal(parseSample(payload), undefined, payload);
+      const fleet = new Fleet();
+      fleet.ingest('x/y', payload, T0);
+      assert.deepEqual([...fleet.rows.keys()], ['x/y'], payload);
+    }
   });
 
   it('draws sparklines between the values\' own min and max, and short ages', () => {

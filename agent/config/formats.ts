@@ -427,6 +427,7 @@ export const FORMATS = {
   'humidity-unit': unit('humidity', ['%'], { '%RH': '%', pct: '%', percent: '%' }),
   decimals: { ...integer('number of decimals', 0, 10, 'or null for the unit\'s default'), allowed: 'integer 0–10, or null for the unit\'s default' },
   'payload-format': oneOf('payload format', ['plain', 'json']),
+  'sample-layout': oneOf('layout', ['per-measurement', 'per-sample']),
   'filter-list': {
     allowed: 'list of filter objects, e.g. [{ "type": "median", "window": 5 }, { "type": "delta", "min": 0.5 }]',
     check: (value) => checkFilters(value).map(({ key, message, hint }) => (key ? { key, message, hint } : { message, hint })),

@@ -334,7 +334,7 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
   },
   ...SENSOR_RULES,
   {
-    doc: 'statusTopic uses only {deviceId}; no two enabled measurements (nor the status) publish to the same topic; every topic, placeholders filled in, is at most 65535 bytes (MQTT 3.1.1 §4.7.3).',
+    doc: 'statusTopic uses only {deviceId}; no two enabled measurements or per-sample sensors (nor the status) publish to the same topic; every topic, placeholders filled in, is at most 65535 bytes (MQTT 3.1.1 §4.7.3).',
     check(ctx) {
       const { top, bad } = ctx;
       if (bad.has('deviceId')) return [];
@@ -347,11 +347,10 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
           used.set(fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }), 'mqtt.statusTopic');
         }
       }
-      out.push(...eachSensor(ctx, (s, at) => QUANTITIES.flatMap((q) => {
-        const m = s.measurements[q];
-        if (!m?.enabled) return [];
-        const topic = fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId, sensor: s.name, measurement: q });
-        const path = `${at}.measurements.${q}.topic`;
+      // A per-sample sensor named `health` would publish on the default health topic.
+      if (top.health.intervalS > 0 && !bad.has('health.topic') && !bad.has('health.intervalS')) used.set(fillTemplate(top.health.topic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }), 'health.topic');
+      out.push(...eachSensor(ctx, (s, at) => publishedTopics(s, at).flatMap(([template, path, measurement]) => {
+        const topic = fillTemplate(template, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId, sensor: s.name, ...(measurement === undefined ? {} : { measurement }) });
         const tooLong = topicLengthProblem(topic, path);
         if (tooLong) return [tooLong];
         const other = used.get(topic);
@@ -359,10 +358,21 @@ export const CROSS_FIELD_RULES: CrossFieldRule[] = [
           used.set(topic, path);
           return [];
         }
-        return [{ path, message: `publishes to '${topic}', which ${other} already uses`, hint: 'give each its own topic, e.g. "sensors/{deviceId}/{sensor}/{measurement}"' }];
+        const hint = measurement === undefined ? 'give the sample its own topic, e.g. "sensors/{deviceId}/{sensor}/sample"' : 'give each its own topic, e.g. "sensors/{deviceId}/{sensor}/{measurement}"';
+        return [{ path, message: `publishes to '${topic}', which ${other} already uses`, hint }];
       })));
       return out;
     },
   },
   BROKER_AUTH_RULE,
 ];
+
+/**
+ * The topics a sensor publishes on, as [template, key path, measurement]: one per enabled
+ * measurement, or with layout per-sample the sensor's sampleTopic (once, if anything is enabled).
+ */
+function publishedTopics(s: SensorConfig, at: string): Array<[string, string, string | undefined]> {
+  const enabled = QUANTITIES.filter((q) => s.measurements[q]?.enabled === true);
+  if (s.layout === 'per-sample') return enabled.length > 0 && s.sampleTopic !== undefined ? [[s.sampleTopic, `${at}.sampleTopic`, undefined]] : [];
+  return enabled.map((q) => [s.measurements[q]!.topic, `${at}.measurements.${q}.topic`, q]);
+}

@@ -109,6 +109,19 @@ const FAULTS = {
   },
 } satisfies SchemaNode;
 
+/** One message per reading, or one per sample (docs/usage.md, "Payload layouts"). */
+const LAYOUT: SchemaLeaf = {
+  doc: 'per-measurement: each reading on its measurement\'s topic, in its format; per-sample: one JSON object per sample on sampleTopic, {"ts":<epoch ms>,"seq":n,"<measurement>":value,...} (fewer messages; QoS and retain from the measurements, which must agree).',
+  format: 'sample-layout',
+  default: 'per-measurement',
+};
+
+const SAMPLE_TOPIC: SchemaLeaf = {
+  doc: 'With layout per-sample: the topic of the sample message; placeholders {deviceId}, {sensor}.',
+  format: 'mqtt-topic',
+  default: 'sensors/{deviceId}/{sensor}',
+};
+
 /** The agent's own key in every `simulation` (hardware.ts wraps the simulated chip). */
 const FAULT_RATE: SchemaLeaf = {
   doc: 'Share of this chip\'s I2C transactions that fail with EIO (0–1, fixed seed), to watch the fault handling work.',
@@ -123,6 +136,8 @@ function sensorEntry(driver: AnyDriver): SchemaNode {
     driver: DRIVER_KEY,
     address: { doc: `I2C address of the ${chipNames(driver)}: ${driver.addressHint.replace(/^use /, '')}.`, format: 'i2c-address', default: hex(driver.defaultAddress) },
     intervalMs: { doc: 'Time between readings, ms (at least 10).', format: 'interval-ms', default: 1000 },
+    layout: LAYOUT,
+    sampleTopic: SAMPLE_TOPIC,
     faults: FAULTS,
     settings: optionSchema(driver.settings, `${driver.name}.settings`),
     measurements: Object.fromEntries(QUANTITIES.map((q) => [q, measurementSchema(q, driver)])),
@@ -203,6 +218,32 @@ function defaultReadingTimes(): string {
   }).join(', ');
 }
 
+/** The defaults of a measurement's keys that the per-sample layout does not use. */
+const UNUSED_PER_SAMPLE = { format: 'plain', topic: 'sensors/{deviceId}/{measurement}' } as const;
+
+/** A per-sample sensor's keys that would be ignored or cannot be filled. */
+function perSampleProblems(s: SensorConfig, at: string, bad: ReadonlySet<string>): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  if (s.sampleTopic !== undefined && !bad.has(`${at}.sampleTopic`) && s.sampleTopic.includes('{measurement}')) {
+    out.push({ path: `${at}.sampleTopic`, message: `${JSON.stringify(s.sampleTopic)} uses {measurement}, and a sample holds every measurement`, hint: 'use {deviceId} and {sensor} only, e.g. "sensors/{deviceId}/{sensor}"' });
+  }
+  for (const q of QUANTITIES) {
+    const m = s.measurements[q];
+    if (m?.enabled !== true) continue;
+    for (const key of ['format', 'topic'] as const) {
+      if (m[key] === UNUSED_PER_SAMPLE[key] || bad.has(`${at}.measurements.${q}.${key}`)) continue;
+      out.push({
+        path: `${at}.measurements.${q}.${key}`,
+        message: `${key} ${JSON.stringify(m[key])} is not used with layout "per-sample"`,
+        hint: key === 'format'
+          ? 'a per-sample message is one JSON object {"ts","seq","<measurement>":value}: remove format, or set layout to "per-measurement"'
+          : 'the sample is published on the sensor\'s sampleTopic: remove this topic (or set sampleTopic), or set layout to "per-measurement"',
+      });
+    }
+  }
+  return out;
+}
+
 /** The rules about sensors: those every driver's description drives, then each driver's own. */
 export const SENSOR_RULES: CrossFieldRule[] = [
   {
@@ -245,6 +286,10 @@ export const SENSOR_RULES: CrossFieldRule[] = [
       if (needed === undefined || s.intervalMs >= needed) return [];
       return [{ path: `${at}.intervalMs`, message: `${s.intervalMs} ms is shorter than one reading of this ${chipNames(d)} (${needed.toFixed(1)} ms of conversions)`, hint: `use at least ${Math.ceil(needed)} ms, or less oversampling` }];
     }),
+  },
+  {
+    doc: 'With layout per-sample, sampleTopic uses {deviceId} and {sensor} only, and the measurements keep the default format and topic (the sample is one JSON object on sampleTopic); its QoS is the highest of its enabled measurements\', and it is retained if any of them is.',
+    check: (ctx) => eachSensor(ctx, (s, at) => (s.layout === 'per-sample' ? perSampleProblems(s, at, ctx.bad) : [])),
   },
   ...DRIVERS.flatMap((d: AnyDriver) => (d.rules ?? []).map((rule): CrossFieldRule => ({
     doc: `\`${d.name}\`: ${rule.doc}`,

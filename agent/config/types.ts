@@ -12,6 +12,12 @@ export type Board = 'raspberry-pi' | 'beaglebone-black' | 'udoo-neo' | 'generic'
 export type Role = 'publisher' | 'subscriber' | 'both';
 export type Qos = 0 | 1 | 2;
 export type PayloadFormat = 'plain' | 'json';
+/**
+ * How a sensor's readings become messages: one per reading, on each measurement's topic in its
+ * format (`per-measurement`), or one JSON object per sample on the sensor's `sampleTopic`
+ * (`per-sample`: agent/publishing/encoders.ts SAMPLE_ENCODER).
+ */
+export type SampleLayout = 'per-measurement' | 'per-sample';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
 export type TemperatureUnit = '°C' | '°F';
@@ -51,6 +57,10 @@ interface SensorCommon {
   /** Always set by the loader; optional so a config built by hand need not spell it (absent = the schema defaults). */
   faults?: FaultConfig;
   measurements: Partial<Record<Quantity, MeasurementConfig>>;
+  /** Always set by the loader; optional so a config built by hand need not spell it (absent = per-measurement). */
+  layout?: SampleLayout;
+  /** The topic of the sample message with layout per-sample; placeholders {deviceId}, {sensor}. */
+  sampleTopic?: string;
 }
 
 /**

@@ -78,6 +78,19 @@ export function expireAfterS(sensor: SensorConfig, measurement: MeasurementConfi
 }
 
 /**
+ * Where a measurement's entity reads its state: its own topic (the number, or the json format's
+ * `value`), or with layout per-sample the sensor's sample topic and its field in the JSON object.
+ */
+function stateOf(deviceId: string, sensor: SensorConfig, quantity: Quantity, m: MeasurementConfig): { state_topic: string; value_template?: string } {
+  if (sensor.layout === 'per-sample') {
+    const topic = fillTemplate(sensor.sampleTopic ?? 'sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name }, { strict: true });
+    return { state_topic: topic, value_template: `{{ value_json.${quantity} }}` };
+  }
+  const topic = fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name, measurement: quantity }, { strict: true });
+  return m.format === 'json' ? { state_topic: topic, value_template: '{{ value_json.value }}' } : { state_topic: topic };
+}
+
+/**
  * Every discovery config the agent's configuration calls for. `measured` says what a sensor's chip
  * really measures once it is known (a BMP280 has no humidity, though the entry may enable it).
  */
@@ -94,8 +107,7 @@ export function discoveryMessages(config: AgentConfig, version: string, measured
           topic: `${prefix}/sensor/${id}/config`,
           config: {
             ...common(config, version, `edge-agent_${id}`, `${title(sensor.name)} ${quantity}`),
-            state_topic: fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: config.deviceId, sensor: sensor.name, measurement: quantity }, { strict: true }),
-            ...(m.format === 'json' ? { value_template: '{{ value_json.value }}' } : {}),
+            ...stateOf(config.deviceId, sensor, quantity, m),
             device_class: DEVICE_CLASS[quantity],
             state_class: 'measurement',
             unit_of_measurement: m.unit,

@@ -1,13 +1,14 @@
 /**
  * Turns a tick's samples into MQTT messages: each reading goes to its measurement's format's
- * encoder (encoders.ts), which gives the topic, the payload, its QoS and retain flag. Delivery
+ * encoder (encoders.ts), which gives the topic, the payload, its QoS and retain flag; a sensor with
+ * layout `per-sample` has its whole sample encoded as one message (SAMPLE_ENCODER). Delivery
  * (disk, window, acknowledgements) is the outbox's job; this module only decides what is said where.
  */
 import type { Quantity } from '../../drivers/sensor.js';
-import type { MeasurementConfig, PayloadFormat } from '../config/types.js';
+import type { MeasurementConfig, PayloadFormat, Qos, SensorConfig } from '../config/types.js';
 import type { Reading, Sample } from '../sampling/reading.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
-import { ENCODERS, type TopicOf } from './encoders.js';
+import { ENCODERS, SAMPLE_ENCODER, type SampleDestination, type TopicOf } from './encoders.js';
 import type { OutgoingMessage } from './message.js';
 
 export class Publisher {
@@ -20,7 +21,15 @@ export class Publisher {
    */
   private readonly topics = new Map<MeasurementConfig, Map<string, { quantity: Quantity; topic: string }>>();
 
-  constructor(private readonly deviceId: string) {}
+  /** The per-sample sensors by name: where their one message per sample goes. */
+  private readonly perSample = new Map<string, SampleDestination>();
+
+  /** `sensors`: their layouts (absent or per-measurement: one message per reading). */
+  constructor(private readonly deviceId: string, sensors: readonly SensorConfig[] = []) {
+    for (const sensor of sensors) {
+      if (sensor.layout === 'per-sample') this.perSample.set(sensor.name, sampleDestination(deviceId, sensor));
+    }
+  }
 
   readonly topicOf: TopicOf = (sample, reading) => {
     let bySensor = this.topics.get(reading.measurement);
@@ -38,6 +47,11 @@ export class Publisher {
     for (const sample of samples) {
       const { readings } = sample;
       if (readings.length === 0) continue;
+      const destination = this.perSample.size === 0 ? undefined : this.perSample.get(sample.sensor);
+      if (destination !== undefined) {
+        SAMPLE_ENCODER.encode(sample, readings, destination, out);
+        continue;
+      }
       const format = oneFormat(readings);
       if (format !== undefined) ENCODERS[format].encode(sample, readings, this.topicOf, out);
       else for (const reading of readings) ENCODERS[reading.measurement.format].encode(sample, [reading], this.topicOf, out); // formats mixed: keep the readings' order
@@ -51,4 +65,22 @@ function oneFormat(readings: readonly Reading[]): PayloadFormat | undefined {
   const format = readings[0]!.measurement.format;
   for (let i = 1; i < readings.length; i++) if (readings[i]!.measurement.format !== format) return undefined;
   return format;
+}
+
+/**
+ * A per-sample sensor's topic, QoS and retain flag, from its config, not from the readings a
+ * sample happens to hold (filters hold some back): every message of the sensor is said alike. The
+ * highest QoS of its enabled measurements, so none is delivered with less care than it asked
+ * for; retained if any of them is, so a retained measurement's last value stays on the broker.
+ */
+function sampleDestination(deviceId: string, sensor: SensorConfig): SampleDestination {
+  let qos: Qos = 0;
+  let retain = false;
+  for (const m of Object.values(sensor.measurements)) {
+    if (m === undefined || !m.enabled) continue;
+    if (m.qos > qos) qos = m.qos;
+    retain ||= m.retain;
+  }
+  const topic = fillTemplate(sensor.sampleTopic ?? 'sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name }, { strict: true });
+  return { topic, qos, retain };
 }

@@ -37,15 +37,19 @@ export class Sampling {
    * Each sensor's numbering. A sensor that sends QoS 0 numbers readings the disk does not see at
    * once: the outbox reserves numbers ahead for it, so a crash never makes one come round twice.
    * What the chip measures counts (a BMP280 entry may leave humidity enabled; it never sends it);
-   * a chip not identified yet is taken at its config's word.
+   * a chip not identified yet is taken at its config's word. A per-sample sensor sends one
+   * message per sample, at one QoS.
    */
   numbering(): Record<string, SensorNumbering> {
     const out: Record<string, SensorNumbering> = {};
     for (const sampler of this.samplers) {
       const { config } = sampler;
-      const qos0 = (Object.entries(config.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).some(
-        ([quantity, m]) => m?.enabled && m.qos === 0 && (sampler.measures?.includes(quantity) ?? true),
-      );
+      const enabled = (Object.entries(config.measurements) as Array<[Quantity, MeasurementConfig | undefined]>).filter(([, m]) => m?.enabled === true);
+      // Per sample, the sensor's one message has the highest QoS of its enabled measurements
+      // (publishing/publisher.ts): QoS 0 only when every one of them is.
+      const qos0 = config.layout === 'per-sample'
+        ? enabled.every(([, m]) => m!.qos === 0)
+        : enabled.some(([quantity, m]) => m!.qos === 0 && (sampler.measures?.includes(quantity) ?? true));
       out[config.name] = { intervalMs: config.intervalMs, qos0 };
     }
     return out;

@@ -52,6 +52,39 @@ export function parseReading(payload: string): { value: number | string; unit: s
   return { value: text.length > SHOWN_BYTES ? `${text.slice(0, SHOWN_BYTES)}…` : text, unit: '' };
 }
 
+/** A per-sample message's measurement names: short words, nothing a terminal would act on. */
+const FIELD = /^[A-Za-z][\w-]{0,31}$/;
+/** More fields than any sensor has is not one of ours: shown as text, not as rows. */
+const MAX_FIELDS = 16;
+
+/**
+ * A message of a sensor with layout per-sample, `{"ts":…,"seq":7,"temperature":21.5,…}`: its
+ * measurements as [name, value] in order, with its number; undefined when the payload is not one
+ * (then it is shown as any other). Only an object with a numeric `seq`, no `value`, and finite
+ * numbers under short names qualifies, so a stranger's JSON cannot flood the screen with rows.
+ */
+export function parseSample(payload: string): { seq: number; fields: Array<[string, number]> } | undefined {
+  const trimmed = payload.trim();
+  if (!trimmed.startsWith('{')) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const entries = Object.entries(body);
+  const { seq } = body as { seq?: unknown };
+  if (typeof seq !== 'number' || Object.prototype.hasOwnProperty.call(body, 'value') || entries.length > MAX_FIELDS + 2) return undefined;
+  const fields: Array<[string, number]> = [];
+  for (const [name, value] of entries) {
+    if (name === 'ts' || name === 'seq') continue;
+    if (!FIELD.test(name) || typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    fields.push([name, value]);
+  }
+  return fields.length > 0 ? { seq, fields } : undefined;
+}
+
 export class Fleet {
   readonly rows = new Map<string, TopicRow>();
   readonly devices = new Map<string, DeviceState>();
@@ -75,7 +108,17 @@ export class Fleet {
       }
       return;
     }
+    const sample = parseSample(payload);
+    if (sample) {
+      // One row per measurement of the sample, named "topic field", each with its own history.
+      for (const [name, value] of sample.fields) this.update(`${topic} ${name}`, value, '', at, retained);
+      return;
+    }
     const { value, unit } = parseReading(payload);
+    this.update(topic, value, unit, at, retained);
+  }
+
+  private update(topic: string, value: number | string, unit: string, at: number, retained: boolean): void {
     if (unit) this.units.set(topic, unit);
     const row = this.rows.get(topic) ?? { topic, value, unit: '', at, retained, history: [] };
     row.value = value;

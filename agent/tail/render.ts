@@ -2,7 +2,7 @@
  * The `tail` screen and its plain-text form. Rendering is a pure function of the fleet and the time,
  * so a terminal snapshot is a string a test can compare.
  */
-import type { DeviceState, Fleet, TopicRow } from './fleet.js';
+import { parseSample, type DeviceState, type Fleet, type TopicRow } from './fleet.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -69,6 +69,8 @@ export function renderScreen(fleet: Fleet, now: number, filter: string, broker: 
 /** One line per message, for pipes and logs (stdout not a terminal). */
 export function plainLine(topic: string, payload: string, at: number, fleet: Fleet): string {
   const time = new Date(at).toISOString();
+  const sample = parseSample(payload);
+  if (sample) return `${time} ${topic} ${sample.fields.map(([name, value]) => `${name}=${value}`).join(' ')} seq=${sample.seq}`;
   const row = fleet.rows.get(topic);
   if (row && row.at === at) return `${time} ${topic} ${formatValue(row)}`;
   return `${time} ${topic} ${payload.replace(/[\r\n]+/g, ' ')}`;
