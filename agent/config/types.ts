@@ -122,6 +122,10 @@ export interface HomeAssistantConfig {
   prefix: string;
   /** 0 = derived per measurement (agent/features/discovery.ts). */
   expireAfterS: number;
+  /** One retained config per entity, or one per device with every entity in it. */
+  discovery: 'entity' | 'device';
+  /** A measurement's newest value goes to Home Assistant's state topic after a reconnection only if younger than this, s. */
+  latestMaxAgeS: number;
 }
 
 export interface HealthConfig {
