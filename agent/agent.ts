@@ -15,6 +15,7 @@ import type { GpioBackend } from '../drivers/gpio/gpio.js';
 import type { AgentConfig } from './config/types.js';
 import { Features, settlesWithin, type Feature } from './features/feature.js';
 import { Health } from './features/health.js';
+import type { LatestValues } from './features/ha-latest.js';
 import { LogSubscriptions } from './features/subscriptions.js';
 import type { Hardware } from './hardware.js';
 import { LogLimiter } from './log/log-limiter.js';
@@ -29,7 +30,7 @@ import type { BatchSink } from './sampling/sample-group.js';
 import { REPEAT_LOG_INTERVAL_MS, type Sampler } from './sampling/sampler.js';
 import { Sampling } from './sampling/sampling.js';
 import { Scheduler, type SchedulerHooks, type Tick } from './sampling/scheduler.js';
-import { version } from './version.js';
+import { supportUrl, version } from './version.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -54,6 +55,8 @@ export class Agent {
   private router: Router | undefined;
   private outbox: Outbox | undefined;
   private sampling: Sampling | undefined;
+  /** Home Assistant's view: the newest reading of each measurement, live only (features/ha-latest.ts). */
+  private latest: LatestValues | undefined;
   private scheduler: Scheduler | undefined;
   private features: Features | undefined;
   private subscriberStats: (() => Record<string, unknown>) | undefined;
@@ -120,6 +123,10 @@ export class Agent {
           logger.error('sensor failed to start, will retry', { sensor: sampler.name, error: error instanceof Error ? error.message : String(error) }),
         );
       }
+      if (config.homeassistant.enabled) {
+        const { LatestValues } = await import('./features/ha-latest.js');
+        this.latest = new LatestValues(session, this.clock, config.homeassistant.latestMaxAgeS * 1000, logger.child('homeassistant'));
+      }
       const { lastSeqs } = outbox.open(sampling.numbering());
       session.onConnect(() => outbox.pump(), 'queue');
       sampling.resumeAfter(lastSeqs);
@@ -172,13 +179,13 @@ export class Agent {
       this.subscriberStats = mode.stats;
       features.push(...mode.features);
     }
-    if (config.homeassistant.enabled) {
-      const { HomeAssistantDiscovery } = await import('./features/discovery.js');
-      features.push(new HomeAssistantDiscovery({
-        config, session, router, clock, logger: logger.child('homeassistant'), version: version(), stateFile: join(config.queue.dir, 'homeassistant.json'),
-        measured: (name) => this.samples.find((s) => s.name === name)?.measures,
-      }));
-    }
+    // Built when Home Assistant is off too: it then removes what was announced before (issue 16).
+    const { HomeAssistantDiscovery } = await import('./features/discovery.js');
+    features.push(new HomeAssistantDiscovery({
+      config, session, router, clock, logger: logger.child('homeassistant'), origin: { version: version(), supportUrl: supportUrl() }, announce: config.homeassistant.enabled,
+      legacyStateFile: join(config.queue.dir, 'homeassistant.json'),
+      measured: (name) => this.samples.find((s) => s.name === name)?.measures,
+    }));
     if (config.role !== 'publisher' && config.subscriptions.length > 0) features.push(new LogSubscriptions(config.subscriptions, router, logger.child('subscribe')));
     if (config.health.intervalS > 0) {
       features.push(new Health({
@@ -201,7 +208,9 @@ export class Agent {
           if (readings.length > 0) logger.info(`${sensor}: ${readings.map((r) => `${r.quantity} ${r.value} ${r.unit}`).join(', ')}`, { seq });
         }
       }
-      outbox.submit(publisher.messages(samples));
+      const messages = publisher.messages(samples);
+      outbox.submit(messages);
+      this.latest?.offer(messages);
     };
   }
 

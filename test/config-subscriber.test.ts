@@ -34,7 +34,7 @@ function at(list: ConfigProblem[], path: string): ConfigProblem {
 
 test('the BeagleBone Black example drives the LED on P8_13 from the altitude, with hysteresis and an acknowledgement', () => {
   const config = example('beaglebone-black.json');
-  assert.deepEqual(config.outputs, [{ name: 'led', pin: 'P8_13', activeLow: false, initial: 'off', stateTopic: 'devices/bbb01/outputs/led/state', setTopic: 'devices/bbb01/outputs/led/set' }]);
+  assert.deepEqual(config.outputs, [{ name: 'led', pin: 'P8_13', activeLow: false, initial: 'off', stateTopic: 'devices/bbb01/outputs/led/state', setTopic: 'devices/bbb01/outputs/led/set', deviceClass: '', icon: '' }]);
   const [rule] = config.rules;
   assert.equal(rule?.topic, 'sensors/drone01/altitude');
   assert.equal(rule?.qos, 1);

@@ -367,6 +367,12 @@ const matchValue: ConfigFormat = {
   },
 };
 
+/** Home Assistant's binary_sensor device classes (BinarySensorDeviceClass, homeassistant/components/binary_sensor). */
+export const BINARY_SENSOR_CLASSES = [
+  'battery', 'battery_charging', 'carbon_monoxide', 'cold', 'connectivity', 'door', 'garage_door', 'gas', 'heat', 'light', 'lock', 'moisture', 'motion', 'moving',
+  'occupancy', 'opening', 'plug', 'power', 'presence', 'problem', 'running', 'safety', 'smoke', 'sound', 'tamper', 'update', 'vibration', 'window',
+] as const;
+
 const actionList: ConfigFormat = {
   allowed: 'array of actions: {type: output|log|publish, ...}',
   check: (value) => (Array.isArray(value) ? ok : issue(`${show(value)} is not an array of actions`, 'write [ { "type": "output", "output": "led", "state": "on" } ], or [] for none')),
@@ -386,6 +392,14 @@ const SUBSCRIBER_FORMATS = {
   'io-topic': templateTopic(['deviceId', 'name'], 'devices/{deviceId}/outputs/{name}/state'),
   'device-topic': templateTopic(['deviceId'], 'devices/{deviceId}/commands'),
   'json-field': jsonField,
+  // Home Assistant's own lists (homeassistant/components/switch and binary_sensor, SwitchDeviceClass
+  // and BinarySensorDeviceClass); '' = none.
+  'ha-switch-class': oneOf('switch device class', ['', 'outlet', 'switch']),
+  'ha-binary-sensor-class': oneOf('binary_sensor device class', ['', ...BINARY_SENSOR_CLASSES]),
+  'ha-icon': {
+    allowed: '"" or "mdi:<name>" (Material Design Icons: lower-case letters, digits, -)',
+    check: (value) => (value === '' || (typeof value === 'string' && /^mdi:[a-z0-9]+(-[a-z0-9]+)*$/.test(value)) ? ok : issue(`${show(value)} is not an icon`, 'write "mdi:" and an icon name from materialdesignicons.com, e.g. "mdi:door", or "" for the device class\'s')),
+  },
   threshold,
   'match-value': matchValue,
   hysteresis: number('hysteresis', 0, 1e12, 'how far past the threshold the value must fall back before the condition turns false'),
@@ -439,12 +453,15 @@ export const FORMATS = {
       if (typeof value !== 'string' || !/^[^#+]+$/.test(value) || value.startsWith('/') || value.endsWith('/')) return issue(`${show(value)} is not a discovery prefix`, hint);
       const text = topicTextIssue(value, 'discovery prefix');
       if (text) return issue(text.message, text.hint);
-      // A discovery topic is {prefix}/{component}/{object id}/config: ids from names of at most
-      // 64 characters take under 1 KiB, the rest of MQTT's 65535 bytes is the prefix's.
+      // A discovery topic is {prefix}/{component}/{node id}/{object id}/config: ids from names of
+      // at most 64 characters, each escaped byte 4 characters (features/ha-ids.ts), take under
+      // 4 KiB; the rest of MQTT's 65535 bytes is the prefix's.
       const bytes = Buffer.byteLength(value, 'utf8');
-      return bytes > 65535 - 1024 ? issue(`the discovery prefix is ${bytes} bytes long`, `at most ${65535 - 1024} bytes, so the discovery topics fit MQTT's 65535; ${hint}`) : ok;
+      return bytes > 65535 - 4096 ? issue(`the discovery prefix is ${bytes} bytes long`, `at most ${65535 - 4096} bytes, so the discovery topics fit MQTT's 65535; ${hint}`) : ok;
     },
   },
+  'ha-discovery': oneOf('discovery layout', ['entity', 'device']),
+  'latest-max-age-s': integer('age', 1, 7 * 86400, 'seconds; a value older than this is not shown to Home Assistant as current'),
   'state-dir': {
     allowed: 'absolute or relative directory path, or "" for the default',
     check: (value) => (typeof value === 'string' && !/\p{Cc}/u.test(value) && Buffer.byteLength(value, 'utf8') < PATH_MAX

@@ -192,6 +192,18 @@ export const AGENT_SCHEMA = {
       default: 0,
       env: `${ENV}HOMEASSISTANT_EXPIRE_AFTER_S`,
     },
+    discovery: {
+      doc: 'entity: one retained config per entity ({prefix}/{component}/{node}/{object}/config); device: one per device with every entity in it ({prefix}/device/{node}/config, Home Assistant 2024.11+).',
+      format: 'ha-discovery',
+      default: 'entity',
+      env: `${ENV}HOMEASSISTANT_DISCOVERY`,
+    },
+    latestMaxAgeS: {
+      doc: 'Home Assistant\'s entities read each measurement\'s newest value ({topic}/latest, retained), never the replayed backlog; after a reconnection the newest value is sent only if younger than this, s.',
+      format: 'latest-max-age-s',
+      default: 60,
+      env: `${ENV}HOMEASSISTANT_LATEST_MAX_AGE_S`,
+    },
   },
   sensors: {
     doc: 'Sensors to read and publish (each entry: see the sensor table). From the environment: a JSON array.',
@@ -237,6 +249,8 @@ export const OUTPUT_SCHEMA = {
   initial: { doc: 'Safe state, driven as the pin is claimed at start and again on shutdown.', format: 'output-state', default: 'off' },
   stateTopic: { doc: 'State ON/OFF is published here, retained, after each change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/state' },
   setTopic: { doc: 'Takes ON, OFF, TOGGLE, or {"state":"ON","ms":500} (on for 500 ms, then back); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/outputs/{name}/set' },
+  deviceClass: { doc: 'Home Assistant switch device class: outlet or switch; "" = none.', format: 'ha-switch-class', default: '' },
+  icon: { doc: 'Home Assistant icon, "mdi:<name>"; "" = the device class\'s.', format: 'ha-icon', default: '' },
 } satisfies SchemaNode;
 
 export const INPUT_SCHEMA = {
@@ -247,6 +261,8 @@ export const INPUT_SCHEMA = {
   edge: { doc: 'Which changes go out on edgeTopic: rising (becomes active), falling, or both (the state topic follows every change).', format: 'edge', default: 'both' },
   stateTopic: { doc: 'State ON/OFF, retained, at start and after each reported change; {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/state' },
   edgeTopic: { doc: 'One message "rising" or "falling" per reported change (not retained); {deviceId}, {name}.', format: 'io-topic', default: 'devices/{deviceId}/inputs/{name}/edge' },
+  deviceClass: { doc: 'Home Assistant binary_sensor device class (door: Open/Closed, motion, window, ...); "" = none (On/Off).', format: 'ha-binary-sensor-class', default: '' },
+  icon: { doc: 'Home Assistant icon, "mdi:<name>"; "" = the device class\'s.', format: 'ha-icon', default: '' },
 } satisfies SchemaNode;
 
 export const RULE_SCHEMA = {

@@ -18,6 +18,10 @@ export interface OutputConfig {
   stateTopic: string;
   /** Where ON / OFF / TOGGLE / {"state","ms"} commands are taken; resolved. */
   setTopic: string;
+  /** Home Assistant's switch device class ('' = none). */
+  deviceClass: string;
+  /** Home Assistant's icon, mdi:name ('' = the device class's). */
+  icon: string;
 }
 
 export interface InputConfig {
@@ -30,6 +34,10 @@ export interface InputConfig {
   stateTopic: string;
   /** One message per reported edge: "rising" / "falling" (not retained); resolved. */
   edgeTopic: string;
+  /** Home Assistant's binary_sensor device class ('' = none): door shows Open/Closed. */
+  deviceClass: string;
+  /** Home Assistant's icon, mdi:name ('' = the device class's). */
+  icon: string;
 }
 
 /**

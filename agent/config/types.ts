@@ -84,6 +84,11 @@ export type { DriverName };
 export interface SubscriptionConfig {
   topic: string;
   qos: Qos;
+  /**
+   * Nice to have, not needed for what the user configured (Home Assistant's removal sweep when Home
+   * Assistant is off): a broker's ACL refusing it is logged at info, not as an error.
+   */
+  optional?: boolean;
 }
 
 export interface MqttConfig {
@@ -132,6 +137,10 @@ export interface HomeAssistantConfig {
   prefix: string;
   /** 0 = derived per measurement (agent/features/discovery.ts). */
   expireAfterS: number;
+  /** One retained config per entity, or one per device with every entity in it. */
+  discovery: 'entity' | 'device';
+  /** A measurement's newest value goes to Home Assistant's state topic after a reconnection only if younger than this, s. */
+  latestMaxAgeS: number;
 }
 
 export interface HealthConfig {

@@ -1,160 +1,47 @@
 /**
- * Home Assistant MQTT discovery: one retained config per entity under
- * `{prefix}/{component}/{object_id}/config` — a `sensor` per published measurement, a `switch` per
- * output, a `binary_sensor` per input — so the drone's altitude, the LED and the button appear in
- * Home Assistant without YAML. Re-announced when Home Assistant says `online` on `{prefix}/status`
- * (after a short random delay, so a fleet does not answer in one burst), and removed (an empty
- * retained config) for entities that were announced before and are no longer in the config.
- *
- * The payload builders are pure; the list of what was announced is kept in the state directory.
+ * Home Assistant MQTT discovery: the retained configs of ha-configs.ts, announced on every
+ * connection and again when Home Assistant says `online` on `{prefix}/status` (after a short random
+ * delay, so a fleet does not answer in one burst). What was announced before and is not wanted any
+ * more (a measurement, output or input taken out of the config, the layout changed, or Home
+ * Assistant turned off: `announce` false) is removed with an empty retained config. The broker says
+ * what is there (ha-retained.ts): the feature subscribes to this device's discovery topics, waits
+ * `settleMs` after connecting for the retained ones, and clears the rest before it announces (an
+ * entity moved to a new topic must be gone from the old one first: Home Assistant refuses a
+ * unique_id it already has).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Clock } from '../../drivers/clock.js';
 import type { Quantity } from '../../drivers/sensor.js';
-import { BOARD_PROFILES } from '../config/boards.js';
-import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
+import type { AgentConfig } from '../config/types.js';
+import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
-import type { Feature } from './feature.js';
 import type { Transport } from '../mqtt/transport.js';
-import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
+import type { Feature } from './feature.js';
+import { deviceTopic, discoveryMessages, entities, type DiscoveryMessage, type Origin } from './ha-configs.js';
+import { escapeName, legacyObjectId } from './ha-ids.js';
+import { RetainedConfigs, type RetainedLimits } from './ha-retained.js';
 
-export interface DiscoveryMessage {
-  topic: string;
-  /** The config object (JSON-encoded when published), or null to remove the entity. */
-  config: Record<string, unknown> | null;
-}
+export { discoveryMessages, entities, expireAfterS, measurementState, type DiscoveryMessage } from './ha-configs.js';
 
-/** Home Assistant's device classes for what the agent measures (altitude is a distance). */
-const DEVICE_CLASS: Record<Quantity, string> = {
-  temperature: 'temperature',
-  pressure: 'atmospheric_pressure',
-  humidity: 'humidity',
-  altitude: 'distance',
-};
-
-/** Object ids are one topic level, [a-zA-Z0-9_-]: the rest becomes `_`. */
-function objectId(...parts: string[]): string {
-  return parts.join('_').replace(/[^a-zA-Z0-9_-]/g, '_');
-}
-
-function device(config: AgentConfig, version: string): Record<string, unknown> {
-  return {
-    identifiers: [`edge-agent_${config.deviceId}`],
-    name: config.deviceId,
-    manufacturer: 'edge-agent',
-    model: BOARD_PROFILES[config.board].label,
-    sw_version: version,
-  };
-}
-
-function common(config: AgentConfig, version: string, uniqueId: string, name: string): Record<string, unknown> {
-  return {
-    name,
-    unique_id: uniqueId,
-    availability_topic: config.mqtt.statusTopic,
-    payload_available: 'online',
-    payload_not_available: 'offline',
-    device: device(config, version),
-    origin: { name: 'edge-agent', sw_version: version },
-  };
-}
-
-const title = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
-
-/**
- * Seconds after which Home Assistant shows the value as unavailable if nothing new arrived: the
- * configured value, else three sample intervals (at least 30 s), stretched to twice a heartbeat;
- * none when a delta or throttle filter may hold an unchanged value back with no heartbeat.
- */
-export function expireAfterS(sensor: SensorConfig, measurement: MeasurementConfig, configured: number): number | undefined {
-  if (configured > 0) return configured;
-  const heartbeat = measurement.filters.find((f) => f.type === 'heartbeat');
-  const gated = measurement.filters.some((f) => f.type === 'delta' || f.type === 'throttle');
-  if (gated && !heartbeat) return undefined;
-  const base = Math.max(30, Math.ceil((3 * sensor.intervalMs) / 1000));
-  return heartbeat && heartbeat.type === 'heartbeat' ? Math.max(base, Math.ceil(2 * heartbeat.seconds)) : base;
-}
-
-/**
- * Where a measurement's entity reads its state: its own topic (the number, or the json format's
- * `value`), or with layout per-sample the sensor's sample topic and its field in the JSON object.
- */
-function stateOf(deviceId: string, sensor: SensorConfig, quantity: Quantity, m: MeasurementConfig): { state_topic: string; value_template?: string } {
-  if (sensor.layout === 'per-sample') {
-    const topic = fillTemplate(sensor.sampleTopic ?? 'sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name }, { strict: true });
-    return { state_topic: topic, value_template: `{{ value_json.${quantity} }}` };
-  }
-  const topic = fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name, measurement: quantity }, { strict: true });
-  return m.format === 'json' ? { state_topic: topic, value_template: '{{ value_json.value }}' } : { state_topic: topic };
-}
-
-/**
- * Every discovery config the agent's configuration calls for. `measured` says what a sensor's chip
- * really measures once it is known (a BMP280 has no humidity, though the entry may enable it).
- */
-export function discoveryMessages(config: AgentConfig, version: string, measured: (sensor: string) => readonly Quantity[] | undefined = () => undefined): DiscoveryMessage[] {
-  const { prefix, expireAfterS: configuredExpiry } = config.homeassistant;
-  const out: DiscoveryMessage[] = [];
-  if (config.role !== 'subscriber') {
-    for (const sensor of config.sensors) {
-      for (const [quantity, m] of Object.entries(sensor.measurements) as Array<[Quantity, MeasurementConfig | undefined]>) {
-        if (!m?.enabled || measured(sensor.name)?.includes(quantity) === false) continue;
-        const id = objectId(config.deviceId, sensor.name, quantity);
-        const expire = expireAfterS(sensor, m, configuredExpiry);
-        out.push({
-          topic: `${prefix}/sensor/${id}/config`,
-          config: {
-            ...common(config, version, `edge-agent_${id}`, `${title(sensor.name)} ${quantity}`),
-            ...stateOf(config.deviceId, sensor, quantity, m),
-            device_class: DEVICE_CLASS[quantity],
-            state_class: 'measurement',
-            unit_of_measurement: m.unit,
-            suggested_display_precision: m.decimals,
-            ...(expire !== undefined ? { expire_after: expire } : {}),
-          },
-        });
-      }
-    }
-  }
-  if (config.role !== 'publisher') {
-    for (const output of config.outputs) {
-      const id = objectId(config.deviceId, output.name);
-      out.push({
-        topic: `${prefix}/switch/${id}/config`,
-        config: {
-          ...common(config, version, `edge-agent_${id}`, title(output.name)),
-          command_topic: output.setTopic,
-          state_topic: output.stateTopic,
-          payload_on: 'ON',
-          payload_off: 'OFF',
-          state_on: 'ON',
-          state_off: 'OFF',
-          optimistic: false,
-        },
-      });
-    }
-    for (const input of config.inputs) {
-      const id = objectId(config.deviceId, input.name);
-      out.push({
-        topic: `${prefix}/binary_sensor/${id}/config`,
-        config: {
-          ...common(config, version, `edge-agent_${id}`, title(input.name)),
-          state_topic: input.stateTopic,
-          payload_on: 'ON',
-          payload_off: 'OFF',
-        },
-      });
-    }
-  }
-  return out;
-}
-
-/** The configs to remove: announced last time, not any more. */
-export function removals(previous: readonly string[], current: readonly DiscoveryMessage[]): DiscoveryMessage[] {
+/** The configs to remove: on the broker for this device, not wanted now. */
+export function removals(retained: readonly string[], current: readonly DiscoveryMessage[]): DiscoveryMessage[] {
   const now = new Set(current.map((m) => m.topic));
-  return previous.filter((topic) => !now.has(topic)).map((topic) => ({ topic, config: null }));
+  return retained.filter((topic) => !now.has(topic)).map((topic) => ({ topic, config: null }));
+}
+
+/**
+ * The topics the agent up to 0.1 announced on (`{prefix}/{component}/{object id}/config`, ids not
+ * one-to-one): those of this config, and those it remembered in its state file. Subscribed to like
+ * the others, so the ones the broker still holds are removed before the new topics are announced.
+ */
+export function legacyTopics(config: AgentConfig, remembered: readonly string[]): string[] {
+  const { prefix } = config.homeassistant;
+  const mine = entities(config)
+    .filter((e) => e.key.component !== 'button' && e.key.path[0] !== 'health')
+    .map((e) => `${prefix}/${e.key.component}/${legacyObjectId(config.deviceId, e.key.path)}/config`);
+  const valid = remembered.filter((t) => t.startsWith(`${prefix}/`) && !/[+#\u0000]/.test(t) && t.split('/').length === prefix.split('/').length + 3);
+  return [...new Set([...mine, ...valid.slice(0, 256)])];
 }
 
 export interface DiscoveryOptions {
@@ -162,45 +49,76 @@ export interface DiscoveryOptions {
   session: Transport;
   router: Router;
   logger: Logger;
-  version: string;
-  /** Where the announced topics are remembered between runs. */
-  stateFile: string;
-  /** For the delay before answering Home Assistant's birth message. */
+  origin: Origin;
+  /** False when Home Assistant is off in the config: only remove what was announced before. */
+  announce: boolean;
+  /** Where the agent up to 0.1 remembered what it announced (read once, then deleted). */
+  legacyStateFile: string;
   clock: Clock;
   /** Delay before answering Home Assistant's birth message, ms (default: random 0.5–5 s). */
   delayMs?: () => number;
+  /** Wait after connecting for the broker's retained configs, ms (default 3000). */
+  settleMs?: number;
+  limits?: RetainedLimits;
   /** What each sensor's chip measures, once it has been identified. */
   measured?: (sensor: string) => readonly Quantity[] | undefined;
 }
 
 /**
- * Built before the session connects: it listens for Home Assistant's birth message (the router
- * subscribes) and announces on every connection.
+ * Built before the session connects: its routes (the device's discovery topics, Home Assistant's
+ * status) are subscribed with the others, and it announces on every connection.
  */
 export class HomeAssistantDiscovery implements Feature {
   readonly name = 'homeassistant';
   private readonly statusTopic: string;
+  private readonly retained: RetainedConfigs;
+  private readonly lines: LogLimiter;
+  private readonly legacyFile: string | undefined;
   /** The wait before answering a birth message; a later one starts it again. */
   private birthWait: AbortController | undefined;
-  private removed = false;
+  private readonly stopping = new AbortController();
+  /** The first connection's wait for the retained configs, then their removal. */
+  private settled: Promise<void> | undefined;
   announcements = 0;
+  removed = 0;
 
   constructor(private readonly options: DiscoveryOptions) {
-    this.statusTopic = `${options.config.homeassistant.prefix}/status`;
-    options.router.route(this.name, [{ topic: this.statusTopic, qos: 1 }], (_topic, payload) => this.birth(payload));
-    options.session.onConnect(() => void this.connected(), this.name);
+    const { config, router, session } = options;
+    const { prefix } = config.homeassistant;
+    this.statusTopic = `${prefix}/status`;
+    this.retained = new RetainedConfigs(options.limits);
+    this.lines = new LogLimiter(options.clock, 60_000);
+    const remembered = this.remembered();
+    this.legacyFile = remembered === undefined ? undefined : options.legacyStateFile;
+    const node = escapeName(config.deviceId);
+    const filters = [`${prefix}/+/${node}/+/config`, deviceTopic(prefix, node), ...legacyTopics(config, remembered ?? [])];
+    // With Home Assistant off, the sweep is a courtesy: a broker whose ACL keeps this user out of the
+    // discovery prefix (Home Assistant never used) has nothing to remove and is no error.
+    const optional = !options.announce;
+    router.route(this.name, filters.map((topic) => ({ topic, qos: 1 as const, optional })), (topic, payload) => this.note(topic, payload));
+    if (options.announce) router.route(`${this.name}-status`, [{ topic: this.statusTopic, qos: 1 }], (_topic, payload) => this.birth(payload));
+    session.onConnect(() => void this.connected(), this.name);
   }
 
   /** Computed when used: sensors identified since the start count. */
-  private get messages(): DiscoveryMessage[] {
-    return discoveryMessages(this.options.config, this.options.version, this.options.measured);
+  get messages(): DiscoveryMessage[] {
+    if (!this.options.announce) return [];
+    return discoveryMessages(this.options.config, this.options.origin, entities(this.options.config, this.options.measured));
   }
 
-  /** Nothing to bring up: it works on connections and on Home Assistant's messages. */
+  /** Nothing to bring up: it works on connections and on the broker's messages. */
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {
     this.birthWait?.abort();
+    this.stopping.abort();
+  }
+
+  private note(topic: string, payload: Buffer): void {
+    if (this.retained.note(topic, payload) !== 'over') return;
+    this.lines.hit('over', ({ suppressed }) =>
+      this.options.logger.warn('too many retained discovery configs for this device: the rest are left alone', { topic, kept: this.retained.topics.length, over: this.retained.overflow, ...(suppressed ? { suppressed } : {}) }),
+    );
   }
 
   /** Home Assistant says `online` on its status topic when it (re)starts: announce again. */
@@ -218,51 +136,59 @@ export class HomeAssistantDiscovery implements Feature {
   }
 
   /**
-   * On every connection: the first time, remove what is gone; then announce. A broker restarted
-   * without persistence has lost the retained configs, and announcing costs a few small messages.
+   * On every connection: the first time, wait for the retained configs and remove what is not
+   * wanted; then announce. A broker restarted without persistence has lost the retained configs,
+   * and announcing costs a few small messages.
    */
   async connected(): Promise<void> {
-    if (!this.removed) {
-      this.removed = true;
-      const gone = removals(this.previous(), this.messages);
-      for (const m of gone) await this.publish(m);
-      if (gone.length > 0) this.options.logger.info('Home Assistant entities removed', { count: gone.length, topics: gone.map((m) => m.topic).join(' ') });
-      this.remember();
-    }
-    await this.announce();
+    this.settled ??= this.options.clock.sleep(this.options.settleMs ?? 3000, this.stopping.signal).then(
+      () => this.sweep(),
+      () => undefined,
+    );
+    await this.settled;
+    if (this.options.announce && !this.stopping.signal.aborted) await this.announce();
+  }
+
+  /** Remove every config the broker holds for this device that is not wanted now. */
+  private async sweep(): Promise<void> {
+    const gone = removals(this.retained.topics, this.messages);
+    for (const m of gone) await this.publish(m);
+    this.removed += gone.length;
+    if (gone.length > 0) this.options.logger.info('Home Assistant entities removed', { count: gone.length, topics: gone.map((m) => m.topic).join(' ') });
+    if (this.legacyFile !== undefined) rmSync(this.legacyFile, { force: true });
   }
 
   async announce(): Promise<void> {
     const messages = this.messages;
     for (const m of messages) await this.publish(m);
     this.announcements++;
-    this.options.logger.info('Home Assistant discovery announced', { entities: messages.length, prefix: this.options.config.homeassistant.prefix });
+    this.options.logger.info('Home Assistant discovery announced', { entities: messages.length, layout: this.options.config.homeassistant.discovery, prefix: this.options.config.homeassistant.prefix });
+    // Taken out since the last announcement (a chip identified as measuring less): the broker says.
+    if (this.settled !== undefined) await this.sweep();
   }
 
   private async publish(m: DiscoveryMessage): Promise<void> {
     const payload = m.config === null ? '' : JSON.stringify(m.config);
+    // Not held any more, whenever the broker's copy of the removal comes back.
+    if (m.config === null) this.retained.note(m.topic, Buffer.alloc(0));
     await this.options.session.publish(m.topic, payload, { qos: 1, retain: true }).catch((error: unknown) =>
       this.options.logger.warn('could not publish a discovery config', { topic: m.topic, error: error instanceof Error ? error.message : String(error) }),
     );
   }
 
-  private previous(): string[] {
+  /** The topics the agent up to 0.1 remembered; undefined when there is no such file. */
+  private remembered(): string[] | undefined {
+    let text: string;
     try {
-      const parsed = JSON.parse(readFileSync(this.options.stateFile, 'utf8')) as { topics?: unknown };
+      text = readFileSync(this.options.legacyStateFile, 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const parsed = JSON.parse(text) as { topics?: unknown };
       return Array.isArray(parsed.topics) ? parsed.topics.filter((t): t is string => typeof t === 'string') : [];
     } catch {
       return [];
-    }
-  }
-
-  private remember(): void {
-    try {
-      mkdirSync(dirname(this.options.stateFile), { recursive: true });
-      const temp = `${this.options.stateFile}.tmp`;
-      writeFileSync(temp, JSON.stringify({ topics: this.messages.map((m) => m.topic) }));
-      renameSync(temp, this.options.stateFile);
-    } catch (error) {
-      this.options.logger.warn('could not remember the announced entities (removal next time may miss some)', { file: this.options.stateFile, error: error instanceof Error ? error.message : String(error) });
     }
   }
 }

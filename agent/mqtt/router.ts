@@ -44,6 +44,8 @@ export class Router {
   private readonly routes: Route[] = [];
   /** Each filter once, at the highest QoS asked for it, in the order first asked. */
   private readonly filters = new Map<string, Qos>();
+  /** Filters only optional routes want (SubscriptionConfig.optional). */
+  private readonly optional = new Map<string, boolean>();
   private fallback: Fallback | undefined;
   private fallbackReceive: MessageHandler | undefined;
 
@@ -55,7 +57,10 @@ export class Router {
   /** Messages on `subscriptions`' filters go to `handler`. */
   route(name: string, subscriptions: readonly SubscriptionConfig[], handler: MessageHandler): void {
     if (subscriptions.length === 0) return;
-    for (const { topic, qos } of subscriptions) this.filters.set(topic, Math.max(this.filters.get(topic) ?? 0, qos) as Qos);
+    for (const { topic, qos, optional } of subscriptions) {
+      this.filters.set(topic, Math.max(this.filters.get(topic) ?? 0, qos) as Qos);
+      this.optional.set(topic, (this.optional.get(topic) ?? true) && optional === true);
+    }
     this.routes.push({ name, filters: subscriptions.map((s) => s.topic), handler });
   }
 
@@ -67,7 +72,7 @@ export class Router {
 
   /** What the routes subscribe to. */
   subscriptions(): SubscriptionConfig[] {
-    return [...this.filters].map(([topic, qos]) => ({ topic, qos }));
+    return [...this.filters].map(([topic, qos]) => (this.optional.get(topic) ? { topic, qos, optional: true } : { topic, qos }));
   }
 
   /** Subscribe to every route's filters, in one SUBSCRIBE. */

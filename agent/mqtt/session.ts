@@ -442,7 +442,8 @@ export class MqttSession implements Transport {
       // 0x80 and above is a refusal: 128 in MQTT 3.1.1, 0x87 "not authorized" in MQTT 5 (an ACL denial).
       if (grant.qos >= 0x80) {
         this.subscriptionsRefused++;
-        this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
+        if (subscriptions.some((s) => s.topic === grant.topic && s.optional)) this.logger.info('optional subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos });
+        else this.logger.error('subscription refused by the broker', { topic: grant.topic, reasonCode: grant.qos, hint: 'check the broker\'s ACL for this user and topic' });
       } else this.logger.info('subscribed', { topic: grant.topic, qos: grant.qos });
     }
   }

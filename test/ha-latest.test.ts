@@ -1,0 +1,100 @@
+/**
+ * Home Assistant sees live readings, not a replayed backlog (issue 16, item 10): readings taken
+ * while the broker is away are replayed in full on the measurement topic, while the entity's
+ * latest-value topic gets at most the newest of them, then live ones. Against a real Mosquitto,
+ * watched by mosquitto_sub. Also the bound on retained configs a broker can make the agent hold.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { RetainedConfigs } from '../agent/features/ha-retained.js';
+import { startAgent, writeTempConfig } from './helpers/agent-process.js';
+import { findBinary, useMosquitto } from './helpers/mosquitto.js';
+import { tempDir } from './helpers/temp-dir.js';
+
+interface Seen {
+  topic: string;
+  retained: boolean;
+  seq: number;
+  ts: number;
+}
+
+/** Everything on `topics` for `seconds` (mosquitto_sub, an independent client). */
+function collect(port: number, topics: string[], seconds: number): Promise<Seen[]> {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-W', String(seconds), '-F', '%t\t%r\t%p'];
+  for (const t of topics) args.push('-t', t);
+  return new Promise((resolve, reject) => {
+    const child = spawn(findBinary('mosquitto_sub'), args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', () =>
+      resolve(out.split('\n').filter((l) => l.length > 0).map((l) => {
+        const [topic = '', retained = '', payload = ''] = l.split('\t');
+        const body = JSON.parse(payload) as { seq: number; ts: string };
+        return { topic, retained: retained === '1', seq: body.seq, ts: Date.parse(body.ts) };
+      })),
+    );
+  });
+}
+
+describe('Home Assistant reads live values, history consumers the whole stream', () => {
+  const mosquitto = useMosquitto();
+
+  it('after an outage the measurement topic gets every queued reading, the latest-value topic only the newest, then live ones', async () => {
+    const state = tempDir('ha-latest');
+    const port = mosquitto.broker.port;
+    const config = writeTempConfig({
+      board: 'raspberry-pi', role: 'publisher', deviceId: 'ha03', i2c: { simulated: true }, queue: { dir: state }, health: { intervalS: 0 },
+      homeassistant: { enabled: true },
+      // A slow first retry: the watcher below is subscribed before the agent is back.
+      mqtt: { reconnectPeriodMs: 3000 },
+      sensors: [{ name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 250, measurements: { pressure: { format: 'json', qos: 1 }, temperature: { enabled: false }, altitude: { enabled: false } }, simulation: { scenario: 'static' } }],
+    });
+    const agent = startAgent(['run', '--config', config, '--broker', mosquitto.broker.url]);
+    try {
+      await agent.waitFor(/discovery announced entities=1/);
+      await mosquitto.broker.pause();
+      await agent.waitFor(/broker unreachable|closed the connection/);
+      // Readings go on being taken and queued: wait for a few (by the agent's own clock, not asserted on).
+      await new Promise((r) => setTimeout(r, 2000));
+      const resumedAt = Date.now();
+      await mosquitto.broker.resume();
+      const seen = await collect(port, ['sensors/ha03/pressure', 'sensors/ha03/pressure/latest'], 8);
+      const history = seen.filter((m) => m.topic === 'sensors/ha03/pressure');
+      const latest = seen.filter((m) => m.topic === 'sensors/ha03/pressure/latest' && !m.retained);
+      const queued = history.filter((m) => m.ts < resumedAt);
+      assert.ok(queued.length >= 3, `readings taken during the outage are replayed on the measurement topic (${queued.length})`);
+      const seqs = history.map((m) => m.seq);
+      for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1]! + 1, 'the whole stream, in order, no gap');
+      const stale = latest.filter((m) => m.ts < resumedAt);
+      assert.ok(stale.length <= 1, `at most the newest queued reading goes to Home Assistant: ${JSON.stringify(stale)}`);
+      if (stale.length === 1) assert.equal(stale[0]!.seq, Math.max(...queued.map((m) => m.seq)), 'and it is the newest one');
+      assert.ok(latest.length >= 2, 'live readings follow on the latest-value topic');
+      for (let i = 1; i < latest.length; i++) assert.ok(latest[i]!.seq > latest[i - 1]!.seq, 'never an older value after a newer one');
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+      rmSync(state, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('retained discovery configs the agent keeps', () => {
+  it('at most maxTopics topics and maxBytes of text, the rest counted; an empty payload removes', () => {
+    const held = new RetainedConfigs({ maxTopics: 2, maxBytes: 40 });
+    const config = Buffer.from('{}');
+    assert.equal(held.note('a/sensor/n/1/config', config), 'held');
+    assert.equal(held.note('a/sensor/n/1/config', config), 'known');
+    assert.equal(held.note('a/sensor/n/2/config', config), 'held');
+    assert.equal(held.note('a/sensor/n/3/config', config), 'over', 'over the count and the bytes');
+    assert.equal(held.note('a/sensor/n/1/config', Buffer.alloc(0)), 'removed');
+    assert.equal(held.note('a/s/3', config), 'held');
+    assert.equal(held.note('a/s/4', config), 'over', 'over the count');
+    assert.deepEqual(held.topics.sort(), ['a/s/3', 'a/sensor/n/2/config']);
+    assert.equal(held.overflow, 2);
+    for (let i = 0; i < 100_000; i++) held.note(`x/${i}`, config);
+    assert.equal(held.topics.length, 2, 'a flood costs no memory');
+  });
+});
