@@ -4,7 +4,7 @@
  * Each board is a real Agent built from the Raspberry Pi example config (config/raspberry-pi.json)
  * with its own device and client id (fleet-0001, fleet-0002…) and the simulated altimeter, and its
  * queue off: a reading taken while the broker is away is dropped and counted, so a board holds no
- * backlog in memory and writes nothing to disk (about 1 MB of RSS per board, docs/usage.md).
+ * backlog in memory and writes nothing to disk (about 0.2 MB of RSS per board, docs/usage.md).
  */
 import { systemClock, type Clock } from '../../drivers/clock.js';
 import { Agent } from '../agent.js';
