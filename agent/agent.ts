@@ -44,6 +44,8 @@ export interface AgentOptions {
   gpio?: GpioBackend;
   /** Called after every sampling tick: the systemd watchdog's proof that the loop is alive. */
   onTick?: () => void;
+  /** The reconnect backoff's random draws (the fleet's old-schedule comparison); default Math.random. */
+  random?: () => number;
 }
 
 export class Agent {
@@ -76,6 +78,11 @@ export class Agent {
     return this.outbox;
   }
 
+  /** The broker session's state: up or not, and reconnections so far (the fleet's summary). */
+  get link(): Pick<Transport, 'connected' | 'reconnects'> | undefined {
+    return this.session;
+  }
+
   /** Messages received, and those no feature's route took. */
   get messages(): RouterStats | undefined {
     return this.router?.stats;
@@ -104,7 +111,7 @@ export class Agent {
 
     const startedAt = this.clock.now();
     // The one transport there is (mqtt/transport.ts says what another would have to be).
-    const session: Transport = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic) });
+    const session: Transport = new MqttSession(config.mqtt, logger.child('mqtt'), { clock: this.clock, inboundMaxBytes: config.messages.maxBytes, availability: plainAvailability(config.mqtt.statusTopic), ...(this.options.random ? { random: this.options.random } : {}) });
     this.session = session;
     // Every incoming message goes through one router: each feature adds its routes before the
     // session connects (a persistent session delivers its queue at once), and it subscribes once.

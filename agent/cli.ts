@@ -53,8 +53,8 @@ const COMMANDS: Record<string, { summary: string; usage: string; options: ParseA
   },
   demo: {
     summary: 'the classic scenario on simulated hardware: a Pi publishes altitude, a BeagleBone Black and a Udoo Neo receive it',
-    usage: 'edge-agent demo [--broker URL] [--duration SECONDS]',
-    options: { broker: { type: 'string' }, duration: { type: 'string', short: 'd' } },
+    usage: 'edge-agent demo [--broker URL] [--duration SECONDS] [--fleet N]   (--fleet: N simulated boards, 1…1000, to load-test a broker)',
+    options: { broker: { type: 'string' }, duration: { type: 'string', short: 'd' }, fleet: { type: 'string' }, backoff: { type: 'string' } },
   },
 };
 
@@ -249,11 +249,25 @@ async function demo(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv);
   if (values.help) return help('demo');
   const durationS = values.duration === undefined ? undefined : positiveInt(values.duration as string, 'duration', 0);
+  const broker = values.broker !== undefined ? { broker: values.broker as string } : {};
+  const duration = durationS !== undefined ? { durationS } : {};
+  if (values.fleet === undefined && values.backoff !== undefined) throw new UsageError(`--backoff goes with --fleet\nusage: ${COMMANDS.demo!.usage}`);
+  if (values.fleet !== undefined) {
+    const { runFleet, FLEET_MAX } = await import('./demo/fleet.js');
+    const size = positiveInt(values.fleet as string, 'fleet', 0);
+    if (size < 1 || size > FLEET_MAX) throw new UsageError(`--fleet must be from 1 to ${FLEET_MAX} boards, got '${values.fleet as string}'\nusage: ${COMMANDS.demo!.usage}`);
+    // Not in the usage line: the reconnect schedule before issue 16, for the bench's before/after.
+    const backoff = values.backoff as string | undefined;
+    if (backoff !== undefined && backoff !== 'full-jitter' && backoff !== 'equal-jitter') throw new UsageError(`--backoff must be full-jitter or equal-jitter, got '${backoff}'`);
+    const until = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await runFleet({ size, ...broker, ...duration, until, env: process.env, ...(backoff !== undefined ? { backoff } : {}) });
+    return EXIT.ok;
+  }
   const { runDemo } = await import('./demo/demo.js');
-  await runDemo({
-    ...(values.broker !== undefined ? { broker: values.broker as string } : {}),
-    ...(durationS !== undefined ? { durationS } : {}),
-  });
+  await runDemo({ ...broker, ...duration });
   return EXIT.ok;
 }
 

@@ -5,6 +5,7 @@
 import type { BacklogResult } from './backlog.js';
 import type { LatencyResult } from './latency.js';
 import type { PeerCost } from './load.js';
+import { spreadRows, type ReconnectSpreadResult } from './reconnect-spread.js';
 import type { Distribution } from './stats.js';
 import type { TimingResult } from './timing.js';
 
@@ -19,6 +20,8 @@ export interface BenchResults {
   timing: TimingResult;
   backlog: BacklogResult;
   startupMs: number[];
+  /** Issue 16: a fleet's return after a broker restart (bench/reconnect-spread.ts). */
+  reconnect?: ReconnectSpreadResult;
 }
 
 export interface TargetRow {
@@ -87,6 +90,7 @@ export function evaluate(r: BenchResults): TargetRow[] {
   rows.push({ figure: 'backlog replay (readings/s)', value: f(r.backlog.replayPerS), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(r.backlog.replayPerS, q1)}`, target: '≥ 0.5 ×', status: status(r.backlog.replayPerS >= 0.5 * q1) });
   const startup = [...r.startupMs].sort((a, b) => a - b);
   const mid = startup[Math.floor(startup.length / 2)] ?? Number.NaN;
+  if (r.reconnect) rows.push(...spreadRows(r.reconnect));
   rows.push({ figure: 'start-up to first acknowledged reading (ms)', value: f(mid), compared: `runs ${startup.map((s) => f(s)).join(', ')}`, target: '≤ 400 ms', status: status(Number.isFinite(mid) ? mid <= 400 : undefined) });
   return rows;
 }

@@ -15,6 +15,7 @@ import { PEER, measureLoads } from './load.js';
 import { agentNodeFlags } from './node-flags.js';
 import { rawQos0Rate, rawQos1Rate, rawRoundTrip } from './raw-client.js';
 import { evaluate, formatLoads, formatTable, type BenchResults } from './report.js';
+import { formatSpread, measureReconnectSpread } from './reconnect-spread.js';
 import { measureStartup } from './startup.js';
 import type { TimingResult } from './timing.js';
 
@@ -79,6 +80,8 @@ async function main(): Promise<void> {
     const queueAlwaysPerS = await pipeline(COUNT / 5, 'on', 'always');
     log('backlog: 100,000 readings queued during an outage, then replayed');
     const backlog = await childJson<BacklogResult>(['backlog', broker.url, '100000', String(WINDOW)]);
+    // A broker of its own: this one is killed and restarted under a fleet of 200 boards.
+    const reconnect = await measureReconnectSpread(QUICK ? 50 : 200, log, QUICK);
 
     const results: BenchResults = {
       machine: { nproc: cpus().length, cpu: cpuModel(), node: process.version, date: new Date().toISOString() },
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
       timing: timingResult,
       backlog,
       startupMs,
+      reconnect,
     };
     const rows = evaluate(results);
     const out = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
@@ -102,6 +106,8 @@ async function main(): Promise<void> {
         formatTable(rows),
         '',
         formatLoads(loads),
+        '',
+        formatSpread(reconnect),
         '',
         `${rows.filter((r) => r.status === 'pass').length} of ${rows.filter((r) => r.status !== 'info').length} targets met; results in bench/results.json; ${((performance.now() - started) / 1000).toFixed(0)} s`,
         '',

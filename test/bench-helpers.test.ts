@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collectdConfig } from '../bench/collectd.js';
 import { PROFILES, valuesPerSecond } from '../bench/load-profiles.js';
+import { spreadRows, summarise } from '../bench/reconnect-spread.js';
 import { cpuMicros, distribution, memoryKb, parseProcStatTicks, parseProcStatus, percentile } from '../bench/stats.js';
 
 test('percentile is nearest-rank over unsorted samples', () => {
@@ -53,4 +54,20 @@ test('the bench runs the agent with the node flags of the CLI shebang', async ()
   assert.deepEqual(shebangFlags('#!/usr/bin/env node'), []);
   assert.throws(() => shebangFlags('#!/bin/sh'), /cannot read node flags/);
   assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1', '--v8-pool-size=1']);
+});
+
+test('reconnect spread: times to 50/95/100 % of the fleet, the largest bins from the return, and the target rows', () => {
+  // A fleet of 10: four boards in the first half second, the rest one a second; one never came back.
+  const now = summarise('full-jitter', 10_000, [100, 200, 300, 400, 1200, 2500, 3100, 4900, 5500], 10);
+  assert.deepEqual(now.perSecond, [4, 1, 1, 1, 1, 1]);
+  assert.equal(now.backMs.p50, 1200);
+  assert.ok(Number.isNaN(now.backMs.p100), 'the fleet is not all back');
+  assert.equal(now.largest1sPct, 40);
+  assert.equal(now.largestHalfSPct, 40);
+  const old = summarise('equal-jitter', 10_000, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90], 10);
+  assert.equal(old.backMs.p100, 90);
+  const [row] = spreadRows({ fleet: 10, cases: [now, old] });
+  assert.equal(row!.value, '40.0 %');
+  assert.equal(row!.status, 'miss', 'more than 15 % in one second');
+  assert.match(row!.compared, /equal jitter 100\.0 %: 0\.40 ×/);
 });

@@ -215,7 +215,7 @@ describe('a secured broker', () => {
 
     it('reports a wrong password clearly, once, and retries at the reconnect period, not in a tight loop', async () => {
       const before = (broker.log().match(/New connection from/g) ?? []).length;
-      const config = droneConfig('drone01', { url: `mqtts://127.0.0.1:${broker.port}`, username: 'drone01', protocolVersion: 5, reconnectPeriodMs: 500, tls: { ca: pki.ca } });
+      const config = droneConfig('drone01', { url: `mqtts://127.0.0.1:${broker.port}`, username: 'drone01', protocolVersion: 5, reconnectPeriodMs: 500, reconnectSpreadMs: 0, tls: { ca: pki.ca } });
       const { agent, lines } = await runAgent(config, { EDGE_AGENT_MQTT_PASSWORD: 'wrong' });
       const attempts = (): number => (broker.log().match(/New connection from/g) ?? []).length - before;
       try {

@@ -31,7 +31,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function mqttConfig(url: string, clientId: string, overrides: Partial<MqttConfig> = {}): MqttConfig {
   return {
     url, clientId, keepaliveS: 2, clean: true, protocolVersion: 4, statusTopic: `sensors/${clientId}/status`, connectTimeoutMs: 2000,
-    reconnectPeriodMs: 100, reconnectMaxMs: 400, sessionExpiryS: 0, username: '', password: '', passwordFile: '',
+    reconnectPeriodMs: 100, reconnectMaxMs: 400, reconnectSpreadMs: 0, sessionExpiryS: 0, username: '', password: '', passwordFile: '',
     tls: { ca: '', cert: '', key: '', insecureSkipVerify: false }, ...overrides,
   };
 }

@@ -20,7 +20,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function mqttConfig(url: string, clientId: string, protocolVersion: 4 | 5): MqttConfig {
   return {
     url, clientId, keepaliveS: 30, clean: false, protocolVersion, statusTopic: `sensors/${clientId}/status`, connectTimeoutMs: 2000,
-    reconnectPeriodMs: 100, reconnectMaxMs: 3000, sessionExpiryS: 600, username: '', password: '', passwordFile: '',
+    reconnectPeriodMs: 100, reconnectMaxMs: 3000, reconnectSpreadMs: 0, sessionExpiryS: 600, username: '', password: '', passwordFile: '',
     tls: { ca: '', cert: '', key: '', insecureSkipVerify: false },
   };
 }

@@ -244,3 +244,15 @@ test('the broker URL is masked wherever it is shown (logs, systemd status)', () 
   assert.doesNotMatch(shown, /s3cret/);
   assert.match(shown, /mqtts:\/\/agent:\*\*\*@broker\.example:8883/);
 });
+
+test('the reconnect spread window: from the file or EDGE_AGENT_MQTT_RECONNECT_SPREAD_MS, checked with its path and a hint', () => {
+  assert.equal(text(publisher()).mqtt.reconnectSpreadMs, 10_000, 'the default spreads a fleet');
+  assert.equal(text(publisher(), { EDGE_AGENT_MQTT_RECONNECT_SPREAD_MS: '0' }).mqtt.reconnectSpreadMs, 0);
+  assert.equal(text(publisher((c) => (c.mqtt = { reconnectSpreadMs: 2500 }))).mqtt.reconnectSpreadMs, 2500);
+  for (const bad of [-1, 1.5, 600_001, 'soon']) {
+    const problem = problemAt(problemsOf({ text: publisher((c) => (c.mqtt = { reconnectSpreadMs: bad })), env: {} }), 'mqtt.reconnectSpreadMs');
+    assert.match(problem.hint, /integer from 0 to 600000/);
+  }
+  const fromEnv = problemAt(problemsOf({ text: publisher(), env: { EDGE_AGENT_MQTT_RECONNECT_SPREAD_MS: 'ten' } }), 'mqtt.reconnectSpreadMs');
+  assert.match(fromEnv.message, /^from EDGE_AGENT_MQTT_RECONNECT_SPREAD_MS: "ten"/);
+});

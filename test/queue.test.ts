@@ -7,7 +7,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } fr
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { memoryLogger } from '../agent/log/logger.js';
-import { backoffMs } from '../agent/mqtt/session.js';
+import { backoffMs, RECONNECT_FLOOR_MS } from '../agent/mqtt/session.js';
 import { Outbox } from '../agent/publishing/outbox.js';
 import { SegmentLog } from '../agent/publishing/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
@@ -399,12 +399,25 @@ describe('Outbox', () => {
 });
 
 describe('reconnect backoff', () => {
-  it('doubles from the base up to the cap, with at most half of each wait random', () => {
-    const low = (): number => 0;
-    const high = (): number => 1;
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((a) => backoffMs(a, 1000, 60_000, high)), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
-    assert.deepEqual([0, 1, 2, 7].map((a) => backoffMs(a, 1000, 60_000, low)), [500, 1000, 2000, 30000]);
-    assert.equal(backoffMs(1000, 1000, 60_000, high), 60000, 'no overflow after many attempts');
+  const policy = { reconnectPeriodMs: 1000, reconnectMaxMs: 60_000, reconnectSpreadMs: 0 };
+  const low = (): number => 0;
+  const high = (): number => 1;
+
+  it('draws each wait over its whole window (full jitter), the window doubling from the base up to the cap', () => {
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((a) => backoffMs(a, policy, high)), [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000]);
+    assert.deepEqual([0, 1, 2, 7].map((a) => backoffMs(a, policy, () => 0.5)), [500, 1000, 2000, 30000]);
+    assert.equal(backoffMs(1000, policy, high), 60000, 'no overflow after many attempts');
+  });
+
+  it('never waits less than the floor, so a broker refusing at once is not hammered', () => {
+    assert.equal(backoffMs(0, policy, low), RECONNECT_FLOOR_MS);
+    assert.equal(backoffMs(0, { ...policy, reconnectMaxMs: 0 }, high), RECONNECT_FLOOR_MS);
+  });
+
+  it('starts from the spread window when it is wider than the base', () => {
+    const spread = { ...policy, reconnectSpreadMs: 10_000 };
+    assert.deepEqual([0, 1, 2, 3].map((a) => backoffMs(a, spread, high)), [10_000, 20_000, 40_000, 60_000]);
+    assert.equal(backoffMs(0, { ...spread, reconnectPeriodMs: 15_000 }, high), 15_000, 'a larger base wins');
   });
 });
 

@@ -426,6 +426,7 @@ export const FORMATS = {
   'keepalive-s': integer('keepalive', 0, 65535, '0 disables keepalive; 60 is usual'),
   'timeout-ms': integer('timeout', 1, 600000, 'in milliseconds, e.g. 30000'),
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),
+  'reconnect-spread-ms': integer('reconnect spread window', 0, 600000, 'in milliseconds, e.g. 10000 for a fleet; 0 leaves the first wait to reconnectPeriodMs'),
   'sensor-list': jsonArray('sensor'),
   'subscription-list': jsonArray('subscription'),
   ...SUBSCRIBER_FORMATS,

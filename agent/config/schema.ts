@@ -115,7 +115,7 @@ export const AGENT_SCHEMA = {
       env: `${ENV}MQTT_CONNECT_TIMEOUT_MS`,
     },
     reconnectPeriodMs: {
-      doc: 'First wait before reconnecting, ms; it doubles on each failed attempt up to reconnectMaxMs, with random jitter (0 = do not reconnect).',
+      doc: 'Shortest first reconnect window, ms, when larger than reconnectSpreadMs; each wait is random over its window, which doubles on each failed attempt up to reconnectMaxMs (0 = do not reconnect).',
       format: 'reconnect-ms',
       default: 1000,
       env: `${ENV}MQTT_RECONNECT_PERIOD_MS`,
@@ -125,6 +125,12 @@ export const AGENT_SCHEMA = {
       format: 'reconnect-ms',
       default: 60000,
       env: `${ENV}MQTT_RECONNECT_MAX_MS`,
+    },
+    reconnectSpreadMs: {
+      doc: 'The first reconnect after a lost connection is random over this window, ms, so a fleet that lost its broker at once does not return at once; a lone board waits half of it on average after a blip (docs/reliability.md, "Reconnecting").',
+      format: 'reconnect-spread-ms',
+      default: 10000,
+      env: `${ENV}MQTT_RECONNECT_SPREAD_MS`,
     },
     // Broker security (README "Securing the broker connection"); checked by BROKER_AUTH_RULE.
     username: { doc: 'User name the broker knows this board by (Mosquitto password_file); empty = none.', format: 'mqtt-username', default: '', env: `${ENV}MQTT_USERNAME` },

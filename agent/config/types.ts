@@ -103,6 +103,8 @@ export interface MqttConfig {
   /** MQTT 5 only: how long the broker keeps a persistent session (clean false) after a disconnect. */
   sessionExpiryS: number;
   reconnectMaxMs: number;
+  /** The first reconnect is random over this window (and each later one over a doubled window). */
+  reconnectSpreadMs: number;
   /** Empty strings mean "not set" (convict defaults). */
   username: string;
   /** From EDGE_AGENT_MQTT_PASSWORD (or the JSON); never logged (the URL is shown through redactUrl). */

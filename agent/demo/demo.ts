@@ -26,16 +26,17 @@ export interface DemoOptions {
 
 const BOARDS = ['raspberry-pi', 'beaglebone-black', 'udoo-neo'] as const;
 
-function configPath(board: string): string {
+export function configPath(board: string): string {
   return fileURLToPath(new URL(`../../../config/${board}.json`, import.meta.url));
 }
 
-interface EmbeddedBroker {
+export interface EmbeddedBroker {
   url: string;
   close(): Promise<void>;
 }
 
-async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
+/** The demo's broker (also the fleet's when no --broker is given): aedes on a free local port. */
+export async function startEmbeddedBroker(): Promise<EmbeddedBroker> {
   // Loaded only here: a board running the agent against its real broker never needs it.
   const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();

@@ -95,14 +95,28 @@ export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLi
   };
 }
 
+/** What a reconnect wait is drawn from (the mqtt.reconnect* keys). */
+export type ReconnectPolicy = Pick<MqttConfig, 'reconnectPeriodMs' | 'reconnectMaxMs' | 'reconnectSpreadMs'>;
+/** No wait is shorter: an agent never spins on a broker that refuses at once. */
+export const RECONNECT_FLOOR_MS = 50;
+
 /**
- * The wait before reconnect attempt `attempt` (0-based): doubling from `baseMs` up to `capMs`, then
- * "equal jitter" (half fixed, half random) so a fleet that lost the same broker does not return in
- * one thundering herd, while no wait is ever shorter than half the schedule.
+ * The wait before reconnect attempt `attempt` (0-based, counted since the last stable connection):
+ * "full jitter" (Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog, 2015),
+ * random over the whole window, never below RECONNECT_FLOOR_MS. The first window is the larger of
+ * reconnectSpreadMs and reconnectPeriodMs, and it doubles with each failed attempt up to
+ * reconnectMaxMs, so the longer an outage lasts, the wider a fleet's returns are spread.
+ *
+ * Why not "equal jitter" (half fixed, half random) as before: after a broker restart every board of
+ * a fleet lost its connection in the same instant, and each first retry fell between 0.5× and 1× the
+ * base period: 200 boards came back within 4 s, 68 CONNECTs in one 0.5 s bin (issue 16). A fleet
+ * spreads only as wide as its windows: after an outage of 10 s or more, no second may see more than
+ * 15 % of it reconnect, which needs a window of about 10 s by then (test/reconnect-spread.test.ts).
  */
-export function backoffMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+export function backoffMs(attempt: number, policy: ReconnectPolicy, random: () => number = Math.random): number {
+  const first = Math.max(policy.reconnectSpreadMs, policy.reconnectPeriodMs);
+  const window = Math.min(policy.reconnectMaxMs, first * 2 ** Math.min(attempt, 30));
+  return Math.max(RECONNECT_FLOOR_MS, Math.round(random() * window));
 }
 
 export class MqttSession implements Transport {
@@ -352,7 +366,7 @@ export class MqttSession implements Transport {
 
   private scheduleReconnect(client: MqttClient, url: string): void {
     if (this.stopping || this.reconnectWait || this.config.reconnectPeriodMs === 0) return;
-    const wait = backoffMs(this.attempts++, this.config.reconnectPeriodMs, this.config.reconnectMaxMs, this.random);
+    const wait = backoffMs(this.attempts++, this.config, this.random);
     if (this.attempts === 1) this.logger.warn('broker unreachable, will retry', { url, retryMs: wait });
     else this.logger.debug('reconnecting later', { url, attempt: this.attempts, retryMs: wait });
     const abort = new AbortController();
