@@ -43,6 +43,8 @@ export interface AgentOptions {
   gpio?: GpioBackend;
   /** Called after every sampling tick: the systemd watchdog's proof that the loop is alive. */
   onTick?: () => void;
+  /** Called after every (re)connection with the broker connected to (systemd's status line). */
+  onConnect?: (server: string) => void;
 }
 
 export class Agent {
@@ -108,6 +110,8 @@ export class Agent {
     const router = new Router(session, logger.child('router'));
     this.router = router;
     session.deliverTo(router);
+    const onConnect = this.options.onConnect;
+    if (onConnect) session.onConnect(() => onConnect(session.server), 'status');
 
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
@@ -149,6 +153,11 @@ export class Agent {
       };
       this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
     }
+  }
+
+  /** The broker connected to, or being tried (password masked); '' before the start. */
+  get server(): string {
+    return this.session?.server ?? '';
   }
 
   /** Resolves when the broker session is up. */
