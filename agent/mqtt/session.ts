@@ -159,6 +159,7 @@ export class MqttSession implements Transport {
   /** The current connection's CONNACK said the broker has no shared subscriptions (MQTT 5, 0x2A = 0). */
   private sharedUnavailable = false;
   private sharedWarned = false;
+  private sharedNoted = false;
   private resolveFirst: (() => void) | undefined;
 
   constructor(
@@ -463,9 +464,14 @@ export class MqttSession implements Transport {
 
   /** Shared subscriptions on a broker whose CONNACK said it has none: granted, and then silent. */
   private warnShared(subscriptions: readonly SubscriptionConfig[]): void {
-    if (!this.sharedUnavailable || this.sharedWarned) return;
     const shared = subscriptions.filter((s) => s.topic.startsWith('$share/')).map((s) => s.topic);
     if (shared.length === 0) return;
+    if (this.version === 4 && !this.sharedNoted) {
+      // MQTT 3.1.1 has no way to ask: said once, as a fact about brokers, not a fault seen.
+      this.sharedNoted = true;
+      this.logger.info('shared subscriptions over MQTT 3.1.1: a broker without them (NATS 2.9, RabbitMQ before 4.x, aedes) grants the filter and delivers nothing', { filters: shared.join(' '), hint: 'docs/clusters.md lists which brokers have them' });
+    }
+    if (!this.sharedUnavailable || this.sharedWarned) return;
     this.sharedWarned = true;
     this.logger.warn('the broker has no shared subscriptions (MQTT 5 CONNACK: Shared Subscription Available = 0): these filters will deliver nothing', {
       url: this.target.shown,
