@@ -469,7 +469,7 @@ export class MqttSession implements Transport {
     if (this.version === 4 && !this.sharedNoted) {
       // MQTT 3.1.1 has no way to ask: said once, as a fact about brokers, not a fault seen.
       this.sharedNoted = true;
-      this.logger.info('shared subscriptions over MQTT 3.1.1: a broker without them (NATS 2.9, RabbitMQ before 4.x, aedes) grants the filter and delivers nothing', { filters: shared.join(' '), hint: 'docs/clusters.md lists which brokers have them' });
+      this.logger.info('shared subscriptions over MQTT 3.1.1: a broker without them (NATS 2.9, RabbitMQ 3.10, aedes) grants the filter and delivers nothing', { filters: shared.join(' '), hint: 'docs/clusters.md lists which brokers have them' });
     }
     if (!this.sharedUnavailable || this.sharedWarned) return;
     this.sharedWarned = true;
