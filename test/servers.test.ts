@@ -13,10 +13,12 @@ import { loadConfig } from '../agent/config/load-config.js';
 import type { MqttConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/log/logger.js';
 import { ServerList } from '../agent/mqtt/server-list.js';
-import { MqttSession } from '../agent/mqtt/session.js';
+import { backoffMs, MqttSession } from '../agent/mqtt/session.js';
+import { ManualClock } from '../drivers/clock.js';
 import { runCli, writeTempConfig } from './helpers/agent-process.js';
 import { freePort } from './helpers/mosquitto.js';
 import { scriptedBroker } from './helpers/scripted-broker.js';
+import { TimePump } from './helpers/time-pump.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -184,6 +186,30 @@ describe('the session against scripted brokers', () => {
     } finally {
       await session.stop(200);
       broker.close();
+    }
+  });
+
+  it('a cluster all down: every server once per round, the backoff growing by rounds, not by attempts', async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const urls = ports.map((p) => `mqtt://127.0.0.1:${p}`);
+    const clock = new ManualClock();
+    const logger = memoryLogger('debug');
+    // random() = 1: each wait is its schedule's ceiling, so waits of one round are equal.
+    const session = new MqttSession(mqttConfig(urls.join(','), { protocolVersion: 4, reconnectPeriodMs: 100, reconnectMaxMs: 10_000 }), logger, { clock, random: () => 1 });
+    const pump = new TimePump(clock, 10);
+    try {
+      session.start();
+      const waits = (): number[] => logger.lines.filter((l) => /broker unreachable|reconnecting later/.test(l)).map((l) => Number(/retryMs=(\d+)/.exec(l)?.[1]));
+      await pump.until('four rounds of attempts', () => waits().length >= 12, { detail: () => logger.lines.join('\n') });
+      const tried = logger.lines.filter((l) => /INFO\s+connecting /.test(l)).map((l) => /url=(\S+)/.exec(l)?.[1]);
+      assert.deepEqual(tried.slice(0, 12), [...urls, ...urls, ...urls, ...urls], 'round robin, each server once per round');
+      const w = waits().slice(0, 12);
+      const rounds = [w.slice(0, 3), w.slice(3, 6), w.slice(6, 9), w.slice(9, 12)];
+      for (const round of rounds) assert.equal(new Set(round).size, 1, `one wait per round: ${JSON.stringify(rounds)}`);
+      assert.deepEqual(rounds.map((r) => r[0]), [0, 1, 2, 3].map((n) => backoffMs(n, 100, 10_000, () => 1)), 'the backoff of one attempt of a single broker, per round');
+      assert.ok(rounds[3]![0]! > rounds[0]![0]!, 'waits grow from round to round');
+    } finally {
+      await pump.settle('stop', session.stop(100));
     }
   });
 
