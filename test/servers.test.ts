@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, type ConfigProblem } from '../agent/config/config-error.js';
+import { redactUrl } from '../agent/config/formats.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import type { MqttConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/log/logger.js';
@@ -65,10 +66,16 @@ describe('mqtt.url as a list of servers', () => {
     assert.ok(tls.some((p) => p.path === 'mqtt.url[0]' && /not encrypted/.test(p.message)), JSON.stringify(tls));
   });
 
-  it('keeps passwords out of the messages', () => {
+  it('keeps passwords out of the messages and the logs, every server\'s', () => {
     const problems = problemsOf({ url: 'mqtt://u:secret@n1:1883,mqtt://u:secret@n1:1883' });
     assert.equal(problems.length, 1);
     assert.doesNotMatch(JSON.stringify(problems), /secret/);
+    assert.equal(redactUrl('mqtt://u:pw1@a:1, mqtt://v:pw2@b:2,mqtt://c:3'), 'mqtt://u:***@a:1, mqtt://v:***@b:2,mqtt://c:3');
+    // A comma inside a password splits the URL: said without either half of the password.
+    const split = problemsOf({ url: 'mqtt://u:sec,ret@n1:1883' });
+    assert.deepEqual(split.map((p) => p.path), ['mqtt.url']);
+    assert.match(split[0]!.hint, /%2C/);
+    assert.doesNotMatch(JSON.stringify(split), /sec|ret@/);
   });
 
   it('edge-agent check-config exits 78 naming mqtt.url[i]', () => {

@@ -214,7 +214,8 @@ const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'];
 
 /** The URL with its password masked, for messages (`mqtt.url` is sensitive). */
 export function redactUrl(text: string): string {
-  return text.replace(/^((?:[a-z][\w+.-]*:\/\/)?[^:/@]*:)[^@/]*@/i, '$1***@');
+  // Each server of a list (mqtt.url may hold several): every one may carry its own password.
+  return text.split(',').map((part) => part.replace(/^(\s*(?:[a-z][\w+.-]*:\/\/)?[^:/@]*:)[^@/]*@/i, '$1***@')).join(',');
 }
 
 /** Why one broker URL is wrong, or nothing. */
@@ -270,6 +271,9 @@ const mqttUrl: ConfigFormat = {
     if (!Array.isArray(value) && typeof value !== 'string') return mqttUrlIssues(value);
     const urls = brokerUrls(value);
     if (urls.length === 0) return issue('the list of servers is empty', 'give at least one URL, e.g. "mqtt://localhost:1883"');
+    // "mqtt://user:pa,ss@host" split at its comma: say so without showing either half of the password.
+    const split = typeof value === 'string' ? urls.findIndex((url, i) => i > 0 && !url.includes('://') && url.includes('@')) : -1;
+    if (split > 0) return issue(`entry [${split}] has no scheme but an @: a comma inside a password splits the URL in two`, 'write a comma in a password as %2C, or give the password in mqtt.password, mqtt.passwordFile or EDGE_AGENT_MQTT_PASSWORD');
     if (urls.length > MAX_SERVERS) return issue(`${urls.length} servers`, `at most ${MAX_SERVERS}: list a cluster's nodes (or its load balancer) once each`);
     const found = urls.flatMap((url, i) => mqttUrlIssues(url, `[${i}]`));
     if (found.length > 0) return found;
