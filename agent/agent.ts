@@ -46,6 +46,8 @@ export interface AgentOptions {
   onTick?: () => void;
   /** The reconnect backoff's random draws (the fleet's old-schedule comparison); default Math.random. */
   random?: () => number;
+  /** Called after every (re)connection with the broker connected to (systemd's status line). */
+  onConnect?: (server: string) => void;
 }
 
 export class Agent {
@@ -118,6 +120,8 @@ export class Agent {
     const router = new Router(session, logger.child('router'));
     this.router = router;
     session.deliverTo(router);
+    const onConnect = this.options.onConnect;
+    if (onConnect) session.onConnect(() => onConnect(session.server), 'status');
 
     if (this.hardware) {
       const outbox = new Outbox(session, config.queue, this.clock, logger.child('queue'));
@@ -163,6 +167,11 @@ export class Agent {
       };
       this.scheduler.start(onTick ? { name: group.name, intervalMs: group.intervalMs, overlapping: group.overlapping, run } : group);
     }
+  }
+
+  /** The broker connected to, or being tried (password masked); '' before the start. */
+  get server(): string {
+    return this.session?.server ?? '';
   }
 
   /** Resolves when the broker session is up. */

@@ -11,11 +11,15 @@
  * deadline. (Before the fix, the publishes in flight at a crash never settled: the agent stalled.)
  *
  * And an MQTT 5 CONNECT to a broker that speaks only 3.1.1 (NATS 2.9, RabbitMQ 3.10, aedes) is
- * refused with an error that names mqtt.protocolVersion and what to set.
+ * refused with an error that names mqtt.protocolVersion and what to set; protocolVersion "auto"
+ * falls back to 3.1.1 on those and keeps MQTT 5 on Mosquitto; a list of servers whose first is
+ * dead connects to the second; and a $share/ filter is granted everywhere but delivers only where
+ * the broker has shared subscriptions (docs/clusters.md).
  */
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import mqtt from 'mqtt';
 import type { MqttConfig, Qos, QueueConfig } from '../agent/config/types.js';
 import { memoryLogger } from '../agent/log/logger.js';
 import { MqttSession } from '../agent/mqtt/session.js';
@@ -24,6 +28,7 @@ import { seededRandom } from '../drivers/i2c/simulated-bus.js';
 import { systemClock } from '../drivers/clock.js';
 import { startBroker, type BrokerKind, type TestBroker } from './helpers/brokers.js';
 import { fuzzSeed } from './helpers/fuzz-seed.js';
+import { freePort } from './helpers/mosquitto.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -49,6 +54,9 @@ async function until(what: string, check: () => boolean, timeoutMs: number, deta
 
 /** Whether each speaks MQTT 5 (the versions Debian bookworm ships: NATS 2.9, RabbitMQ 3.10). */
 const SPEAKS_MQTT5: Record<BrokerKind, boolean> = { mosquitto: true, nats: false, rabbitmq: false, aedes: false };
+
+/** Whether each has shared subscriptions ($share/group/filter) for MQTT 3.1.1 clients, as installed here. */
+const SPEAKS_SHARED: Record<BrokerKind, boolean> = { mosquitto: true, nats: false, rabbitmq: false, aedes: false };
 
 /** How many kills each broker gets: RabbitMQ takes ~10 s to come back, the others a moment. */
 const KILLS: Record<BrokerKind, number> = { mosquitto: 6, nats: 4, aedes: 6, rabbitmq: 2 };
@@ -156,6 +164,75 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         const errors = logger.lines.filter((l) => l.startsWith('ERROR'));
         assert.equal(errors.length, 1, `said once, not at every retry:\n${errors.join('\n')}`);
       } finally {
+        await session.stop(300);
+      }
+    });
+
+    it(`protocolVersion auto: connects with ${SPEAKS_MQTT5[kind] ? 'MQTT 5' : 'MQTT 3.1.1 after MQTT 5 is refused'}, says which, and keeps it on reconnecting`, async () => {
+      const logger = memoryLogger('info');
+      const session = new MqttSession(mqttConfig(broker.url, `auto-${kind}`, { protocolVersion: 'auto' }), logger);
+      const detail = (): string => logger.lines.join('\n');
+      const connected = (): string[] => logger.lines.filter((l) => /INFO\s+connected /.test(l));
+      session.start();
+      try {
+        await until('connected', () => connected().length === 1, 30_000, detail);
+        const expected = SPEAKS_MQTT5[kind] ? 'MQTT 5' : 'MQTT 3.1.1';
+        assert.match(connected()[0]!, new RegExp(`protocol="${expected.replace('.', '\\.')}"`), detail());
+        assert.equal(logger.lines.filter((l) => /refused MQTT 5|closed an MQTT 5 connection/.test(l)).length, SPEAKS_MQTT5[kind] ? 0 : 1, detail());
+        assert.equal(logger.lines.filter((l) => l.startsWith('ERROR')).length, 0, `a fallback is not an error:\n${detail()}`);
+        // Another client takes our id: the broker drops us, and the session reconnects with what it learned.
+        const intruder = await mqtt.connectAsync(broker.url, { clientId: `auto-${kind}`, protocolVersion: 4, reconnectPeriod: 0, log: () => undefined });
+        await intruder.endAsync();
+        await until('connected again', () => connected().length >= 2 && session.connected, 30_000, detail);
+        assert.match(connected()[1]!, new RegExp(`protocol="${expected.replace('.', '\\.')}"`), detail());
+        assert.equal(logger.lines.filter((l) => /refused MQTT 5|closed an MQTT 5 connection/.test(l)).length, SPEAKS_MQTT5[kind] ? 0 : 1, `asked once per server:\n${detail()}`);
+      } finally {
+        await session.stop(300);
+      }
+    });
+
+    it('a list whose first server is dead (connection refused): connects to the second at the next attempt', async () => {
+      const dead = `mqtt://127.0.0.1:${await freePort()}`;
+      const logger = memoryLogger('info');
+      const session = new MqttSession(mqttConfig(`${dead},${broker.url}`, `list-${kind}`), logger);
+      session.start();
+      try {
+        await until('connected', () => session.connected, 30_000, () => logger.lines.join('\n'));
+        assert.equal(session.server, broker.url);
+        const tried = logger.lines.filter((l) => /INFO\s+connecting /.test(l)).map((l) => /url=(\S+)/.exec(l)?.[1]);
+        assert.deepEqual(tried, [dead, broker.url], logger.lines.join('\n'));
+        // Published through it: a QoS 1 message is acknowledged.
+        await session.publish(`sensors/list-${kind}/t`, 'x', { qos: 1, retain: false });
+      } finally {
+        await session.stop(300);
+      }
+    });
+
+    it(SPEAKS_SHARED[kind] ? 'a $share/ filter is granted and delivers' : 'a $share/ filter is granted and delivers nothing (no shared subscriptions), as docs/clusters.md says', async () => {
+      const logger = memoryLogger('info');
+      const session = new MqttSession(mqttConfig(broker.url, `share-${kind}`), logger);
+      const topic = `sensors/share-${kind}/t`;
+      const got: string[] = [];
+      session.deliverTo({ dispatch: (t) => void got.push(t), tooLarge: () => undefined });
+      session.start();
+      const publisher = await mqtt.connectAsync(broker.url, { clientId: `share-pub-${kind}`, protocolVersion: 4, reconnectPeriod: 0, log: () => undefined });
+      try {
+        await until('connected', () => session.connected, 30_000, () => logger.lines.join('\n'));
+        // A plain subscriber on the same topic is the barrier: the broker hands each PUBLISH to every
+        // subscription as it arrives, so once its copies are in, a shared copy would be too.
+        const plain: string[] = [];
+        publisher.on('message', (t) => plain.push(t));
+        await publisher.subscribeAsync(topic, { qos: 1 });
+        await session.subscribe([{ topic: `$share/loggers/${topic}`, qos: 1 }]);
+        assert.equal(session.subscriptionsRefused, 0, 'the $share filter is granted, not refused');
+        assert.ok(logger.lines.some((l) => /subscribed /.test(l) && l.includes('$share/loggers/')), logger.lines.join('\n'));
+        assert.ok(logger.lines.some((l) => /shared subscriptions over MQTT 3\.1\.1/.test(l)), 'the 3.1.1 note is logged');
+        for (let i = 0; i < 3; i++) await publisher.publishAsync(topic, String(i), { qos: 1 });
+        await until('the plain copies', () => plain.length >= 3, 10_000, () => `${plain.length}`);
+        await sleep(300);
+        assert.equal(got.length, SPEAKS_SHARED[kind] ? 3 : 0, `${kind}: ${got.length} deliveries through $share for 3 publishes`);
+      } finally {
+        await publisher.endAsync(true);
         await session.stop(300);
       }
     });

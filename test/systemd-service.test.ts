@@ -235,6 +235,29 @@ describe('edge-agent run under a (fake) service manager', () => {
   });
 });
 
+describe('edge-agent run with a list of servers, under a (fake) service manager', () => {
+  it('the status line names the server connected to, and the new one after a failover', async () => {
+    const [first, second] = [await startMosquitto(), await startMosquitto()];
+    const socket = await startFakeNotifySocket();
+    const file = writeTempConfig({ ...config('fail01'), mqtt: { url: `${first.url},${second.url}`, reconnectPeriodMs: 200 } });
+    const agent = startAgent(['run', '--config', file], { NOTIFY_SOCKET: socket.path, PATH: '/nonexistent-no-systemd-notify' });
+    try {
+      await socket.waitFor((m) => m.includes(`READY=1\nSTATUS=running: fail01 connected to ${first.url}`), 'READY naming the first server');
+      await first.kill();
+      await socket.waitFor((m) => m.includes(`STATUS=running: fail01 connected to ${second.url}`), 'STATUS naming the second server');
+      await agent.waitFor(new RegExp(`\\[mqtt\\] connected url=${second.url.replace(/[.]/g, '\\.')} protocol="MQTT 3\\.1\\.1"`));
+      agent.child.kill('SIGTERM');
+      assert.equal(await agent.exited, 0);
+    } finally {
+      if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      await agent.exited;
+      socket.close();
+      await first.stop();
+      await second.stop();
+    }
+  });
+});
+
 describe('edge-agent run under a (fake) service manager, broker unreachable', () => {
   const unreachable = (deviceId: string, connectTimeoutMs: number): string => writeTempConfig({ ...config(deviceId), mqtt: { url: 'mqtt://127.0.0.1:1', connectTimeoutMs } });
 

@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConfigProblem } from './config-error.js';
 import type { CrossFieldRule } from './schema.js';
-
-const TLS_SCHEMES = ['mqtts:', 'wss:', 'ssl:'];
+import { brokerUrls, TLS_SCHEMES } from './formats.js';
 
 type ReadFile = (path: string) => string;
 const readText: ReadFile = (path) => readFileSync(path, 'utf8');
@@ -23,7 +22,7 @@ function unreadable(path: string, error: unknown): { message: string; hint: stri
   return { message: `${shown}: cannot be read (${typeof code === 'string' ? code : 'unknown error'})`, hint: 'check the path and its permissions' };
 }
 
-export function brokerAuthProblems(mqtt: { url: string; username: string; password: string; passwordFile: string; tls: { ca: string; cert: string; key: string } }, bad: ReadonlySet<string>, read: ReadFile = readText): ConfigProblem[] {
+export function brokerAuthProblems(mqtt: { url: string | string[]; username: string; password: string; passwordFile: string; tls: { ca: string; cert: string; key: string } }, bad: ReadonlySet<string>, read: ReadFile = readText): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   const pem = (key: 'ca' | 'cert' | 'key', what: string): void => {
     const path = mqtt.tls[key];
@@ -46,16 +45,19 @@ export function brokerAuthProblems(mqtt: { url: string; username: string; passwo
   }
 
   const usesTls = mqtt.tls.ca !== '' || cert !== '' || key !== '';
-  if (usesTls && !bad.has('mqtt.url')) {
-    let scheme = '';
-    try {
-      scheme = new URL(mqtt.url).protocol;
-    } catch {
-      // the url's own problem is reported by its format
-    }
-    if (scheme !== '' && !TLS_SCHEMES.includes(scheme)) {
-      out.push({ path: 'mqtt.url', message: `TLS files are set but the URL's scheme ${scheme} is not encrypted`, hint: 'use mqtts://HOST:8883 (or wss://) so the certificates are used' });
-    }
+  if (usesTls && ![...bad].some((p) => p === 'mqtt.url' || p.startsWith('mqtt.url['))) {
+    const urls = brokerUrls(mqtt.url);
+    urls.forEach((url, i) => {
+      let scheme = '';
+      try {
+        scheme = new URL(url).protocol;
+      } catch {
+        // the url's own problem is reported by its format
+      }
+      if (scheme !== '' && !TLS_SCHEMES.includes(scheme)) {
+        out.push({ path: urls.length > 1 ? `mqtt.url[${i}]` : 'mqtt.url', message: `TLS files are set but the URL's scheme ${scheme} is not encrypted`, hint: 'use mqtts://HOST:8883 (or wss://) so the certificates are used' });
+      }
+    });
   }
 
   let hasPassword = mqtt.password !== '';

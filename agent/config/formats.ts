@@ -214,33 +214,81 @@ const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:'];
 
 /** The URL with its password masked, for messages (`mqtt.url` is sensitive). */
 export function redactUrl(text: string): string {
-  return text.replace(/^((?:[a-z][\w+.-]*:\/\/)?[^:/@]*:)[^@/]*@/i, '$1***@');
+  // Each server of a list (mqtt.url may hold several): every one may carry its own password.
+  return text.split(',').map((part) => part.replace(/^(\s*(?:[a-z][\w+.-]*:\/\/)?[^:/@]*:)[^@/]*@/i, '$1***@')).join(',');
 }
 
+/** Why one broker URL is wrong, or nothing. */
+function mqttUrlIssues(value: unknown, key?: string): FormatIssue[] {
+  const hint = 'e.g. "mqtt://localhost:1883", "mqtts://broker.example:8883", "ws://host:9001/mqtt"';
+  if (typeof value !== 'string') return issue(`${show(value)} is not a broker URL`, hint, key);
+  if (value === '') return issue('an empty entry in the list of servers', 'separate the URLs by single commas, e.g. "mqtt://node1:1883,mqtt://node2:1883"', key);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return issue(`${show(redactUrl(value))} is not a URL`, `write the scheme and host, ${hint}`, key);
+  }
+  if (!MQTT_SCHEMES.includes(url.protocol)) {
+    const bare = /^[\w.-]+$/.test(url.protocol.slice(0, -1)) && /^\d*$/.test(url.pathname);
+    return issue(`${show(redactUrl(value))}: scheme ${show(url.protocol)} is not an MQTT transport`, bare ? `add a scheme: ${show(`mqtt://${redactUrl(value)}`)}` : `use one of ${MQTT_SCHEMES.join(' ')}; ${hint}`, key);
+  }
+  if (url.hostname === '') return issue(`${show(redactUrl(value))} has no host`, hint, key);
+  // RFC 1035 §2.3.4 (and RFC 1123 §2.1): a name is at most 255 octets on the wire, 253 characters
+  // written out, each label at most 63. The URL parser accepts any length; a resolver does not.
+  const host = url.hostname;
+  const label = host.startsWith('[') ? undefined : host.split('.').find((l) => l.length > 63);
+  if (host.length > 253) return issue(`${show(redactUrl(value))}: the host name is ${host.length} characters long`, 'a host name is at most 253 characters, RFC 1035 §2.3.4: check the URL', key);
+  if (label !== undefined) return issue(`${show(redactUrl(value))}: the host name has a label of ${label.length} characters`, 'each dot-separated part of a host name is at most 63 characters, RFC 1035 §2.3.4: check the URL', key);
+  if (value.length > MAX_URL_LENGTH) return issue(`the URL is ${value.length} characters long`, `a broker URL is a scheme, host, port and perhaps a path: at most ${MAX_URL_LENGTH} characters here`, key);
+  return ok;
+}
+
+/** Schemes whose connection is encrypted (TLS); the others send everything, the password too, in the clear. */
+export const TLS_SCHEMES = ['mqtts:', 'wss:', 'ssl:'];
+/** A cluster's nodes, at most: a longer list is more likely a mistake than a fleet's brokers. */
+export const MAX_SERVERS = 32;
+
+/**
+ * The servers of `mqtt.url`: one URL, or several separated by commas (a comma inside a password is
+ * written %2C, which mqtt.js decodes), or a JSON array of URLs. Entries are trimmed.
+ */
+export function brokerUrls(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? v.trim() : v) as string);
+  if (typeof value !== 'string') return [];
+  return value.split(',').map((v) => v.trim());
+}
+
+/**
+ * One broker URL, or a list of them (a cluster's nodes, tried in turn: agent/mqtt/server-list.ts).
+ * A list must not mix encrypted and plain schemes: whoever can block the TLS node would otherwise
+ * get the agent, and its password, onto the plain one.
+ */
 const mqttUrl: ConfigFormat = {
-  allowed: 'mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL with a host',
+  allowed: 'mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL with a host; several separated by commas (or a JSON array) for a cluster',
   check(value) {
-    const hint = 'e.g. "mqtt://localhost:1883", "mqtts://broker.example:8883", "ws://host:9001/mqtt"';
-    if (typeof value !== 'string') return issue(`${show(value)} is not a broker URL`, hint);
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return issue(`${show(redactUrl(value))} is not a URL`, `write the scheme and host, ${hint}`);
+    if (typeof value === 'string' && !value.includes(',')) return mqttUrlIssues(value);
+    if (!Array.isArray(value) && typeof value !== 'string') return mqttUrlIssues(value);
+    const urls = brokerUrls(value);
+    if (urls.length === 0) return issue('the list of servers is empty', 'give at least one URL, e.g. "mqtt://localhost:1883"');
+    // "mqtt://user:pa,ss@host" split at its comma: say so without showing either half of the password.
+    const split = typeof value === 'string' ? urls.findIndex((url, i) => i > 0 && !url.includes('://') && url.includes('@')) : -1;
+    if (split > 0) return issue(`entry [${split}] has no scheme but an @: a comma inside a password splits the URL in two`, 'write a comma in a password as %2C, or give the password in mqtt.password, mqtt.passwordFile or EDGE_AGENT_MQTT_PASSWORD');
+    if (urls.length > MAX_SERVERS) return issue(`${urls.length} servers`, `at most ${MAX_SERVERS}: list a cluster's nodes (or its load balancer) once each`);
+    const found = urls.flatMap((url, i) => mqttUrlIssues(url, `[${i}]`));
+    if (found.length > 0) return found;
+    const seen = new Map<string, number>();
+    urls.forEach((url, i) => {
+      const first = seen.get(url);
+      if (first !== undefined) found.push(...issue(`${show(redactUrl(url))} is listed twice (also [${first}])`, 'list each server once: the agent goes round the list in order', `[${i}]`));
+      else seen.set(url, i);
+    });
+    const encrypted = urls.map((url) => TLS_SCHEMES.includes(new URL(url).protocol));
+    if (encrypted.some((e) => e) && encrypted.some((e) => !e)) {
+      const plain = encrypted.indexOf(false);
+      found.push(...issue(`${show(redactUrl(urls[plain]!))} is not encrypted but other servers in the list are`, 'use TLS for every server (mqtts:// or wss://): a list that mixes them lets whoever blocks the TLS nodes have the agent, and its password, on a plain one', `[${plain}]`));
     }
-    if (!MQTT_SCHEMES.includes(url.protocol)) {
-      const bare = /^[\w.-]+$/.test(url.protocol.slice(0, -1)) && /^\d*$/.test(url.pathname);
-      return issue(`${show(redactUrl(value))}: scheme ${show(url.protocol)} is not an MQTT transport`, bare ? `add a scheme: ${show(`mqtt://${redactUrl(value)}`)}` : `use one of ${MQTT_SCHEMES.join(' ')}; ${hint}`);
-    }
-    if (url.hostname === '') return issue(`${show(redactUrl(value))} has no host`, hint);
-    // RFC 1035 §2.3.4 (and RFC 1123 §2.1): a name is at most 255 octets on the wire, 253 characters
-    // written out, each label at most 63. The URL parser accepts any length; a resolver does not.
-    const host = url.hostname;
-    const label = host.startsWith('[') ? undefined : host.split('.').find((l) => l.length > 63);
-    if (host.length > 253) return issue(`${show(redactUrl(value))}: the host name is ${host.length} characters long`, 'a host name is at most 253 characters, RFC 1035 §2.3.4: check the URL');
-    if (label !== undefined) return issue(`${show(redactUrl(value))}: the host name has a label of ${label.length} characters`, 'each dot-separated part of a host name is at most 63 characters, RFC 1035 §2.3.4: check the URL');
-    if (value.length > MAX_URL_LENGTH) return issue(`the URL is ${value.length} characters long`, `a broker URL is a scheme, host, port and perhaps a path: at most ${MAX_URL_LENGTH} characters here`);
-    return ok;
+    return found;
   },
 };
 
@@ -422,7 +470,7 @@ export const FORMATS = {
   'mqtt-topic': mqttTopic,
   'mqtt-topic-filter': mqttTopicFilter,
   qos: oneOf('QoS', [0, 1, 2]),
-  'mqtt-protocol-version': oneOf('MQTT protocol version', [4, 5], { '3.1.1': 4, '5.0': 5 }),
+  'mqtt-protocol-version': oneOf('MQTT protocol version', [4, 5, 'auto'], { '3.1.1': 4, '5.0': 5 }),
   'keepalive-s': integer('keepalive', 0, 65535, '0 disables keepalive; 60 is usual'),
   'timeout-ms': integer('timeout', 1, 600000, 'in milliseconds, e.g. 30000'),
   'reconnect-ms': integer('reconnect period', 0, 3600000, 'in milliseconds; 0 disables reconnecting'),

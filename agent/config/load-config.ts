@@ -14,7 +14,7 @@ import type { Quantity } from '../../drivers/sensor.js';
 import { toFilterSpecs } from '../sampling/filters.js';
 import { BOARD_PROFILES } from './boards.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
-import { closest, FORMATS, registerFormats, show, topicLengthProblem } from './formats.js';
+import { brokerUrls, closest, FORMATS, registerFormats, show, topicLengthProblem } from './formats.js';
 import { DUPLICATE_KEY, MAX_CONFIG_BYTES, parseConfigText, readConfigFile, stringProblem } from './json-source.js';
 import { keyPath, printable, showKey } from './printable.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
@@ -411,7 +411,7 @@ function checkUnguarded(input: LoadConfigInput, problems: Problems): ConfigCheck
     deviceId: top.deviceId,
     i2c: { bus: top.i2c.bus ?? board.i2c.defaultBus, simulated: top.i2c.simulated },
     // A subscriber keeps its session by default, so what is published while it is away reaches it.
-    mqtt: { ...top.mqtt, clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }) },
+    mqtt: { ...top.mqtt, url: brokerUrls(top.mqtt.url).join(','), clean: top.mqtt.clean ?? top.role === 'publisher', clientId, statusTopic: fillTemplate(top.mqtt.statusTopic, TOPIC_PLACEHOLDERS, { deviceId: top.deviceId }) },
     sensors: sensors.map((s) => s!.sensor),
     subscriptions: subscriptions.filter((s): s is SubscriptionConfig => s !== null),
     queue: { ...top.queue, dir: queueDir(top.queue.dir, top.deviceId, env) },

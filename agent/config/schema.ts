@@ -70,7 +70,7 @@ export const AGENT_SCHEMA = {
   },
   mqtt: {
     url: {
-      doc: 'Broker URL; credentials may be given as mqtt://user:password@host (kept out of logs).',
+      doc: 'Broker URL; credentials may be given as mqtt://user:password@host (kept out of logs). A cluster: its nodes\' URLs separated by commas (or a JSON array), all with the same TLS and credentials; on a failure the next one is tried (docs/clusters.md).',
       format: 'mqtt-url',
       default: 'mqtt://localhost:1883',
       env: `${ENV}MQTT_URL`,
@@ -97,7 +97,7 @@ export const AGENT_SCHEMA = {
       env: `${ENV}MQTT_SESSION_EXPIRY_S`,
     },
     protocolVersion: {
-      doc: 'MQTT protocol: 4 = 3.1.1, 5 = MQTT 5.',
+      doc: 'MQTT protocol: 4 = 3.1.1, 5 = MQTT 5, "auto" = MQTT 5 unless a server refuses it, then 3.1.1 for that server (the `connected` log line says which).',
       format: 'mqtt-protocol-version',
       default: 4,
       env: `${ENV}MQTT_PROTOCOL_VERSION`,
@@ -308,7 +308,8 @@ export interface LoadedTop {
   role: Role;
   deviceId: string;
   i2c: { bus: number | null; simulated: boolean };
-  mqtt: Omit<MqttConfig, 'clean'> & { clean: boolean | null };
+  /** From a JSON file, url may be an array of URLs: joined into the comma list once checked. */
+  mqtt: Omit<MqttConfig, 'clean' | 'url'> & { clean: boolean | null; url: string | string[] };
   queue: QueueConfig;
   health: HealthConfig;
   homeassistant: HomeAssistantConfig;

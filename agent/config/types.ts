@@ -92,11 +92,16 @@ export interface SubscriptionConfig {
 }
 
 export interface MqttConfig {
+  /**
+   * One broker URL, or a cluster's nodes separated by commas (brokerUrls in formats.ts splits it;
+   * the session goes round them: agent/mqtt/server-list.ts).
+   */
   url: string;
   clientId: string;
   keepaliveS: number;
   clean: boolean;
-  protocolVersion: 4 | 5;
+  /** 4 = MQTT 3.1.1, 5 = MQTT 5, auto = 5 unless the broker refuses it, then 3.1.1 (per server). */
+  protocolVersion: 4 | 5 | 'auto';
   statusTopic: string;
   connectTimeoutMs: number;
   reconnectPeriodMs: number;

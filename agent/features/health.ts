@@ -17,6 +17,8 @@ export interface HealthSources {
   now: number;
   wallNow: number;
   connected: boolean;
+  /** The broker connected to (or being tried), password masked. */
+  server?: string;
   reconnects: number;
   outbox: { stats: OutboxStats; backlog: number; queueBytes: number; queueRecords: number } | undefined;
   sensors: ReadonlyArray<{ name: string; stats: SamplerStats }>;
@@ -28,6 +30,8 @@ export interface HealthReport {
   ts: string;
   uptimeS: number;
   connected: boolean;
+  /** The broker (one of mqtt.url's servers) connected to, or being tried when not connected. */
+  server: string | null;
   reconnects: number;
   readings: {
     taken: number;
@@ -50,6 +54,7 @@ export function healthReport(s: HealthSources): HealthReport {
     ts: new Date(s.wallNow).toISOString(),
     uptimeS: Math.floor((s.now - s.startedAt) / 1000),
     connected: s.connected,
+    server: s.server || null,
     reconnects: s.reconnects,
     readings: {
       taken: stats?.submitted ?? 0,
@@ -76,6 +81,7 @@ export interface HealthOptions {
   deviceId: string;
   session: {
     readonly connected: boolean;
+    readonly server?: string;
     readonly reconnects: number;
     readonly lastError: string;
     publish(topic: string, payload: string, options: PublishOptions): Promise<void>;
@@ -108,6 +114,7 @@ export class Health implements Feature {
       now: clock.now(),
       wallNow: clock.wallNow(),
       connected: session.connected,
+      ...(session.server !== undefined ? { server: session.server } : {}),
       reconnects: session.reconnects,
       outbox: this.options.outbox(),
       sensors: samplers,

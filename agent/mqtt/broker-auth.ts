@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
+import { brokerUrls, TLS_SCHEMES } from '../config/formats.js';
 import type { MqttConfig } from '../config/types.js';
 
 export type BrokerAuthOptions = Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'username' | 'password' | 'reconnectOnConnackError'>;
@@ -44,14 +45,15 @@ export function brokerAuthWarnings(config: MqttConfig): string[] {
   if (config.tls.insecureSkipVerify) {
     out.push('TLS VERIFICATION IS OFF (mqtt.tls.insecureSkipVerify): any server can pose as the broker and read the credentials; use it on a test bench only');
   }
-  let url: URL | undefined;
-  try {
-    url = new URL(config.url);
-  } catch {
-    url = undefined;
-  }
-  const plaintext = url !== undefined && !['mqtts:', 'wss:', 'ssl:'].includes(url.protocol);
-  const hasPassword = config.password !== '' || config.passwordFile !== '' || (url?.password ?? '') !== '';
+  const urls = brokerUrls(config.url).flatMap((text) => {
+    try {
+      return [new URL(text)];
+    } catch {
+      return [];
+    }
+  });
+  const plaintext = urls.some((url) => !TLS_SCHEMES.includes(url.protocol));
+  const hasPassword = config.password !== '' || config.passwordFile !== '' || urls.some((url) => url.password !== '');
   if (plaintext && hasPassword) out.push('the broker password travels unencrypted: use an mqtts:// URL');
   return out;
 }
@@ -88,7 +90,7 @@ const TLS_FAILURES: Record<string, string> = {
  * reason code 0x84 "Unsupported Protocol Version" (MQTT 5.0 §3.2.2.2).
  */
 export const PROTOCOL_REFUSALS = new Set([1, 0x84]);
-export const PROTOCOL_HINT = 'the broker does not speak MQTT 5: set mqtt.protocolVersion to 4 (MQTT 3.1.1), which every broker speaks';
+export const PROTOCOL_HINT = 'the broker does not speak MQTT 5: set mqtt.protocolVersion to 4 (MQTT 3.1.1), which every broker speaks, or to "auto"';
 
 export interface BrokerErrorExplanation {
   /** auth: credentials/rights refused in the CONNACK; tls: certificate trouble; protocol: MQTT version refused; other. */

@@ -7,14 +7,14 @@ import mqtt from 'mqtt';
 import type { IClientOptions, IDisconnectPacket, MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../../drivers/clock.js';
-import { redactUrl } from '../config/formats.js';
 import type { MqttConfig, Qos, SubscriptionConfig } from '../config/types.js';
-import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError, PROTOCOL_HINT } from './broker-auth.js';
+import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError, PROTOCOL_HINT, PROTOCOL_REFUSALS } from './broker-auth.js';
 import { LimitedStream, MAX_REMAINING_LENGTH, type OversizedPublish } from './inbound-limit.js';
 import type { Logger } from '../log/logger.js';
 import { plainAvailability, type Availability } from '../publishing/encoders.js';
 import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 import type { Transport } from './transport.js';
+import { protocolName, ServerList, type BrokerServer, type ProtocolVersion } from './server-list.js';
 
 /**
  * Called for every message (the router's dispatch). A handler that returns a promise holds the
@@ -64,7 +64,13 @@ export interface PublishOptions {
   retain: boolean;
 }
 
-export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLimit(4096), availability = plainAvailability(config.statusTopic)): IClientOptions {
+/** mqtt.js's options for one connection; `version` is the one this attempt asks for ("auto" tries 5 first). */
+export function clientOptions(
+  config: MqttConfig,
+  inboundLimit = inboundPacketLimit(4096),
+  availability = plainAvailability(config.statusTopic),
+  version: ProtocolVersion = config.protocolVersion === 'auto' ? 5 : config.protocolVersion,
+): IClientOptions {
   // MQTT 5: tell the broker the largest packet we take (MQTT 5.0 §3.1.2.11.4); it then drops what is
   // bigger instead of sending it. The session expiry keeps a persistent session (see below).
   const properties = {
@@ -77,7 +83,7 @@ export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLi
     clientId: config.clientId,
     keepalive: config.keepaliveS,
     clean: config.clean,
-    protocolVersion: config.protocolVersion,
+    protocolVersion: version,
     connectTimeout: config.connectTimeoutMs,
     // Reconnects are ours (exponential backoff with jitter, below): mqtt.js's timer has one period.
     reconnectPeriod: 0,
@@ -90,7 +96,7 @@ export function clientOptions(config: MqttConfig, inboundLimit = inboundPacketLi
     will: { topic: availability.topic, ...availability.offline },
     // MQTT 5 ends a session at disconnect unless it has an expiry (MQTT 5.0 §3.1.2.11.2), so
     // clean: false alone would not keep a subscriber's queue there.
-    ...(config.protocolVersion === 5 ? { properties } : {}),
+    ...(version === 5 ? { properties } : {}),
     ...brokerAuthOptions(config),
   };
 }
@@ -155,6 +161,20 @@ export class MqttSession implements Transport {
   private readonly stripped: OversizedPublish[] = [];
   /** Incoming PUBLISHes whose payload was discarded unread for their size. */
   oversized = 0;
+  /** The brokers (mqtt.url's list), whose turn it is, and the MQTT version each speaks. */
+  private readonly servers: ServerList;
+  /** Where the current connection (or attempt) goes, and with which MQTT version. */
+  private target: BrokerServer;
+  private version: ProtocolVersion;
+  /** The client of that connection was made for (a new one is made when either changes). */
+  private made = { url: '', version: 0 };
+  /** Refused MQTT 5 under protocolVersion "auto": the next attempt, at once, is 3.1.1 on the same server. */
+  private fallback = false;
+  /** The current connection's CONNACK said the broker has no shared subscriptions (MQTT 5, 0x2A = 0). */
+  private sharedUnavailable = false;
+  private sharedWarned = false;
+  private sharedNoted = false;
+  private resolveFirst: (() => void) | undefined;
 
   constructor(
     private readonly config: MqttConfig,
@@ -165,6 +185,19 @@ export class MqttSession implements Transport {
     this.random = options.random ?? Math.random;
     this.availability = options.availability ?? plainAvailability(config.statusTopic);
     this.inboundLimit = inboundPacketLimit(options.inboundMaxBytes ?? 4096);
+    this.servers = new ServerList(config.url, config.protocolVersion);
+    this.target = this.servers.current;
+    this.version = this.servers.protocolFor(this.target);
+  }
+
+  /** The broker of the current connection, or of the attempt under way (password masked). */
+  get server(): string {
+    return this.target.shown;
+  }
+
+  /** The MQTT version of the current connection or attempt. */
+  get protocol(): string {
+    return protocolName(this.version);
   }
 
   get connected(): boolean {
@@ -176,22 +209,53 @@ export class MqttSession implements Transport {
    * `ready()` waits for the first connection.
    */
   start(): void {
-    const url = redactUrl(this.config.url);
     for (const warning of brokerAuthWarnings(this.config)) this.logger.warn(warning);
-    this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: this.config.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1' });
-    const client = mqtt.connect(this.config.url, clientOptions(this.config, this.inboundLimit, this.availability));
+    this.firstConnect = new Promise((resolve) => (this.resolveFirst = resolve));
+    if (this.servers.size > 1) this.logger.info('servers', { urls: this.servers.servers.map((s) => s.shown).join(', '), failover: 'the next one after a failure' });
+    this.connectTo(this.servers.current);
+  }
+
+  /**
+   * A connection to `server`. mqtt.js's own `servers` option is not used: it moves to the next
+   * server on every stream it builds, knows nothing of our backoff (reconnectPeriod is 0: the
+   * reconnects are ours), and keeps one set of options (the MQTT version, the TLS server name) for
+   * all of them. So the session picks the server and version itself, and makes a new client when
+   * either changes; with one server and one version it reconnects the same client, as always.
+   */
+  private connectTo(server: BrokerServer): void {
+    this.target = server;
+    this.version = this.servers.protocolFor(server);
+    const url = server.shown;
+    const previous = this.client;
+    if (previous && this.made.url === server.url && this.made.version === this.version) {
+      previous.reconnect();
+      return;
+    }
+    // The previous client's connection is closed already; end() stops its timers, and its late
+    // events are ignored (each handler checks that its client is still ours).
+    previous?.end(true);
+    this.made = { url: server.url, version: this.version };
+    this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: protocolName(this.version) });
+    const client = mqtt.connect(server.url, clientOptions(this.config, this.inboundLimit, this.availability, this.version));
     this.client = client;
-    this.limitInbound(client);
-    this.firstConnect = new Promise((resolve) => client.once('connect', () => resolve()));
+    const ours = (): boolean => this.client === client;
+    this.limitInbound(client, this.version);
 
     client.on('connect', (connack) => {
+      if (!ours()) return;
       this.up = true;
       this.connects++;
       this.connectedAt = this.clock.now();
       this.attempt.connack = true;
       this.repeatedError = '';
       this.unansweredReported = false;
-      this.logger.info('connected', { url, sessionPresent: connack.sessionPresent });
+      this.servers.accepted(server, this.version);
+      this.resolveFirst?.();
+      this.logger.info('connected', { url, protocol: protocolName(this.version), sessionPresent: connack.sessionPresent });
+      // MQTT 5.0 §3.2.2.3.13: Shared Subscription Available; absent means they are.
+      this.sharedUnavailable = connack.properties?.sharedSubscriptionAvailable === false;
+      this.sharedWarned = false;
+      this.warnShared(this.subscriptions);
       const { topic, online } = this.availability;
       client.publish(topic, online.payload, { qos: online.qos, retain: online.retain }, (error) => {
         if (error && client.connected) this.logger.warn('could not publish online status', { error: error.message });
@@ -210,21 +274,30 @@ export class MqttSession implements Transport {
       }
     });
     client.on('close', () => {
+      if (!ours()) return;
       const wasUp = this.up;
       this.up = false;
       this.stripped.length = 0;
       this.abandonInFlight(client);
       this.judgeConnection(wasUp);
-      this.scheduleReconnect(client, url);
+      this.scheduleReconnect();
     });
     client.on('disconnect', (packet: IDisconnectPacket) => {
+      if (!ours()) return;
       // MQTT 5: the broker says why it closes the connection (MQTT 5.0 §3.14.2.1).
       const reasonCode = packet.reasonCode ?? 0;
       if (reasonCode === SESSION_TAKEN_OVER) this.attempt.takenOver = true;
       else this.logger.warn('the broker closed the connection', { reasonCode: `0x${reasonCode.toString(16)}`, reason: packet.properties?.reasonString });
     });
     client.on('error', (error) => {
+      if (!ours()) return;
       this.attempt.error = true;
+      const code = (error as { code?: unknown }).code;
+      if (!this.up && this.version === 5 && typeof code === 'number' && PROTOCOL_REFUSALS.has(code) && this.servers.refusedMqtt5(server)) {
+        this.fallback = true;
+        this.logger.info('the broker refused MQTT 5: trying MQTT 3.1.1 (protocolVersion auto)', { url, reasonCode: code });
+        return;
+      }
       // While connected, an error that is neither the socket's (a string code) nor a refusal (a
       // number) comes from mqtt.js's parser, which reports a malformed packet and then reads on
       // out of step. Close the connection: the reconnect starts from a clean stream.
@@ -239,7 +312,7 @@ export class MqttSession implements Transport {
         : kind === 'tls' ? 'TLS handshake failed, will retry'
         : kind === 'protocol' ? 'broker refused the MQTT protocol version, will retry'
         : 'broker connection error';
-      this.logger.error(message, { url, error: error.message, hint });
+      this.logger.error(message, { url: this.target.shown, error: error.message, hint });
     });
     // mqtt.js emits 'message' and then calls handleMessage, and sends the acknowledgement when that
     // calls back; called back with an error it sends none and goes on with the next packet
@@ -278,7 +351,7 @@ export class MqttSession implements Transport {
    * it in a field that its typings call private: wrapping it is the one place to see the bytes
    * before its parser buffers a whole packet. test/broker-hostile.test.ts proves it is in place.
    */
-  private limitInbound(client: MqttClient): void {
+  private limitInbound(client: MqttClient, protocolVersion: ProtocolVersion): void {
     const holder = client as unknown as { streamBuilder?: (client: MqttClient) => Duplex };
     const build = holder.streamBuilder;
     if (typeof build !== 'function') {
@@ -292,7 +365,7 @@ export class MqttSession implements Transport {
       inner.once('connect', () => (attempt.tcp = true));
       return new LimitedStream(inner, {
         maxPublishBytes: this.inboundLimit,
-        protocolVersion: this.config.protocolVersion,
+        protocolVersion,
         onOversized: (message) => {
           if (this.stripped.length < 1000) this.stripped.push(message);
         },
@@ -325,7 +398,13 @@ export class MqttSession implements Transport {
     const attempt = this.attempt;
     if (!wasUp) {
       this.shortConnections = 0; // the broker is not there: not a fight over our id
-      if (attempt.tcp && !attempt.connack && !attempt.error && !this.stopping) this.unanswered();
+      if (attempt.tcp && !attempt.connack && !attempt.error && !this.stopping) {
+        // NATS 2.9 and RabbitMQ before 3.13 close an MQTT 5 connection without a word.
+        if (this.version === 5 && this.servers.refusedMqtt5(this.target)) {
+          this.fallback = true;
+          this.logger.info('the broker closed an MQTT 5 connection without answering: trying MQTT 3.1.1 (protocolVersion auto)', { url: this.target.shown });
+        } else this.unanswered();
+      }
       return;
     }
     const lived = this.clock.now() - this.connectedAt;
@@ -356,7 +435,7 @@ export class MqttSession implements Transport {
   private unanswered(): void {
     if (this.unansweredReported) return;
     this.unansweredReported = true;
-    const v5 = this.config.protocolVersion === 5;
+    const v5 = this.version === 5;
     this.lastError = 'the broker closed the connection without answering CONNECT';
     this.logger.error('the broker closed the connection without answering CONNECT', {
       protocol: v5 ? 'MQTT 5' : 'MQTT 3.1.1',
@@ -364,20 +443,55 @@ export class MqttSession implements Transport {
     });
   }
 
-  private scheduleReconnect(client: MqttClient, url: string): void {
-    if (this.stopping || this.reconnectWait || this.config.reconnectPeriodMs === 0) return;
-    const wait = backoffMs(this.attempts++, this.config, this.random);
-    if (this.attempts === 1) this.logger.warn('broker unreachable, will retry', { url, retryMs: wait });
-    else this.logger.debug('reconnecting later', { url, attempt: this.attempts, retryMs: wait });
+  /**
+   * The next attempt. With a list of servers it goes to the next one (server-list.ts), and the
+   * backoff counts rounds of the list rather than attempts: each round tries every server once, a
+   * round's waits are those of one attempt of a single server, and they grow from round to round.
+   * So a dead node costs one short wait, not the doubling; a cluster that is all down is retried no
+   * faster than one broker would be, per server. A refused MQTT 5 under "auto" is retried at once.
+   */
+  private scheduleReconnect(): void {
+    if (this.stopping || this.reconnectWait) return;
+    if (this.fallback) {
+      this.fallback = false;
+      this.connectTo(this.target);
+      return;
+    }
+    if (this.config.reconnectPeriodMs === 0) return;
+    const failed = this.target.shown;
+    const next = this.servers.size > 1 ? this.servers.advance() : this.target;
+    const round = Math.floor(this.attempts++ / this.servers.size);
+    const wait = backoffMs(round, this.config, this.random);
+    const switching = next !== this.target ? { next: next.shown } : {};
+    if (this.attempts === 1) this.logger.warn('broker unreachable, will retry', { url: failed, ...switching, retryMs: wait });
+    else this.logger.debug('reconnecting later', { url: failed, ...switching, attempt: this.attempts, retryMs: wait });
     const abort = new AbortController();
     this.reconnectWait = abort;
     this.clock.sleep(wait, abort.signal).then(
       () => {
         this.reconnectWait = undefined;
-        if (!this.stopping) client.reconnect();
+        if (!this.stopping) this.connectTo(next);
       },
       () => undefined, // stopped while waiting
     );
+  }
+
+  /** Shared subscriptions on a broker whose CONNACK said it has none: granted, and then silent. */
+  private warnShared(subscriptions: readonly SubscriptionConfig[]): void {
+    const shared = subscriptions.filter((s) => s.topic.startsWith('$share/')).map((s) => s.topic);
+    if (shared.length === 0) return;
+    if (this.version === 4 && !this.sharedNoted) {
+      // MQTT 3.1.1 has no way to ask: said once, as a fact about brokers, not a fault seen.
+      this.sharedNoted = true;
+      this.logger.info('shared subscriptions over MQTT 3.1.1: a broker without them (NATS 2.9, RabbitMQ 3.10, aedes) grants the filter and delivers nothing', { filters: shared.join(' '), hint: 'docs/clusters.md lists which brokers have them' });
+    }
+    if (!this.sharedUnavailable || this.sharedWarned) return;
+    this.sharedWarned = true;
+    this.logger.warn('the broker has no shared subscriptions (MQTT 5 CONNACK: Shared Subscription Available = 0): these filters will deliver nothing', {
+      url: this.target.shown,
+      filters: shared.join(' '),
+      hint: 'subscribe without $share/<group>/ (every board then gets every message), or use a broker that has them (docs/clusters.md)',
+    });
   }
 
   /** Called after every successful (re)connect, once `online` has been queued; `name` is for the log should it throw. */
@@ -421,7 +535,7 @@ export class MqttSession implements Transport {
     if (!client || !this.up || client.disconnecting) return false;
     const stream = client.stream as Duplex;
     if (!stream.writable || stream.writableNeedDrain) return false;
-    const bytes = encodeQos0Publishes(messages, this.config.protocolVersion);
+    const bytes = encodeQos0Publishes(messages, this.version);
     // Straight to the socket when nothing of mqtt.js's waits in the limiter in front of it (it
     // corks around each packet it writes): one stream layer less per tick, the order unchanged.
     if (stream instanceof LimitedStream && stream.writableLength === 0 && !stream.writableCorked && !stream.inner.writableNeedDrain) stream.inner.write(bytes);
@@ -431,6 +545,7 @@ export class MqttSession implements Transport {
 
   async subscribe(subscriptions: SubscriptionConfig[]): Promise<void> {
     this.subscriptions = [...this.subscriptions, ...subscriptions];
+    if (this.up) this.warnShared(this.subscriptions);
     if (this.connected) await this.sendSubscribe(subscriptions);
   }
 

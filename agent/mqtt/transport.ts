@@ -14,6 +14,8 @@ export interface Transport extends BrokerLink, MessageSink {
   readonly connected: boolean;
   /** Connections made after the first one. */
   readonly reconnects: number;
+  /** The broker of the current connection or attempt (a cluster node of mqtt.url), password masked. */
+  readonly server: string;
   /** The last error from the broker or the network, for the health report. */
   readonly lastError: string;
   /** Start connecting; resolves at once (the agent samples whether or not the broker is there). */

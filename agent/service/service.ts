@@ -47,6 +47,8 @@ export class Service {
   private stopped = false;
   /** Aborts the wait for the first broker session (a stop must not wait for it). */
   private readyWait: AbortController | undefined;
+  /** READY was sent for the running agent: later connections update STATUS on their own. */
+  private announced = false;
 
   constructor(private readonly options: ServiceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -104,8 +106,9 @@ export class Service {
   }
 
   private async startAgent(config: AgentConfig): Promise<void> {
+    this.announced = false;
     const logger = this.options.logger(config);
-    const agent = new Agent({ config, logger, clock: this.clock, onTick: () => this.watchdog?.beat() });
+    const agent = new Agent({ config, logger, clock: this.clock, onTick: () => this.watchdog?.beat(), onConnect: (server) => this.connectedTo(config, server) });
     this.agent = agent;
     this.config = config;
     this.log = logger;
@@ -126,7 +129,6 @@ export class Service {
 
   private async announceReady(config: AgentConfig): Promise<void> {
     const agent = this.agent!;
-    const broker = redactUrl(config.mqtt.url);
     const abort = new AbortController();
     this.readyWait = abort;
     const connected = await Promise.race([
@@ -136,9 +138,21 @@ export class Service {
     const interrupted = abort.signal.aborted;
     abort.abort();
     if (interrupted && !connected) return; // stopping: no READY now
+    // The server being tried when none answered: with a cluster list, mqtt.url would say less.
+    const broker = agent.server || redactUrl(config.mqtt.url);
     const status = connected ? `running: ${config.deviceId} connected to ${broker}` : `running: ${config.deviceId}, broker ${broker} not reachable yet (retrying)`;
     if (!connected) this.log?.warn('broker not reachable yet; telling systemd the service is up anyway', { url: broker });
+    this.announced = true;
     await this.options.notifier.notify({ READY: 1, STATUS: status });
+  }
+
+  /**
+   * Every connection after READY updates the status line (`systemctl status` shows it): after a
+   * failover it names the cluster node the agent moved to. The first one is said with READY.
+   */
+  private connectedTo(config: AgentConfig, server: string): void {
+    if (!this.announced || this.stopped || this.config !== config) return;
+    void this.options.notifier.notify({ STATUS: `running: ${config.deviceId} connected to ${server}` });
   }
 
   private async reloadNow(): Promise<void> {

@@ -32,7 +32,7 @@ export interface TestBroker {
   log(): string;
 }
 
-async function waitForPort(port: number, timeoutMs: number, alive: () => boolean, what: () => string): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean, what: () => string): Promise<void> {
   for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
     if (!alive()) throw new Error(`${what()}`);
     if (await accepts(port)) return;
@@ -57,7 +57,7 @@ export async function startBroker(kind: BrokerKind): Promise<TestBroker> {
 }
 
 /** A child process started again and again with the same command, its output kept. */
-class Daemon {
+export class Daemon {
   child: ChildProcess | undefined;
   output = '';
 

@@ -38,6 +38,8 @@ export interface ScriptedBroker {
 export interface Script {
   /** MQTT 5 peers: CONNACK with an (empty) property length, SUBACK likewise. */
   mqtt5?: boolean;
+  /** The CONNACK's bytes instead of the default (a refusal, MQTT 5 properties); empty: close without one. */
+  connack?(connection: number, connect: Buffer): Buffer;
   /** Called once CONNACK has been sent. */
   connected?(socket: Socket, connection: number): void;
   /** SUBACK return code for a topic filter (default: the QoS asked for). */
@@ -75,7 +77,13 @@ export function scriptedBroker(script: Script = {}): Promise<ScriptedBroker> {
     socket.once('close', () => sockets.delete(socket));
     splitPackets(socket, (type, flags, body) => {
       if (type === 1) {
-        socket.write(Buffer.from(script.mqtt5 ? [0x20, 0x03, 0x00, 0x00, 0x00] : [0x20, 0x02, 0x00, 0x00])); // CONNACK accepted
+        const connack = script.connack?.(connection, body) ?? Buffer.from(script.mqtt5 ? [0x20, 0x03, 0x00, 0x00, 0x00] : [0x20, 0x02, 0x00, 0x00]); // CONNACK accepted
+        if (connack.length === 0) {
+          socket.destroy();
+          return;
+        }
+        socket.write(connack);
+        if (connack[3] !== 0) return; // refused: the client closes
         script.connected?.(socket, connection);
       }
       if (type === 3 && ((flags >> 1) & 3) === 1) {
