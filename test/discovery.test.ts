@@ -133,6 +133,7 @@ describe('Home Assistant discovery configs', () => {
       'homeassistant/sensor/drone01/health_last-error/config',
       'homeassistant/sensor/drone01/health_queue/config',
       'homeassistant/sensor/drone01/health_reconnects/config',
+      'homeassistant/sensor/drone01/health_server/config',
       'homeassistant/sensor/drone01/health_uptime/config',
       'homeassistant/switch/drone01/led/config',
     ]);

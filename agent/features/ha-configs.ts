@@ -158,6 +158,8 @@ const DIAGNOSTICS: ReadonlyArray<{ field: string; name: string; template: string
     extra: { unit_of_measurement: 'readings', state_class: 'total_increasing', icon: 'mdi:delete-alert' },
   },
   { field: 'reconnects', name: 'Reconnects', template: '{{ value_json.reconnects }}', extra: { state_class: 'total_increasing', icon: 'mdi:lan-disconnect' } },
+  // Which node of a cluster the board is on (mqtt.url lists several: clusters.md).
+  { field: 'server', name: 'Broker', template: "{{ value_json.server or 'none' }}", extra: { icon: 'mdi:server-network' } },
   // A state is at most 255 characters in Home Assistant.
   { field: 'last-error', name: 'Last error', template: "{{ (value_json.lastError or 'none')[:255] }}", extra: { icon: 'mdi:alert-circle-outline' } },
 ];
