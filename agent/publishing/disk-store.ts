@@ -49,11 +49,19 @@ export class DiskStore implements Store {
     this.log.consume(index);
   }
 
-  sync(meta: QueueMeta, options: { reclaim?: boolean } = {}): void {
-    this.log.sync(meta, options);
+  get durable(): number {
+    return this.log.durable;
   }
 
-  close(meta: QueueMeta): void {
-    this.log.close(meta);
+  commitAtStart(meta: QueueMeta): void {
+    this.log.commitAtStart(meta);
+  }
+
+  commit(meta: QueueMeta, options: { reclaim?: boolean } = {}): Promise<void> {
+    return this.log.commit(meta, options);
+  }
+
+  close(meta: QueueMeta): Promise<void> {
+    return this.log.close(meta);
   }
 }

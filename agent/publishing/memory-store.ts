@@ -65,12 +65,23 @@ export class MemoryStore implements Store {
     while (this.first < Math.min(index, this.head)) this.dropOldest();
   }
 
-  sync(meta: QueueMeta): void {
+  /** Nothing to wait for: what is kept is as durable as it gets. */
+  get durable(): number {
+    return this.head;
+  }
+
+  commitAtStart(meta: QueueMeta): void {
     this.meta = meta;
   }
 
-  close(meta: QueueMeta): void {
+  commit(meta: QueueMeta): Promise<void> {
     this.meta = meta;
+    return Promise.resolve();
+  }
+
+  close(meta: QueueMeta): Promise<void> {
+    this.meta = meta;
+    return Promise.resolve();
   }
 
   private dropOldest(): void {

@@ -17,6 +17,12 @@
  * Accounting is exact at every moment: each message submitted is acknowledged, dropped (for one
  * counted reason), or still to be settled (`backlog` in the store, or in flight straight out).
  * Numbering across restarts is numbering.ts's.
+ *
+ * Commits (fdatasync, the cursor) run off the event loop (segment-log.ts) and ride on the sampling
+ * ticks: a submit starts one when a sync interval has passed since the last, so the agent does not
+ * wake for a timer of its own. Only appended data with no tick to carry it arms a backstop timer,
+ * which keeps the promise of at most two sync intervals unflushed. With sync "always" every submit
+ * that appended starts a commit, and a record is sent only once its commit is done.
  */
 import type { Clock } from '../../drivers/clock.js';
 import type { Qos, QueueConfig } from '../config/types.js';
@@ -90,8 +96,10 @@ export class Outbox {
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
   private readonly direct = new Set<Promise<void>>();
-  /** Ends the periodic sync (close). */
-  private readonly syncing = new AbortController();
+  /** When the last commit was started (clock ms). */
+  private lastCommit = 0;
+  /** Cancels the backstop commit armed for appends no tick has committed yet. */
+  private backstop: AbortController | undefined;
   private dropping = false;
   /** The disk could not store a message or the cursor: said once until it can again. */
   private diskTrouble = false;
@@ -128,19 +136,15 @@ export class Outbox {
     const { unclean, powerCut } = this.numbering.resume(opened.meta, this.appendedSince(Math.max(opened.meta?.head ?? 0, store.tail)), numbering);
     this.sendIndex = store.tail;
     this.unsettled = store.pending;
+    this.lastCommit = this.clock.now();
     if (opened.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: opened.pending, dir: this.config.dir });
-    if (store.persistent) {
-      // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
-      // append, and only this timer records it (the cursor file is rewritten only when it changed).
-      void this.syncEvery(this.config.syncIntervalMs);
-    }
     // "Running": a crash from here on is seen at the next start. A directory we cannot write at
     // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
     try {
-      store.sync(this.numbering.running(store.head));
+      store.commitAtStart(this.numbering.running(store.head));
     } catch (error) {
       if (!isDiskFull(error)) {
-        store.close(this.numbering.running(store.head));
+        void store.close(this.numbering.running(store.head)).catch(() => undefined);
         throw new QueueDirError(this.config.dir, error);
       }
       this.storageFailed('the queue\'s cursor', error);
@@ -200,8 +204,9 @@ export class Outbox {
   }
 
   /**
-   * All messages of one sample together: one append burst and, with sync "always", one fdatasync;
-   * the QoS 0 messages that go straight out are written to the broker in one go.
+   * All messages of one sample together: one append burst and, with sync "always", one commit;
+   * the QoS 0 messages that go straight out are written to the broker in one go. A tick also
+   * carries the periodic commit (see the top of this file).
    */
   submit(messages: OutgoingMessage[]): void {
     if (this.closed) return;
@@ -221,10 +226,38 @@ export class Outbox {
       appended = this.hold(message) || appended;
     }
     appended = this.writeDirect(direct) || appended;
+    this.commitIfDue(appended);
     if (!appended) return;
     this.trimRecent();
-    if (this.config.sync === 'always') this.sync();
     this.pump();
+  }
+
+  /**
+   * Start a commit if this submit's appends must be durable before they are sent (sync "always"),
+   * or a sync interval has (about) passed; otherwise make sure appended data has a backstop. The
+   * slack lets a tick that comes a little early carry the commit rather than a timer of its own.
+   */
+  private commitIfDue(appended: boolean): void {
+    if (!this.store.persistent || this.closed) return;
+    const interval = this.config.syncIntervalMs;
+    const elapsed = this.clock.now() - this.lastCommit;
+    if ((appended && this.config.sync === 'always') || elapsed >= interval * 0.9) {
+      void this.sync();
+      return;
+    }
+    if (appended && !this.backstop) {
+      const backstop = new AbortController();
+      this.backstop = backstop;
+      // Half an interval past the next one: a tick usually comes first and cancels it, and the
+      // data still never waits more than two intervals for its flush (docs/reliability.md).
+      this.clock.sleep(Math.max(1, interval * 1.5 - elapsed), backstop.signal).then(
+        () => {
+          if (this.backstop === backstop) this.backstop = undefined;
+          void this.sync();
+        },
+        () => undefined,
+      );
+    }
   }
 
   /**
@@ -239,8 +272,10 @@ export class Outbox {
     const { store } = this;
     if (this.closed || !this.link.connected) return;
     if (this.sendIndex < store.tail) this.sendIndex = store.tail; // the cap dropped what we were about to send
-    while (this.inFlight.size < this.config.window && this.sendIndex < store.head) {
-      const batch = this.readFrom(this.sendIndex, this.config.window - this.inFlight.size);
+    // With sync "always" a record goes out only once its commit is done (the next pump is then).
+    const sendable = this.config.sync === 'always' ? store.durable : store.head;
+    while (this.inFlight.size < this.config.window && this.sendIndex < sendable) {
+      const batch = this.readFrom(this.sendIndex, Math.min(this.config.window - this.inFlight.size, sendable - this.sendIndex));
       if (batch.length === 0) break;
       // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
       let run: StoredMessage[] = [];
@@ -276,37 +311,33 @@ export class Outbox {
     return this.inFlightCount === 0;
   }
 
-  /** Make what is on disk durable and remember where we are. Never throws: a failing disk is reported. */
-  sync(): void {
+  /**
+   * Make what is on disk durable and remember where we are, off the event loop; resolves when
+   * done. Never rejects: a failing disk is reported. Records it made durable are sent (sync "always").
+   */
+  async sync(): Promise<void> {
+    this.lastCommit = this.clock.now();
+    this.backstop?.abort();
+    this.backstop = undefined;
     try {
-      this.store.sync(this.numbering.running(this.store.head), { reclaim: this.diskTrouble });
+      await this.store.commit(this.numbering.running(this.store.head), { reclaim: this.diskTrouble });
       this.diskRecovered();
     } catch (error) {
       this.storageFailed('the queue\'s cursor', error);
     }
+    if (this.config.sync === 'always') this.pump();
   }
 
-  close(): void {
+  /** Commit with the cursor marked clean and let go of the files; resolves when on disk. Never rejects. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.syncing.abort();
+    this.backstop?.abort();
+    this.backstop = undefined;
     try {
-      this.store.close(this.numbering.stopped(this.store.head));
+      await this.store.close(this.numbering.stopped(this.store.head));
     } catch (error) {
       this.storageFailed('the queue at stop', error);
-    }
-  }
-
-  /** Sync every `ms` on the clock until close(). */
-  private async syncEvery(ms: number): Promise<void> {
-    const signal = this.syncing.signal;
-    for (;;) {
-      try {
-        await this.clock.sleep(ms, signal);
-      } catch {
-        return; // closed
-      }
-      this.sync();
     }
   }
 

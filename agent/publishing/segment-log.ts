@@ -4,6 +4,15 @@
  * is rewritten in place, a consumed segment is deleted whole, and fsync is a policy (every write, or
  * every N ms) rather than a reflex.
  *
+ * Nothing that waits for the device runs on the event loop (an SD card's flush can take tens of
+ * milliseconds, past a 50 ms sampling tick): `commit` fdatasyncs, writes the cursor (temp file,
+ * fsync, rename, fsync of the directory) and deletes consumed segments with the asynchronous fs
+ * calls, which run on libuv's thread pool. Commits run one at a time; one asked for while another
+ * runs is shared by every caller until it starts (a group commit). `durable` says how far the
+ * records are on the device, for a caller that must not send a record before it is (sync "always").
+ * A descriptor a commit may be using is never closed under it: a rolled-over segment's descriptor
+ * is retired, and the next commit flushes and closes it.
+ *
  * Layout of `dir`:
  *   00000000000000000042.seg   records from index 42 on, each framed [u32 length][u32 crc32][bytes]
  *   cursor                     JSON { next, meta }: the first unconsumed index, and the owner's
@@ -21,10 +30,11 @@
  * space: a full disk is where a backlog that would free it is most needed.
  */
 import {
-  closeSync, fdatasyncSync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
-  renameSync, statSync, unlinkSync, writeFileSync, writeSync,
+  close, closeSync, fdatasync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, promises as fsp, readdirSync, readFileSync, readSync,
+  renameSync, statSync, unlink, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib'; // Node ≥ 20.15
 import { QueueDirError } from './queue-errors.js';
 
@@ -78,6 +88,15 @@ export interface LogRecord {
   data: Buffer;
 }
 
+const fdatasyncAsync = promisify(fdatasync);
+const closeAsync = promisify(close);
+
+/** A descriptor no longer appended to, left for the next commit to flush (if `dirty`) and close. */
+interface Retired {
+  fd: number;
+  dirty: boolean;
+}
+
 function segmentName(first: number): string {
   return String(first).padStart(20, '0') + SUFFIX;
 }
@@ -88,6 +107,14 @@ export class SegmentLog<Meta = unknown> {
   private nextIndex = 0;
   private consumed = 0;
   private dirtySinceSync = false;
+  /** Descriptors of segments no longer written, for the next commit to flush and close. */
+  private readonly retired: Retired[] = [];
+  /** Records below this index are on the device (fdatasync'ed), as far as this process knows. */
+  private durableIndex = 0;
+  /** The commit running, and the one asked for meanwhile (shared by all who ask until it starts). */
+  private committing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private reclaimWanted = false;
   /** The cursor file's content as last written (or read at open). */
   private cursorWritten: string | undefined;
   /** The segment `read` last used: it keeps its offsets, an open descriptor and a read-ahead chunk. */
@@ -152,7 +179,8 @@ export class SegmentLog<Meta = unknown> {
     if (this.consumed > this.nextIndex) this.consumed = this.nextIndex; // cursor ahead of a cut tail
     const oldest = this.segments[0];
     if (oldest && this.consumed < oldest.first) this.consumed = oldest.first;
-    this.removeConsumedSegments();
+    void this.removeConsumedSegments();
+    this.durableIndex = this.nextIndex; // what a previous run left is as durable as it will get
     this.report = { pending: this.nextIndex - this.consumed, tornBytes, tornRecords };
     return this.report;
   }
@@ -173,6 +201,11 @@ export class SegmentLog<Meta = unknown> {
   /** The first index not yet consumed. */
   get tail(): number {
     return this.consumed;
+  }
+
+  /** Records below this index have been made durable by a commit (or were found on disk at open). */
+  get durable(): number {
+    return this.durableIndex;
   }
 
   /**
@@ -265,42 +298,134 @@ export class SegmentLog<Meta = unknown> {
   }
 
   /**
-   * Make appends durable (fdatasync) and persist the cursor; then delete consumed segments. The
-   * cursor is written before any file is deleted, so a crash in between leaves records that are
-   * re-delivered. Consumed segments are deleted even if the cursor could not be written (a full
-   * disk): open() starts from the oldest segment left when the cursor points before it, and the
-   * space they free may be what the next cursor write needs. Throws the first failure.
+   * Make appends durable (fdatasync) and persist the cursor, off the event loop; then delete
+   * consumed segments. The cursor is written after the records it counts are durable and before
+   * any file is deleted, so a crash in between leaves records that are re-delivered. Consumed
+   * segments are deleted even if the cursor could not be written (a full disk): open() starts from
+   * the oldest segment left when the cursor points before it, and the space they free may be what
+   * the next cursor write needs. `reclaim` (a full disk) deletes the segment being written too once
+   * all of it is consumed. Rejects with the first failure.
    */
-  sync(meta?: Meta, options: { reclaim?: boolean } = {}): void {
+  commit(meta?: Meta, options: { reclaim?: boolean } = {}): Promise<void> {
     if (meta !== undefined) this.meta = meta;
+    if (options.reclaim) this.reclaimWanted = true;
+    if (!this.committing) return this.startCommit();
+    this.queued ??= this.committing.then(noop, noop).then(() => {
+      this.queued = undefined;
+      return this.startCommit();
+    });
+    return this.queued;
+  }
+
+  private startCommit(): Promise<void> {
+    const run: Promise<void> = this.runCommit().finally(() => {
+      if (this.committing === run) this.committing = undefined;
+    });
+    this.committing = run;
+    return run;
+  }
+
+  private async runCommit(): Promise<void> {
+    // Appends are in the OS already (append writes at once); what this commit makes durable is
+    // everything up to here, and the cursor says so only for what it has made durable.
+    const head = this.nextIndex;
+    const consumed = this.consumed;
+    const text = JSON.stringify({ next: consumed, meta: this.meta });
+    const reclaim = this.reclaimWanted;
+    this.reclaimWanted = false;
     let failure: unknown;
     try {
-      if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
-      this.dirtySinceSync = false;
+      await this.flushData();
+      if (head > this.durableIndex) this.durableIndex = head;
     } catch (error) {
       failure = error;
     }
     // On a full disk even the segment being written goes once all of it is delivered (before the
     // cursor, whose new file may need the space). Otherwise it stays: recreating a file at every
     // sync would cost an SD card a metadata write a second.
-    if (options.reclaim) this.removeConsumedSegments(true);
+    if (reclaim) await this.removeConsumedSegments(true, consumed);
     try {
-      this.writeCursor();
+      await this.writeCursor(text);
     } catch (error) {
       failure ??= error;
     }
-    this.removeConsumedSegments();
+    await this.removeConsumedSegments(false, consumed);
     if (failure !== undefined) throw failure;
   }
 
-  /** Sync (see there: it may throw) and release every descriptor, whatever happens. */
-  close(meta?: Meta): void {
+  /** fdatasync what was written: retired segments (then closed) and the one being written. */
+  private async flushData(): Promise<void> {
+    let failure: unknown;
+    for (const retired of this.retired.splice(0)) {
+      try {
+        if (retired.dirty) await fdatasyncAsync(retired.fd);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        // Even if the flush failed (a full or failing disk), this segment is done with: its records
+        // stay readable, and appends go on in the next one.
+        await closeAsync(retired.fd).catch(noop);
+      }
+    }
+    const fd = this.fd;
+    if (fd !== undefined && this.dirtySinceSync) {
+      this.dirtySinceSync = false;
+      try {
+        await fdatasyncAsync(fd); // the descriptor stays open: roll() and close() retire it instead
+      } catch (error) {
+        this.dirtySinceSync = true;
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Record `meta` at start-up, before any sampling: synchronous, so that a queue directory that
+   * cannot be written is known (and the agent exits 73) before it goes on. Throws the failure.
+   */
+  commitAtStart(meta: Meta): void {
+    this.meta = meta;
+    const text = JSON.stringify({ next: this.consumed, meta: this.meta });
+    if (text === this.cursorWritten) return;
+    const path = join(this.dir, CURSOR);
+    const temp = `${path}.tmp`;
     try {
-      this.sync(meta);
+      writeFileSync(temp, text);
+      const fd = openSync(temp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+    } catch (error) {
+      try {
+        unlinkSync(temp); // a partial temp file would hold space on a disk that has none
+      } catch {
+        // not there
+      }
+      throw error;
+    }
+    const dir = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dir);
     } finally {
+      closeSync(dir);
+    }
+    this.cursorWritten = text;
+  }
+
+  /** Commit (see there: it may reject) and release every descriptor, whatever happens. */
+  async close(meta?: Meta): Promise<void> {
+    try {
+      await this.commit(meta);
+    } finally {
+      await this.committing?.catch(noop);
       this.stopReading();
-      if (this.fd !== undefined) closeSync(this.fd);
+      if (this.fd !== undefined) this.retired.push({ fd: this.fd, dirty: false });
       this.fd = undefined;
+      for (const { fd } of this.retired.splice(0)) await closeAsync(fd).catch(noop);
     }
   }
 
@@ -308,16 +433,11 @@ export class SegmentLog<Meta = unknown> {
   private roll(frameBytes: number): Segment {
     const last = this.segments.at(-1);
     if (this.fd !== undefined) {
-      try {
-        if (this.dirtySinceSync) fdatasyncSync(this.fd);
-        this.dirtySinceSync = false;
-      } finally {
-        // Even if the flush failed (a full or failing disk), this segment is done with: its records
-        // stay readable, and the next append starts afresh instead of failing here forever.
-        closeSync(this.fd);
-        this.fd = undefined;
-        if (last && last !== this.reading) last.offsets = undefined;
-      }
+      // Flushed and closed by the next commit, off the event loop (a commit may be using it now).
+      this.retired.push({ fd: this.fd, dirty: this.dirtySinceSync });
+      this.dirtySinceSync = false;
+      this.fd = undefined;
+      if (last && last !== this.reading) last.offsets = undefined;
     }
     // Reopen the last segment (after a restart, or a failed append) if the frame still fits.
     if (last && (last.count === 0 || last.bytes + frameBytes <= this.segmentLimit)) {
@@ -341,23 +461,29 @@ export class SegmentLog<Meta = unknown> {
         this.consumed = end;
       }
       if (this.reading === oldest) this.stopReading();
-      removeQuietly(oldest.path);
+      unlink(oldest.path, noop); // off the loop; a file left behind is cut again at open
     }
   }
 
-  /** Delete wholly consumed segments; the one being written too if `includeCurrent` and it is all consumed. */
-  private removeConsumedSegments(includeCurrent = false): void {
+  /**
+   * Delete the segments wholly consumed below `upTo` (default: all consumed); the one being written
+   * too if `includeCurrent` and it is all consumed. The files go off the event loop (a deletion is
+   * a metadata write, which an SD card may make wait); one that cannot be deleted is left for open.
+   */
+  private async removeConsumedSegments(includeCurrent = false, upTo = this.consumed): Promise<void> {
     const keep = includeCurrent ? 0 : 1;
-    while (this.segments.length > keep && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
+    const doomed: string[] = [];
+    while (this.segments.length > keep && this.segments[0]!.first + this.segments[0]!.count <= upTo) {
       const done = this.segments.shift()!;
       if (this.reading === done) this.stopReading();
       if (this.segments.length === 0 && this.fd !== undefined) {
-        closeSync(this.fd);
+        this.retired.push({ fd: this.fd, dirty: false }); // all of it delivered: nothing to flush
         this.fd = undefined;
         this.dirtySinceSync = false;
       }
-      removeQuietly(done.path);
+      doomed.push(done.path);
     }
+    for (const path of doomed) await fsp.unlink(path).catch(noop);
   }
 
   private readCursor(): { next: number; meta: Meta | undefined } {
@@ -374,32 +500,36 @@ export class SegmentLog<Meta = unknown> {
    * otherwise create, fsync and rename a file every sync interval, forever — an SD card's wear and
    * the largest share of the agent's idle CPU in a profile.
    */
-  private writeCursor(): void {
-    const text = JSON.stringify({ next: this.consumed, meta: this.meta });
+  private async writeCursor(text: string): Promise<void> {
     if (text === this.cursorWritten) return;
     const path = join(this.dir, CURSOR);
     const temp = `${path}.tmp`;
     try {
-      writeFileSync(temp, text);
-      const fd = openSync(temp, 'r');
+      await fsp.writeFile(temp, text);
+      const file = await fsp.open(temp, 'r');
       try {
-        fsyncSync(fd);
+        await file.sync();
       } finally {
-        closeSync(fd);
+        await file.close();
       }
-      renameSync(temp, path);
+      await fsp.rename(temp, path);
     } catch (error) {
-      removeQuietly(temp); // a partial temp file would hold space on a disk that has none
+      await fsp.unlink(temp).catch(noop); // a partial temp file would hold space on a disk that has none
       throw error;
     }
     // The rename itself is durable only once the directory is: without this, a power cut soon
     // after could bring back the previous cursor (one that said "stopped cleanly", say).
-    const dir = openSync(this.dir, 'r');
-    fsyncSync(dir);
-    closeSync(dir);
+    const dir = await fsp.open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
     this.cursorWritten = text;
   }
 }
+
+function noop(): void {}
 
 /**
  * mkdir -p that fails with the real cause. Node's recursive mkdir reports ENOENT when a missing

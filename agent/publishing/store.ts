@@ -72,9 +72,17 @@ export interface Store {
   read(from: number, max: number): StoredMessage[];
   /** Everything before `index` is done with. */
   consume(index: number): void;
-  /** Make what is kept durable and save `meta`; `reclaim` deletes consumed space now. */
-  sync(meta: QueueMeta, options?: { reclaim?: boolean }): void;
-  close(meta: QueueMeta): void;
+  /** Records below this index are durable (synced to the device); at most `head`. */
+  readonly durable: number;
+  /** Save `meta` at start-up, synchronously (nothing samples yet); throws what the disk says. */
+  commitAtStart(meta: QueueMeta): void;
+  /**
+   * Make what is kept durable and save `meta`, off the event loop; `reclaim` deletes consumed space
+   * now. Commits asked for while one runs are joined into the next one. Rejects with the failure.
+   */
+  commit(meta: QueueMeta, options?: { reclaim?: boolean }): Promise<void>;
+  /** Commit and let go of the files. */
+  close(meta: QueueMeta): Promise<void>;
 }
 
 /** The store queue.* asks for. */
