@@ -41,6 +41,10 @@ export class DiskStore implements Store {
     return this.log.append(encodeRecord(message));
   }
 
+  appendMany(messages: readonly OutgoingMessage[]): { count: number; error?: unknown } {
+    return this.log.appendMany(messages.map(encodeRecord));
+  }
+
   read(from: number, max: number): StoredMessage[] {
     return this.log.read(from, max).map(({ index, data }) => ({ index, message: decodeRecord(data) }));
   }

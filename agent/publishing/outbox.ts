@@ -210,22 +210,23 @@ export class Outbox {
    */
   submit(messages: OutgoingMessage[]): void {
     if (this.closed) return;
-    let appended = false;
+    const held: OutgoingMessage[] = [];
     let direct: OutgoingMessage[] = [];
     for (const message of messages) {
       this.stats.submitted++;
       this.numbering.note(message);
-      const waiting = this.unsettled > 0;
+      const waiting = this.unsettled > 0 || held.length > 0;
       if (this.link.connected && message.qos === 0 && !waiting) {
         direct.push(message);
         continue;
       }
       // Whatever goes another way goes after the QoS 0 messages sampled before it.
-      appended = this.writeDirect(direct) || appended;
+      this.writeDirect(direct, held);
       direct = [];
-      appended = this.hold(message) || appended;
+      held.push(message);
     }
-    appended = this.writeDirect(direct) || appended;
+    this.writeDirect(direct, held);
+    const appended = this.hold(held);
     this.commitIfDue(appended);
     if (!appended) return;
     this.trimRecent();
@@ -355,13 +356,10 @@ export class Outbox {
     return this.store.read(from, max);
   }
 
-  /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
-  private writeDirect(messages: OutgoingMessage[]): boolean {
-    if (messages.length === 0) return false;
-    if (this.writeQos0(messages)) return false;
-    let appended = false;
-    for (const message of messages) appended = this.hold(message) || appended;
-    return appended;
+  /** QoS 0 messages in one write; if the connection cannot take them now, they join `held` instead. */
+  private writeDirect(messages: OutgoingMessage[], held: OutgoingMessage[]): void {
+    if (messages.length === 0 || this.writeQos0(messages)) return;
+    held.push(...messages);
   }
 
   /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
@@ -385,42 +383,46 @@ export class Outbox {
   }
 
   /**
-   * A message that cannot go straight out: into the store, or counted as dropped. True if kept.
-   * What the store cannot keep (the queue off, a full or failing disk) goes straight out after all
-   * when the broker is there (ahead of older queued readings: a live reading delivered beats one
-   * dropped), else it is dropped and counted.
+   * Messages that cannot go straight out: into the store, in order and in one append (one write
+   * for a tick's readings), or counted as dropped. True if any was kept. What the store cannot keep
+   * (the queue off, a full or failing disk) goes straight out after all when the broker is there
+   * (ahead of older queued readings: a live reading delivered beats one dropped), else it is
+   * dropped and counted.
    */
-  private hold(message: OutgoingMessage): boolean {
-    if (message.qos === 0 && this.config.qos0 === 'drop') {
-      this.stats.dropped.offline++;
-      return false;
-    }
+  private hold(messages: OutgoingMessage[]): boolean {
+    const keep = this.config.qos0 === 'drop' ? messages.filter((m) => m.qos !== 0) : messages;
+    this.stats.dropped.offline += messages.length - keep.length;
+    if (keep.length === 0) return false;
     const { store } = this;
     const tailBefore = store.tail;
-    let index: number;
-    try {
-      index = store.append(message);
-    } catch (error) {
-      if (error instanceof RecordTooLargeError) {
-        this.stats.dropped.queueFull++;
-        this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
-        return false;
-      }
-      if (error instanceof NotKeptError) {
-        this.sendNow(message, 'offline');
-        return false;
-      }
-      if (!isStorageFailure(error)) throw error;
-      this.storageFailed('a reading', error);
-      this.sendNow(message, 'diskFull');
-      return false;
-    }
-    this.unsettled++;
+    const { count, error } = store.appendMany(keep);
+    const first = store.head - count;
+    this.unsettled += count;
     if (store.tail > tailBefore) this.cutByCap(tailBefore, store.tail);
     // Only a sender that can send soon reads from memory; kept through an outage, these would
     // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
-    if (this.link.connected) this.recent.set(index, message);
-    return true;
+    if (this.link.connected) {
+      for (let i = Math.max(first, store.tail) - first; i < count; i++) this.recent.set(first + i, keep[i]!);
+    }
+    if (count === keep.length) return true;
+    this.notKept(keep[count]!, error);
+    return this.hold(keep.slice(count + 1)) || count > 0;
+  }
+
+  /** The store refused `message` with `error`: dropped, or straight out (see hold). */
+  private notKept(message: OutgoingMessage, error: unknown): void {
+    if (error instanceof RecordTooLargeError) {
+      this.stats.dropped.queueFull++;
+      this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
+      return;
+    }
+    if (error instanceof NotKeptError) {
+      this.sendNow(message, 'offline');
+      return;
+    }
+    if (!isStorageFailure(error)) throw error;
+    this.storageFailed('a reading', error);
+    this.sendNow(message, 'diskFull');
   }
 
   /** A message the store did not keep: straight out if the broker is there, else dropped for `reason`. */

@@ -34,7 +34,6 @@ import {
   renameSync, statSync, unlink, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib'; // Node ≥ 20.15
 import { QueueDirError } from './queue-errors.js';
 
@@ -88,8 +87,9 @@ export interface LogRecord {
   data: Buffer;
 }
 
-const fdatasyncAsync = promisify(fdatasync);
-const closeAsync = promisify(close);
+// Looked up at each call (not bound once by promisify), so a test can stand in for a slow device.
+const fdatasyncAsync = (fd: number): Promise<void> => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+const closeAsync = (fd: number): Promise<void> => new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
 
 /** A descriptor no longer appended to, left for the next commit to flush (if `dirty`) and close. */
 interface Retired {
@@ -209,39 +209,74 @@ export class SegmentLog<Meta = unknown> {
   }
 
   /**
-   * Append one record (written to the OS at once; durable after `sync`). Returns its index. The
+   * Append one record (written to the OS at once; durable after `commit`). Returns its index. The
    * oldest records are dropped first if it would not fit under maxBytes (`dropped` counts them).
    * Throws RecordTooLargeError for a record over the segment limit, and the file system's error
    * (ENOSPC…) if it cannot be written; either way the log is as it was, but for drops.
    */
   append(data: Buffer): number {
-    const frameBytes = HEADER + data.length;
-    if (data.length > MAX_RECORD || frameBytes > this.segmentLimit) throw new RecordTooLargeError(`record of ${data.length} bytes exceeds the queue's segment limit of ${this.segmentLimit} bytes`);
-    let segment = this.segments.at(-1);
-    if (!segment || this.fd === undefined || (segment.bytes > 0 && segment.bytes + frameBytes > this.segmentLimit)) segment = this.roll(frameBytes);
-    this.makeRoom(frameBytes);
-    const frame = Buffer.allocUnsafe(frameBytes);
-    frame.writeUInt32LE(data.length, 0);
-    frame.writeUInt32LE(crc32(data), 4);
-    data.copy(frame, HEADER);
-    try {
-      // A full disk can also take part of a frame and say so only by the count (tmpfs does).
-      const written = writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
-      if (written < frame.length) throw Object.assign(new Error(`short write: ${written} of ${frame.length} bytes`), { code: 'ENOSPC' });
-    } catch (error) {
-      // Part of the frame may be in the file: cut it off, or a restart would read it as torn.
+    const { count, error } = this.appendMany([data]);
+    if (count === 0) throw error;
+    return this.nextIndex - 1;
+  }
+
+  /**
+   * Append records in order, those that go in the same segment in one write (a tick's readings:
+   * one system call, not one each). Stops at the first that cannot be appended: `count` were
+   * appended (indices head−count … head−1), and `error` says why the next was not (as `append`
+   * throws it); the log is as it was for that one and the rest.
+   */
+  appendMany(records: readonly Buffer[]): { count: number; error?: unknown } {
+    let done = 0;
+    while (done < records.length) {
+      const firstBytes = HEADER + records[done]!.length;
+      if (!this.fits(records[done]!)) return { count: done, error: new RecordTooLargeError(`record of ${records[done]!.length} bytes exceeds the queue's segment limit of ${this.segmentLimit} bytes`) };
+      let segment = this.segments.at(-1);
       try {
-        ftruncateSync(this.fd!, segment.bytes);
-      } catch {
-        // The next append overwrites it in place; at worst open() cuts it.
+        if (!segment || this.fd === undefined || (segment.bytes > 0 && segment.bytes + firstBytes > this.segmentLimit)) segment = this.roll(firstBytes);
+      } catch (error) {
+        return { count: done, error };
       }
-      throw error;
+      let end = done;
+      let bytes = 0;
+      while (end < records.length && this.fits(records[end]!) && (end === done || segment.bytes + bytes + HEADER + records[end]!.length <= this.segmentLimit)) bytes += HEADER + records[end++]!.length;
+      this.makeRoom(bytes);
+      const frames = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (let i = done; i < end; i++) {
+        const data = records[i]!;
+        frames.writeUInt32LE(data.length, at);
+        frames.writeUInt32LE(crc32(data), at + 4);
+        data.copy(frames, at + HEADER);
+        at += HEADER + data.length;
+      }
+      try {
+        // A full disk can also take part of a write and say so only by the count (tmpfs does).
+        const written = writeSync(this.fd!, frames, 0, bytes, segment.bytes);
+        if (written < bytes) throw Object.assign(new Error(`short write: ${written} of ${bytes} bytes`), { code: 'ENOSPC' });
+      } catch (error) {
+        // Part of the frames may be in the file: cut it off, or a restart would read it as torn.
+        try {
+          ftruncateSync(this.fd!, segment.bytes);
+        } catch {
+          // The next append overwrites it in place; at worst open() cuts it.
+        }
+        return { count: done, error };
+      }
+      for (let i = done; i < end; i++) {
+        segment.offsets?.push(segment.bytes);
+        segment.bytes += HEADER + records[i]!.length;
+      }
+      segment.count += end - done;
+      this.nextIndex += end - done;
+      this.dirtySinceSync = true;
+      done = end;
     }
-    segment.offsets?.push(segment.bytes);
-    segment.bytes += frame.length;
-    segment.count++;
-    this.dirtySinceSync = true;
-    return this.nextIndex++;
+    return { count: done };
+  }
+
+  private fits(data: Buffer): boolean {
+    return data.length <= MAX_RECORD && HEADER + data.length <= this.segmentLimit;
   }
 
   /** Up to `max` records from `from` on (from ≥ tail), in order. */

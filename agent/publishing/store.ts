@@ -68,6 +68,11 @@ export interface Store {
    * allows), or the I/O error of a failing disk.
    */
   append(message: OutgoingMessage): number;
+  /**
+   * Keep messages in order, in as few writes as the store can; `count` were kept (the last `count`
+   * indices before `head`), and `error` is why the next one was not (what `append` would throw).
+   */
+  appendMany(messages: readonly OutgoingMessage[]): { count: number; error?: unknown };
   /** Up to `max` records from `from` on (from ≥ tail), in order. */
   read(from: number, max: number): StoredMessage[];
   /** Everything before `index` is done with. */
