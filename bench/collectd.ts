@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tempDir } from './bench-config.js';
 import type { LoadProfile } from './load-profiles.js';
 
-export const INSTALL_HINT = 'collectd not found: install it with `apt-get install -y collectd-core` (the bench reports its row as not measured without it)';
+export const INSTALL_HINT = 'collectd not found: install it with `apt-get install -y collectd-core` (Debian, Ubuntu, Raspberry Pi OS; the bench reports its row as not measured without it)';
 
 export function findCollectd(): string | undefined {
   return ['/usr/sbin/collectd', '/usr/local/sbin/collectd', '/usr/bin/collectd'].find((p) => existsSync(p));
@@ -41,7 +41,7 @@ export function collectdConfig(profile: LoadProfile, port: number, dir: string):
     `    Port ${port}`,
     `    ClientId "collectd-${profile.name}"`,
     `    Prefix "bench/collectd-${profile.name}"`,
-    '    QoS 0',
+    `    QoS ${profile.qos}`,
     '  </Publish>',
     '</Plugin>',
     '',
