@@ -5,7 +5,7 @@
  * 19). The bench counts what it actually publishes on the broker and divides its CPU by that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './bench-config.js';
 import type { LoadProfile } from './load-profiles.js';
@@ -52,5 +52,7 @@ export function startCollectd(binary: string, profile: LoadProfile, port: number
   const dir = tempDir(`collectd-${profile.name}`);
   const conf = join(dir, 'collectd.conf');
   writeFileSync(conf, collectdConfig(profile, port, dir));
-  return spawn(binary, ['-f', '-C', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['-f', '-C', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return child;
 }

@@ -222,22 +222,37 @@ describe('Outbox: commits ride on the ticks, and hold their promises', () => {
     const clock = new ManualClock();
     const outbox = new Outbox(link, queueConfig(dir, { syncIntervalMs: 1000 }), clock, memoryLogger());
     outbox.open();
-    let n = 0;
-    for (let tick = 1; tick <= 5; tick++) {
-      await clock.advance(1000);
+    const real = fs.fdatasync;
+    let flushes = 0;
+    fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      flushes++;
+      real(fd, callback);
+    }) as typeof fs.fdatasync;
+    syncBuiltinESMExports();
+    try {
+      let n = 0;
+      for (let tick = 1; tick <= 5; tick++) {
+        await clock.advance(1000);
+        outbox.submit([message(++n)]);
+        assert.equal(clock.pending, 0, `tick ${tick}: committed by the tick, no timer armed`);
+        await until(() => flushes === tick);
+        assert.equal(flushes, tick, `tick ${tick}: its reading flushed`);
+      }
+      // A reading, then no tick for a long time (a sensor sampled once a minute, say).
+      await clock.advance(100);
       outbox.submit([message(++n)]);
-      assert.equal(clock.pending, 0, `tick ${tick}: committed by the tick, no timer armed`);
-      await outbox.sync(); // let that commit finish (joins the one the tick started)
-      assert.equal(cursorOf(dir).meta.head, n, `tick ${tick}: the cursor has the tick's reading`);
+      assert.equal(clock.pending, 1, 'a backstop is armed for it');
+      assert.equal(flushes, 5, 'not flushed by the submit');
+      await clock.advance(1400);
+      await until(() => flushes === 6);
+      assert.equal(flushes, 6, 'flushed by the backstop, within two intervals of the last commit');
+      assert.equal(clock.pending, 0, 'and nothing is armed after it');
+      assert.deepEqual(JSON.parse(readFileSync(join(dir, 'cursor'), 'utf8')).meta.head, 0, 'the cursor is left as open() wrote it: the log says the rest');
+    } finally {
+      fs.fdatasync = real;
+      syncBuiltinESMExports();
     }
-    // A reading, then no tick for a long time (a sensor sampled once a minute, say).
-    await clock.advance(100);
-    outbox.submit([message(++n)]);
-    assert.equal(clock.pending, 1, 'a backstop is armed for it');
-    await clock.advance(1400);
-    await until(() => cursorOf(dir).meta.head === n);
-    assert.equal(cursorOf(dir).meta.head, n, 'flushed by the backstop, within two intervals of the last commit');
-    assert.equal(clock.pending, 0, 'and nothing is armed after it');
     await outbox.close();
+    assert.equal(cursorOf(dir).meta.head, 6, 'the clean stop writes it');
   });
 });

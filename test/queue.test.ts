@@ -236,20 +236,24 @@ describe('Outbox', () => {
     const outbox = new Outbox(link, queueConfig(dir, { syncIntervalMs: 1000 }), clock, memoryLogger());
     outbox.open();
     const cursor = (): { seqs: Record<string, number> } => (JSON.parse(readFileSync(join(dir, 'cursor'), 'utf8')) as { meta: { seqs: Record<string, number> } }).meta;
-    for (let n = 1; n <= 59; n++) {
+    for (let n = 1; n <= 58; n++) {
       outbox.submit([message(n, 0)]);
       await clock.advance(1000);
       await outbox.sync();
     }
-    assert.deepEqual(cursor().seqs, {}, 'what open() wrote, unchanged through 59 s of QoS 0 readings');
-    outbox.submit([message(60, 0)]);
+    assert.deepEqual(cursor().seqs, {}, 'what open() wrote, unchanged through 58 s of QoS 0 readings');
+    outbox.submit([message(59, 0)]);
     await clock.advance(1000);
     await outbox.sync();
-    assert.deepEqual(cursor().seqs, { altimeter: 60 }, 'a minute on, recorded');
-    outbox.submit([message(61, 1)]); // a QoS 1 reading goes into the log: its number is recorded at once
+    assert.deepEqual(cursor().seqs, { altimeter: 59 }, 'a minute on (less a sync interval, to be on disk in time), recorded');
+    outbox.submit([message(60, 1)]); // a QoS 1 reading goes into the log: the log itself records its number
     await outbox.sync();
-    assert.deepEqual(cursor().seqs, { altimeter: 61 });
+    assert.deepEqual(cursor().seqs, { altimeter: 59 }, 'the cursor is not rewritten for it');
     assert.equal(outbox.numberingLagMs, 61_000, 'what the agent skips after an unclean stop');
+    // Killed now: the next start finds 60 in the log after the cursor's head.
+    const after = new Outbox(new FakeLink(), queueConfig(dir, { syncIntervalMs: 1000 }), new ManualClock(), memoryLogger());
+    assert.deepEqual(after.open(), { lastSeqs: { altimeter: 60 }, unclean: true });
+    await after.close();
     await link.ackAll();
     await outbox.close();
   });

@@ -61,7 +61,7 @@ export class DiskStore implements Store {
     this.log.commitAtStart(meta);
   }
 
-  commit(meta: QueueMeta, options: { reclaim?: boolean } = {}): Promise<void> {
+  commit(meta: QueueMeta, options: { reclaim?: boolean; cursor?: boolean } = {}): Promise<void> {
     return this.log.commit(meta, options);
   }
 

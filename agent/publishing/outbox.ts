@@ -30,7 +30,7 @@ import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import type { Qos0Publish } from '../mqtt/publish-packets.js';
 import type { OutgoingMessage } from './message.js';
-import { currentBootId, Numbering, type SensorNumbering } from './numbering.js';
+import { currentBootId, Numbering, NUMBERING_RECORD_MS, type SensorNumbering } from './numbering.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
 import { RecordTooLargeError } from './segment-log.js';
 import { NotKeptError, storeFor, type Store, type StoredMessage } from './store.js';
@@ -96,8 +96,9 @@ export class Outbox {
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
   private readonly direct = new Set<Promise<void>>();
-  /** When the last commit was started (clock ms). */
+  /** When the last commit was started, and the last that rewrote the cursor (clock ms). */
   private lastCommit = 0;
+  private lastCursor = 0;
   /** Cancels the backstop commit armed for appends no tick has committed yet. */
   private backstop: AbortController | undefined;
   private dropping = false;
@@ -136,7 +137,7 @@ export class Outbox {
     const { unclean, powerCut } = this.numbering.resume(opened.meta, this.appendedSince(Math.max(opened.meta?.head ?? 0, store.tail)), numbering);
     this.sendIndex = store.tail;
     this.unsettled = store.pending;
-    this.lastCommit = this.clock.now();
+    this.lastCommit = this.lastCursor = this.clock.now();
     if (opened.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: opened.pending, dir: this.config.dir });
     // "Running": a crash from here on is seen at the next start. A directory we cannot write at
     // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
@@ -317,11 +318,18 @@ export class Outbox {
    * done. Never rejects: a failing disk is reported. Records it made durable are sent (sync "always").
    */
   async sync(): Promise<void> {
-    this.lastCommit = this.clock.now();
+    const now = this.clock.now();
+    this.lastCommit = now;
     this.backstop?.abort();
     this.backstop = undefined;
+    // The cursor is rewritten once a minute (with the QoS 0 reservations counted from then), or
+    // when it lets delivered segments go, or to say the disk works again: the records kept after
+    // it say the rest, so a rename and two fsyncs a second bought nothing but an SD card's wear.
+    // One sync interval early, so the write is done before the reservation it replaces runs out.
+    const cursor = this.diskTrouble || now - this.lastCursor >= NUMBERING_RECORD_MS - this.config.syncIntervalMs;
+    if (cursor) this.lastCursor = now;
     try {
-      await this.store.commit(this.numbering.running(this.store.head), { reclaim: this.diskTrouble });
+      await this.store.commit(this.numbering.running(this.store.head, cursor), { reclaim: this.diskTrouble, cursor });
       this.diskRecovered();
     } catch (error) {
       this.storageFailed('the queue\'s cursor', error);

@@ -31,7 +31,7 @@
  */
 import {
   close, closeSync, fdatasync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, promises as fsp, readdirSync, readFileSync, readSync,
-  renameSync, statSync, unlink, unlinkSync, writeFileSync, writeSync,
+  renameSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib'; // Node ≥ 20.15
@@ -115,6 +115,7 @@ export class SegmentLog<Meta = unknown> {
   private committing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
   private reclaimWanted = false;
+  private cursorWanted = false;
   /** The cursor file's content as last written (or read at open). */
   private cursorWritten: string | undefined;
   /** The segment `read` last used: it keeps its offsets, an open descriptor and a read-ahead chunk. */
@@ -339,11 +340,15 @@ export class SegmentLog<Meta = unknown> {
    * segments are deleted even if the cursor could not be written (a full disk): open() starts from
    * the oldest segment left when the cursor points before it, and the space they free may be what
    * the next cursor write needs. `reclaim` (a full disk) deletes the segment being written too once
-   * all of it is consumed. Rejects with the first failure.
+   * all of it is consumed. `cursor` false: the cursor is written only if that lets a consumed
+   * segment go (a lagging cursor costs re-deliveries after a crash, never a loss: the records it
+   * has not counted are still in the segments, which are deleted only after it counts them).
+   * Rejects with the first failure.
    */
-  commit(meta?: Meta, options: { reclaim?: boolean } = {}): Promise<void> {
+  commit(meta?: Meta, options: { reclaim?: boolean; cursor?: boolean } = {}): Promise<void> {
     if (meta !== undefined) this.meta = meta;
     if (options.reclaim) this.reclaimWanted = true;
+    if (options.cursor ?? true) this.cursorWanted = true;
     if (!this.committing) return this.startCommit();
     this.queued ??= this.committing.then(noop, noop).then(() => {
       this.queued = undefined;
@@ -368,6 +373,10 @@ export class SegmentLog<Meta = unknown> {
     const text = JSON.stringify({ next: consumed, meta: this.meta });
     const reclaim = this.reclaimWanted;
     this.reclaimWanted = false;
+    const oldest = this.segments[0];
+    const freesSegment = oldest !== undefined && oldest.first + oldest.count <= consumed && (reclaim || this.segments.length > 1);
+    const cursor = this.cursorWanted || freesSegment;
+    this.cursorWanted = false;
     let failure: unknown;
     try {
       await this.flushData();
@@ -379,10 +388,12 @@ export class SegmentLog<Meta = unknown> {
     // cursor, whose new file may need the space). Otherwise it stays: recreating a file at every
     // sync would cost an SD card a metadata write a second.
     if (reclaim) await this.removeConsumedSegments(true, consumed);
-    try {
-      await this.writeCursor(text);
-    } catch (error) {
-      failure ??= error;
+    if (cursor) {
+      try {
+        await this.writeCursor(text);
+      } catch (error) {
+        failure ??= error;
+      }
     }
     await this.removeConsumedSegments(false, consumed);
     if (failure !== undefined) throw failure;
@@ -496,7 +507,8 @@ export class SegmentLog<Meta = unknown> {
         this.consumed = end;
       }
       if (this.reading === oldest) this.stopReading();
-      unlink(oldest.path, noop); // off the loop; a file left behind is cut again at open
+      // At once, not off the loop: the cap holds on disk too (an unlink waits for no flush).
+      removeQuietly(oldest.path);
     }
   }
 

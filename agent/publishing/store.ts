@@ -83,9 +83,11 @@ export interface Store {
   commitAtStart(meta: QueueMeta): void;
   /**
    * Make what is kept durable and save `meta`, off the event loop; `reclaim` deletes consumed space
-   * now. Commits asked for while one runs are joined into the next one. Rejects with the failure.
+   * now; `cursor` false leaves the saved cursor as it is unless consumed space can be freed (the
+   * kept records after it say the rest). Commits asked for while one runs are joined into the next
+   * one. Rejects with the failure.
    */
-  commit(meta: QueueMeta, options?: { reclaim?: boolean }): Promise<void>;
+  commit(meta: QueueMeta, options?: { reclaim?: boolean; cursor?: boolean }): Promise<void>;
   /** Commit and let go of the files. */
   close(meta: QueueMeta): Promise<void>;
 }
