@@ -39,14 +39,17 @@ export interface UnitPeer {
   stop(): Promise<void>;
 }
 
-/** Start the CLI on `config` (a parsed configuration file, changed as the caller needs); resolves once it said READY=1. */
-export async function startUnitPeer(name: string, config: Record<string, unknown>): Promise<UnitPeer> {
+/**
+ * Start the CLI on `config` (a parsed configuration file, changed as the caller needs); resolves
+ * once it said READY=1. `nodeFlags`: the shebang's unless comparing others.
+ */
+export async function startUnitPeer(name: string, config: Record<string, unknown>, nodeFlags: string[] = agentNodeFlags()): Promise<UnitPeer> {
   const dir = tempDir(`unit-${name}`);
   const file = join(dir, 'agent.json');
   writeFileSync(file, JSON.stringify({ ...config, queue: { ...(config.queue as object | undefined), dir: join(dir, 'queue') } }));
   const unit = readFileSync(UNIT, 'utf8');
   const notify = await startFakeNotifySocket();
-  const child = spawn(process.execPath, [...agentNodeFlags(), CLI, 'run', '--config', file], {
+  const child = spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', file], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, ...unitEnvironment(unit), NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: String(unitWatchdogUsec(unit)) },
   });

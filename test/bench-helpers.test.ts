@@ -58,5 +58,5 @@ test('the bench runs the agent with the node flags of the CLI shebang', async ()
   assert.deepEqual(shebangFlags('#!/usr/bin/env -S node --max-semi-space-size=1 --no-warnings'), ['--max-semi-space-size=1', '--no-warnings']);
   assert.deepEqual(shebangFlags('#!/usr/bin/env node'), []);
   assert.throws(() => shebangFlags('#!/bin/sh'), /cannot read node flags/);
-  assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1', '--v8-pool-size=1']);
+  assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1', '--v8-pool-size=1', '--heap-growing-percent=10']);
 });
