@@ -244,7 +244,8 @@ export class Agent {
     if (this.outbox && !(await this.outbox.drain(left() / 3))) {
       this.logger.warn('stopping with publishes not acknowledged: they stay queued on disk', { inFlight: this.outbox.inFlightCount, queued: this.outbox.backlog });
     }
-    this.outbox?.close();
+    // The final commit runs off the event loop; a disk that hangs cannot hold the stop past its deadline.
+    await this.within('queue', this.outbox?.close(), left() / 3);
     const sessionMs = left() / 2;
     await this.within('broker session', this.session?.stop(sessionMs / 2), sessionMs);
     await this.within('sensors', Promise.all((this.hardware?.sensors ?? []).map(({ sensor }) => sensor.halt().catch(() => undefined))), left() / 2);

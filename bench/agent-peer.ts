@@ -1,4 +1,4 @@
-/** The agent as a realistic-load peer: its composition root, QoS 0 and the disk queue on (the defaults). */
+/** The agent as an in-process realistic-load peer: its composition root, the profile's QoS, the disk queue on. */
 import { rmSync } from 'node:fs';
 import { Agent } from '../agent/agent.js';
 import { createLogger } from '../agent/log/logger.js';
@@ -9,7 +9,7 @@ import { instantHardware } from './instant-sensor.js';
 import type { LoadProfile } from './load-profiles.js';
 
 export async function runAgentPeer(profile: LoadProfile, url: string): Promise<() => Promise<void>> {
-  const config = benchConfig({ deviceId: `agent-${profile.name}`, url, intervalMs: profile.intervalMs, sensors: profile.sensors, qos: 0, queue: true });
+  const config = benchConfig({ deviceId: `agent-${profile.name}`, url, intervalMs: profile.intervalMs, sensors: profile.sensors, qos: profile.qos, queue: true });
   // The sensors here are instant, but `edge-agent run` loads the hardware layer and the driver of
   // each configured sensor (agent/hardware.ts): so does this peer, by making (and not using) the
   // driver objects, or its memory would be less than a real agent's.

@@ -26,6 +26,9 @@ export interface BacklogResult {
   rssMaxMb: number;
   queueMb: number;
   replayPerS: number;
+  /** VmRSS just before the replay (the outage's steady state) and its peak during the replay, MB. */
+  rssBeforeReplayMb?: number;
+  rssReplayMaxMb?: number;
 }
 
 export async function measureBacklog(url: string, readings: number, window: number): Promise<BacklogResult> {
@@ -61,11 +64,16 @@ export async function measureBacklog(url: string, readings: number, window: numb
   session.onConnect(() => outbox.pump());
   session.start();
   await session.ready();
+  const rssBeforeReplayMb = memoryKb('self').rssKb / 1024;
+  let rssReplayMaxMb = rssBeforeReplayMb;
   const started = performance.now();
-  while (outbox.backlog > 0) await new Promise((r) => setTimeout(r, 5));
+  while (outbox.backlog > 0) {
+    await new Promise((r) => setTimeout(r, 5));
+    rssReplayMaxMb = Math.max(rssReplayMaxMb, memoryKb('self').rssKb / 1024);
+  }
   const replayPerS = readings / ((performance.now() - started) / 1000);
-  outbox.close();
+  await outbox.close();
   await session.stop();
   rmSync(config.queue.dir, { recursive: true, force: true });
-  return { readings, rssStartMb: rss[0]!, rssEndMb: rss.at(-1)!, rssMaxMb: Math.max(...rss), queueMb, replayPerS };
+  return { readings, rssStartMb: rss[0]!, rssEndMb: rss.at(-1)!, rssMaxMb: Math.max(...rss), queueMb, replayPerS, rssBeforeReplayMb, rssReplayMaxMb };
 }

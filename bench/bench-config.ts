@@ -18,6 +18,13 @@ export interface BenchConfigOptions {
   sensors: Quantity[][];
   qos: 0 | 1;
   queue: boolean;
+  /**
+   * How a sample's measurements become messages: one per measurement (the seed's layout). The
+   * per-sample layout (issue 17) is wired here once its configuration key exists.
+   */
+  layout?: 'per-measurement';
+  /** queue.dir; a new temporary directory if not given. */
+  queueDir?: string;
   format?: 'plain' | 'json';
   window?: number;
   role?: 'publisher' | 'subscriber';
@@ -38,7 +45,8 @@ function sensorEntry(name: string, quantities: Quantity[], options: BenchConfigO
   return { name, address, intervalMs: options.intervalMs, settings: { mode: 'normal' }, measurements, simulation: { chip: quantities.includes('humidity') ? 'bme280' : 'bmp280' } };
 }
 
-export function benchConfig(options: BenchConfigOptions): AgentConfig {
+/** The configuration file's content (what `edge-agent run --config` reads), before loading. */
+export function benchRawConfig(options: BenchConfigOptions): Record<string, unknown> {
   const role = options.role ?? 'publisher';
   const first = options.sensors.slice(0, 2);
   const raw = {
@@ -46,12 +54,17 @@ export function benchConfig(options: BenchConfigOptions): AgentConfig {
     role,
     i2c: { simulated: true },
     mqtt: { url: options.url, reconnectPeriodMs: 200, reconnectMaxMs: 1000 },
-    queue: { enabled: options.queue, dir: tempDir(options.deviceId), window: options.window ?? 100 },
+    queue: { enabled: options.queue, dir: options.queueDir ?? tempDir(options.deviceId), window: options.window ?? 100 },
     health: { intervalS: 0 },
     log: { level: 'warn' },
     sensors: role === 'subscriber' ? [] : first.map((q, i) => sensorEntry(`s${i}`, q, options, i === 0 ? '0x76' : '0x77')),
     subscriptions: options.subscriptions ?? [],
   };
+  return raw;
+}
+
+export function benchConfig(options: BenchConfigOptions): AgentConfig {
+  const raw = benchRawConfig(options);
   const config = loadConfig({ text: JSON.stringify(raw), file: `bench:${options.deviceId}` });
   if (options.sensors.length > 2) {
     const template = config.sensors[0]! as SensorConfig;

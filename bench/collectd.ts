@@ -5,12 +5,12 @@
  * 19). The bench counts what it actually publishes on the broker and divides its CPU by that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './bench-config.js';
 import type { LoadProfile } from './load-profiles.js';
 
-export const INSTALL_HINT = 'collectd not found: install it with `apt-get install -y collectd-core` (the bench reports its row as not measured without it)';
+export const INSTALL_HINT = 'collectd not found: install it with `apt-get install -y collectd-core` (Debian, Ubuntu, Raspberry Pi OS; the bench reports its row as not measured without it)';
 
 export function findCollectd(): string | undefined {
   return ['/usr/sbin/collectd', '/usr/local/sbin/collectd', '/usr/bin/collectd'].find((p) => existsSync(p));
@@ -41,7 +41,7 @@ export function collectdConfig(profile: LoadProfile, port: number, dir: string):
     `    Port ${port}`,
     `    ClientId "collectd-${profile.name}"`,
     `    Prefix "bench/collectd-${profile.name}"`,
-    '    QoS 0',
+    `    QoS ${profile.qos}`,
     '  </Publish>',
     '</Plugin>',
     '',
@@ -52,5 +52,7 @@ export function startCollectd(binary: string, profile: LoadProfile, port: number
   const dir = tempDir(`collectd-${profile.name}`);
   const conf = join(dir, 'collectd.conf');
   writeFileSync(conf, collectdConfig(profile, port, dir));
-  return spawn(binary, ['-f', '-C', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['-f', '-C', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return child;
 }

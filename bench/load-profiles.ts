@@ -9,13 +9,23 @@ export interface LoadProfile {
   label: string;
   intervalMs: number;
   sensors: Quantity[][];
+  /** What users run (issue 17): QoS 1, plain payloads, the disk queue on. */
+  qos: 0 | 1;
+  /** One message per measurement; the per-sample layout joins here (see bench-config.ts). */
+  layout: 'per-measurement';
+  /**
+   * How the agent peer runs: `unit` is the CLI as the systemd unit starts it (unit-peer.ts);
+   * `in-process` is the composition root with instant sensors, for a load no configuration file
+   * may describe (20 sensors on two addresses).
+   */
+  agent: 'unit' | 'in-process';
 }
 
 export const PROFILES: Record<string, LoadProfile> = {
   // A BME280 (4 values) and a BMP280 (3 values) at 20 Hz: 140 values/s.
-  r7x20: { name: 'r7x20', label: '7 readings × 20 Hz', intervalMs: 50, sensors: [['temperature', 'pressure', 'humidity', 'altitude'], ['temperature', 'pressure', 'altitude']] },
+  r7x20: { name: 'r7x20', label: '7 readings × 20 Hz', intervalMs: 50, sensors: [['temperature', 'pressure', 'humidity', 'altitude'], ['temperature', 'pressure', 'altitude']], qos: 1, layout: 'per-measurement', agent: 'unit' },
   // 20 sensors of one value each at 10 Hz: 200 values/s.
-  s20x10: { name: 's20x10', label: '20 sensors × 10 Hz', intervalMs: 100, sensors: Array.from({ length: 20 }, (): Quantity[] => ['temperature']) },
+  s20x10: { name: 's20x10', label: '20 sensors × 10 Hz', intervalMs: 100, sensors: Array.from({ length: 20 }, (): Quantity[] => ['temperature']), qos: 1, layout: 'per-measurement', agent: 'in-process' },
 };
 
 export function valuesPerSecond(profile: LoadProfile): number {

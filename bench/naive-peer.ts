@@ -1,5 +1,5 @@
 /**
- * What a user would write without the agent: one setInterval, one mqtt.js publish per value, QoS 0.
+ * What a user would write without the agent: one setInterval, one mqtt.js publish per value, at the profile's QoS.
  * It imports mqtt.js and nothing else of ours, so its memory is the runtime's and mqtt.js's.
  */
 import mqtt from 'mqtt';
@@ -20,7 +20,7 @@ export async function runNaivePeer(profile: LoadProfile, url: string, publish = 
     n++;
     if (!publish) return;
     profile.sensors.forEach((quantities, s) => {
-      for (const q of quantities) client.publish(`bench/naive-${profile.name}/s${s}/${q}`, String(20 + (n % 100) / 10), { qos: 0 });
+      for (const q of quantities) client.publish(`bench/naive-${profile.name}/s${s}/${q}`, String(20 + (n % 100) / 10), { qos: profile.qos });
     });
   }, profile.intervalMs);
   return async () => {

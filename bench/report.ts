@@ -1,5 +1,5 @@
 /**
- * From one run's results to the targets of issue 8: each row is a figure, what it is compared
+ * From one run's results to the targets of issues 8 and 17: each row is a figure, what it is compared
  * with (from the same run), and pass / miss / not measured.
  */
 import type { BacklogResult } from './backlog.js';
@@ -38,6 +38,12 @@ const status = (ok: boolean | undefined): TargetRow['status'] => (ok === undefin
 
 /** Resident memory counts as flat when it grows by less than this over the whole outage. */
 export const FLAT_RSS_MB = 8;
+/** Issue 17: the agent's RssAnon at most this much over bare Node.js's (same flags). */
+export const ANON_BUDGET_MB = 12;
+/** Issue 17: replaying a backlog raises RSS by at most this much. */
+export const REPLAY_RSS_MB = 10;
+/** Issue 17: "at 1 Hz the agent wakes about once a second". Counted as met up to this. */
+export const PI_WAKEUPS_PER_S = 2;
 /** Drift counts as zero when lateness at the end is within this of lateness at the start. */
 export const ZERO_DRIFT_MS = 0.25;
 
@@ -50,7 +56,9 @@ export function evaluate(r: BenchResults): TargetRow[] {
     const always = r.throughput.queueAlwaysPerS;
     rows.push({ figure: 'throughput, disk queue on, sync "always" (readings/s)', value: f(always), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(always, q1)}`, target: '(no target)', status: 'info' });
   }
+  const bare = r.loads.find((l) => l.peer === 'bare');
   for (const profile of [...new Set(r.loads.map((l) => l.profile))]) {
+    if (profile === 'pi1hz' || profile === 'idle') continue;
     const agent = r.loads.find((l) => l.profile === profile && l.peer === 'agent');
     const naive = r.loads.find((l) => l.profile === profile && l.peer === 'naive');
     const collectd = r.loads.find((l) => l.profile === profile && l.peer === 'collectd');
@@ -70,6 +78,32 @@ export function evaluate(r: BenchResults): TargetRow[] {
       target: '≤ naive',
       status: status(naive ? agent.rssSteadyMb <= naive.rssSteadyMb && agent.rssPeakMb <= naive.rssPeakMb : undefined),
     });
+    if (agent.anonSteadyMb !== undefined) {
+      rows.push({
+        figure: `${profile}: RssAnon steady (MB)`,
+        value: f(agent.anonSteadyMb, 1),
+        compared: `bare Node.js with the agent's flags ${bare?.anonSteadyMb !== undefined ? f(bare.anonSteadyMb, 1) : '—'}; naive mqtt.js ${naive?.anonSteadyMb !== undefined ? f(naive.anonSteadyMb, 1) : '—'}`,
+        target: `≤ bare + ${ANON_BUDGET_MB}`,
+        status: status(bare?.anonSteadyMb !== undefined ? agent.anonSteadyMb <= bare.anonSteadyMb + ANON_BUDGET_MB : undefined),
+      });
+    }
+  }
+  const pi = r.loads.find((l) => l.profile === 'pi1hz' && l.peer === 'agent');
+  if (pi) {
+    rows.push({
+      figure: 'Raspberry Pi config (1 Hz): CPU ms per minute; RSS / RssAnon (MB)',
+      value: `${f(pi.cpuMsPerMin ?? Number.NaN)}; ${f(pi.rssSteadyMb, 1)} / ${f(pi.anonSteadyMb ?? Number.NaN, 1)}`,
+      compared: `${f(pi.valuesPerS, 1)} values/s; watchdog pings ${f(pi.pingsPerMin ?? Number.NaN, 1)}/min`,
+      target: '(no target)',
+      status: 'info',
+    });
+    rows.push({
+      figure: 'Raspberry Pi config (1 Hz): event-loop wake-ups per second',
+      value: f(pi.wakeupsPerS ?? Number.NaN, 1),
+      compared: 'the tick, the sensor\'s conversion wait, the PUBACK and the queue\'s flush each wake it once',
+      target: `about once a second (≤ ${PI_WAKEUPS_PER_S})`,
+      status: status(pi.wakeupsPerS !== undefined ? pi.wakeupsPerS <= PI_WAKEUPS_PER_S : undefined),
+    });
   }
   const growth = r.backlog.rssEndMb - r.backlog.rssStartMb;
   rows.push({ figure: `RSS during a ${r.backlog.readings}-reading outage (MB)`, value: `${f(r.backlog.rssStartMb, 1)} → ${f(r.backlog.rssEndMb, 1)}`, compared: `growth ${f(growth, 1)}, queue on disk ${f(r.backlog.queueMb, 1)}`, target: `flat (< ${FLAT_RSS_MB} MB growth)`, status: status(growth < FLAT_RSS_MB) });
@@ -87,6 +121,10 @@ export function evaluate(r: BenchResults): TargetRow[] {
   const t = r.timing;
   rows.push({ figure: `jitter at ${f(1000 / t.intervalMs)} Hz, p50/p99/max (ms)`, value: `${f(t.lateness.p50, 3)} / ${f(t.lateness.p99, 3)} / ${f(t.lateness.max, 2)}`, compared: `${t.ticks} ticks, ${t.skipped} skipped`, target: 'p99 ≤ 1 ms', status: status(t.lateness.p99 <= 1) });
   rows.push({ figure: `drift over ${t.ticks} ticks (ms)`, value: f(t.driftMs, 3), compared: `schedule error ${f(t.scheduleErrorMs, 6)}`, target: 'zero (no accumulation)', status: status(Math.abs(t.driftMs) <= ZERO_DRIFT_MS && Math.abs(t.scheduleErrorMs) < 1e-6) });
+  if (r.backlog.rssReplayMaxMb !== undefined && r.backlog.rssBeforeReplayMb !== undefined) {
+    const rise = r.backlog.rssReplayMaxMb - r.backlog.rssBeforeReplayMb;
+    rows.push({ figure: `RSS while the ${r.backlog.readings}-reading backlog is replayed (MB)`, value: `${f(r.backlog.rssBeforeReplayMb, 1)} → peak ${f(r.backlog.rssReplayMaxMb, 1)}`, compared: `rise ${f(rise, 1)}`, target: `≤ +${REPLAY_RSS_MB} MB`, status: status(rise <= REPLAY_RSS_MB) });
+  }
   rows.push({ figure: 'backlog replay (readings/s)', value: f(r.backlog.replayPerS), compared: `raw QoS 1 ${f(q1)}/s: ${ratio(r.backlog.replayPerS, q1)}`, target: '≥ 0.5 ×', status: status(r.backlog.replayPerS >= 0.5 * q1) });
   const startup = [...r.startupMs].sort((a, b) => a - b);
   const mid = startup[Math.floor(startup.length / 2)] ?? Number.NaN;
@@ -104,9 +142,9 @@ export function formatTable(rows: readonly TargetRow[]): string {
 }
 
 export function formatLoads(loads: readonly PeerCost[]): string {
-  const lines = ['| Load | Peer | Values/s | CPU µs/value | CPU % | RSS steady MB | RSS peak MB |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = ['| Load | Peer | Values/s | CPU µs/value | CPU % | CPU ms/min | RSS steady MB | RSS peak MB | RssAnon MB | Wake-ups/s | Watchdog pings/min |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const l of loads) {
-    lines.push(`| ${l.profile} | ${l.peer}${l.note ? ` (${l.note})` : ''} | ${f(l.valuesPerS)} | ${f(l.cpuUsPerValue, 1)} | ${f(l.cpuPct, 2)} | ${f(l.rssSteadyMb, 1)} | ${f(l.rssPeakMb, 1)} |`);
+    lines.push(`| ${l.profile} | ${l.peer}${l.note ? ` (${l.note})` : ''} | ${f(l.valuesPerS, l.valuesPerS < 10 ? 1 : 0)} | ${f(l.cpuUsPerValue, 1)} | ${f(l.cpuPct, 2)} | ${f(l.cpuMsPerMin ?? Number.NaN)} | ${f(l.rssSteadyMb, 1)} | ${f(l.rssPeakMb, 1)} | ${f(l.anonSteadyMb ?? Number.NaN, 1)} | ${f(l.wakeupsPerS ?? Number.NaN, 1)} | ${l.pingsPerMin !== undefined ? f(l.pingsPerMin, 1) : '—'} |`);
   }
   return lines.join('\n');
 }

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     // once hold both cores for a second or more, which is the bench's doing, not the scheduler's,
     // and is 1% of the run. The latency test runs in this process and starts none.
     let timing: Promise<TimingResult> | undefined;
-    const loads = await measureLoads(broker.url, broker.port, QUICK ? 10 : 60, QUICK ? 2 : 5, log, () => {
+    const loads = await measureLoads(QUICK ? 10 : 60, QUICK ? 2 : 5, log, () => {
       log(`timing: ${ticks} scheduler ticks at 100 Hz, alongside the realistic load and the latency test`);
       timing = childJson<TimingResult>(['timing', String(ticks), '10']);
     });

@@ -37,14 +37,35 @@ export function parseProcStatTicks(text: string): number {
   return utime + stime;
 }
 
-/** VmRSS (resident now) and VmHWM (peak resident) in kB from the text of /proc/PID/status. */
-export function parseProcStatus(text: string): { rssKb: number; hwmKb: number } {
+/**
+ * VmRSS (resident now), VmHWM (peak resident) and RssAnon (the resident memory that is the
+ * process's own: heap, stacks; not the shared libraries and the node binary's pages, which a board
+ * shares with every other Node.js process and can drop under pressure) in kB, from the text of
+ * /proc/PID/status.
+ */
+export function parseProcStatus(text: string): { rssKb: number; hwmKb: number; anonKb: number } {
   const field = (name: string): number => {
     const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
     if (!match) throw new Error(`/proc/PID/status has no ${name} line`);
     return Number(match[1]);
   };
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM'), anonKb: field('RssAnon') };
+}
+
+/**
+ * voluntary_ctxt_switches from the text of /proc/PID/task/TID/status: how many times the thread
+ * went to sleep waiting for something (a timer, a socket) and so woke up again. Of the main
+ * thread, that is the event loop's wake-ups.
+ */
+export function parseVoluntarySwitches(text: string): number {
+  const match = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(text);
+  if (!match) throw new Error('/proc/PID/task/TID/status has no voluntary_ctxt_switches line');
+  return Number(match[1]);
+}
+
+/** The event loop's wake-ups so far: the main thread's voluntary context switches. */
+export function wakeups(pid: number): number {
+  return parseVoluntarySwitches(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
 }
 
 /** USER_HZ: the unit of /proc/PID/stat times. 100 on every Linux architecture Node runs on. */
@@ -54,7 +75,7 @@ export function cpuMicros(pid: number | 'self'): number {
   return (parseProcStatTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1e6) / CLOCK_TICKS_PER_S;
 }
 
-export function memoryKb(pid: number | 'self'): { rssKb: number; hwmKb: number } {
+export function memoryKb(pid: number | 'self'): { rssKb: number; hwmKb: number; anonKb: number } {
   return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
 }
 

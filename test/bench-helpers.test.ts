@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { collectdConfig } from '../bench/collectd.js';
 import { PROFILES, valuesPerSecond } from '../bench/load-profiles.js';
 import { spreadRows, summarise } from '../bench/reconnect-spread.js';
-import { cpuMicros, distribution, memoryKb, parseProcStatTicks, parseProcStatus, percentile } from '../bench/stats.js';
+import { cpuMicros, distribution, memoryKb, parseProcStatTicks, parseProcStatus, parseVoluntarySwitches, percentile, wakeups } from '../bench/stats.js';
 
 test('percentile is nearest-rank over unsorted samples', () => {
   const samples = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
@@ -22,10 +22,16 @@ test('/proc/PID/stat: utime + stime counted from the last parenthesis, whatever 
   assert.throws(() => parseProcStatTicks('garbage'), /not a \/proc\/PID\/stat line/);
 });
 
-test('/proc/PID/status: VmRSS and VmHWM in kB, and a clear error without them', () => {
-  const text = 'Name:\tnode\nVmPeak:\t  900000 kB\nVmHWM:\t   70312 kB\nVmRSS:\t   65536 kB\n';
-  assert.deepEqual(parseProcStatus(text), { rssKb: 65536, hwmKb: 70312 });
+test('/proc/PID/status: VmRSS, VmHWM and RssAnon in kB, and a clear error without them', () => {
+  const text = 'Name:\tnode\nVmPeak:\t  900000 kB\nVmHWM:\t   70312 kB\nVmRSS:\t   65536 kB\nRssAnon:\t   28120 kB\nRssFile:\t   37416 kB\n';
+  assert.deepEqual(parseProcStatus(text), { rssKb: 65536, hwmKb: 70312, anonKb: 28120 });
   assert.throws(() => parseProcStatus('Name:\tkthread\n'), /no VmRSS line/);
+});
+
+test('/proc/PID/task/TID/status: the voluntary context switches (the event loop\'s wake-ups)', () => {
+  assert.equal(parseVoluntarySwitches('Name:\tnode\nvoluntary_ctxt_switches:\t1234\nnonvoluntary_ctxt_switches:\t56\n'), 1234);
+  assert.throws(() => parseVoluntarySwitches('Name:\tnode\n'), /no voluntary_ctxt_switches/);
+  assert.ok(wakeups(process.pid) >= 0);
 });
 
 test('this process reads its own accounting: CPU grows with work, resident memory is plausible', () => {
@@ -53,7 +59,7 @@ test('the bench runs the agent with the node flags of the CLI shebang', async ()
   assert.deepEqual(shebangFlags('#!/usr/bin/env -S node --max-semi-space-size=1 --no-warnings'), ['--max-semi-space-size=1', '--no-warnings']);
   assert.deepEqual(shebangFlags('#!/usr/bin/env node'), []);
   assert.throws(() => shebangFlags('#!/bin/sh'), /cannot read node flags/);
-  assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1', '--v8-pool-size=1']);
+  assert.deepEqual(agentNodeFlags(), ['--max-semi-space-size=1', '--v8-pool-size=1', '--heap-growing-percent=10']);
 });
 
 test('reconnect spread: times to 50/95/100 % of the fleet, the largest bins from the return, and the target rows', () => {

@@ -126,7 +126,7 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         assert.equal(ledger.dropped, 0, `nothing dropped (${detail()})`);
         assert.equal(ledger.acknowledged, ledger.submitted, 'every reading acknowledged by the broker, each counted once');
         assert.equal(ledger.queueTail, ledger.queueHead, 'the read position caught up with the head');
-        outbox.sync();
+        await outbox.sync();
         assert.ok(readdirSync(dir).filter((f) => f.endsWith('.seg')).length <= 1, `delivered segments deleted: ${readdirSync(dir).join(' ')}`);
 
         // A stop with the broker dead and publishes in flight holds its deadline.
@@ -138,12 +138,12 @@ for (const kind of ['mosquitto', 'nats', 'aedes', 'rabbitmq'] as const) {
         producer = undefined;
         const started = Date.now();
         await outbox.drain(300);
-        outbox.close();
+        await outbox.close();
         await session.stop(300);
         assert.ok(Date.now() - started < 1500, `stopped in ${Date.now() - started} ms with the broker dead`);
       } finally {
         if (producer) clearInterval(producer);
-        outbox.close();
+        await outbox.close();
         await session.stop(300);
         await broker.start(); // for the next test
         rmSync(dir, { recursive: true, force: true });

@@ -41,14 +41,14 @@ describe('Outbox: a lost connection', () => {
     assert.deepEqual(await link.deliverAll(), ['2', '3', '4', '5', '6', '7'], 'from the first unacknowledged one, in order, 1 not again');
     const l = outbox.ledger();
     assert.deepEqual([l.acknowledged, l.pending, l.inFlight, l.queueTail], [7, 0, 0, l.queueHead]);
-    outbox.close();
+    await outbox.close();
   });
 });
 
 describe('Outbox: power cuts', () => {
   const numbering = { altimeter: { intervalMs: 50, qos0: false } };
 
-  it('after a crash in the same boot numbering resumes exactly; after a power cut it skips what may not have reached the disk', () => {
+  it('after a crash in the same boot numbering resumes exactly; after a power cut it skips what may not have reached the disk', async () => {
     const dir = tempQueueDir();
     const link = new FakeLink();
     link.connected = false;
@@ -65,10 +65,10 @@ describe('Outbox: power cuts', () => {
     const third = new Outbox(link, config, new ManualClock(), logger, 'boot-B');
     assert.deepEqual(third.open(numbering), { lastSeqs: { altimeter: 5 + 41 }, unclean: true });
     assert.match(logger.lines.join('\n'), /power cut or reset/);
-    third.close();
+    await third.close();
   });
 
-  it('a torn record is cut, counted as lost on health, and its number is never given to a new reading', () => {
+  it('a torn record is cut, counted as lost on health, and its number is never given to a new reading', async () => {
     const dir = tempQueueDir();
     const link = new FakeLink();
     link.connected = false;
@@ -84,12 +84,12 @@ describe('Outbox: power cuts', () => {
     assert.equal(second.stats.lost, 1, 'the torn record counted');
     assert.ok(opened.lastSeqs.altimeter! >= 6, `reading 6's number is not used again (resumes after ${opened.lastSeqs.altimeter})`);
     assert.equal(second.backlog, 5, 'the whole records are kept');
-    second.close();
+    await second.close();
   });
 });
 
 describe('SegmentLog: the cap', () => {
-  it('holds when maxBytes is smaller than segmentBytes (16 KiB cap, 1 MiB segments)', () => {
+  it('holds when maxBytes is smaller than segmentBytes (16 KiB cap, 1 MiB segments)', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 16384 });
     log.open();
@@ -101,7 +101,7 @@ describe('SegmentLog: the cap', () => {
     assert.ok(onDisk() <= 16384, `${onDisk()} bytes on disk`);
     assert.equal(log.pending + log.dropped, 2000, 'each record still queued or counted as dropped');
     assert.ok(log.dropped > 1800);
-    log.close();
+    await log.close();
   });
 });
 
@@ -109,17 +109,18 @@ describe('Outbox: a disk that fails at random', () => {
   it('keeps the ledger exact through ENOSPC on appends and cursor writes, lost connections and reconnects; then delivers everything it kept', async () => {
     const { random, seed } = fuzzRandom('outbox disk faults');
     const realWrite = fs.writeSync;
-    const realWriteFile = fs.writeFileSync;
+    // The cursor is written off the event loop (fs.promises); appends with writeSync.
+    const realWriteFile = fs.promises.writeFile;
     let failing = false;
     const enospc = (): Error => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
     fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
       if (failing && random() < 0.7) throw enospc();
       return (realWrite as (...a: unknown[]) => number)(...args);
     }) as typeof fs.writeSync;
-    fs.writeFileSync = ((...args: Parameters<typeof fs.writeFileSync>) => {
-      if (failing && random() < 0.7) throw enospc();
-      realWriteFile(...args);
-    }) as typeof fs.writeFileSync;
+    fs.promises.writeFile = ((...args: Parameters<typeof fs.promises.writeFile>) => {
+      if (failing && random() < 0.7) return Promise.reject(enospc());
+      return realWriteFile(...args);
+    }) as typeof fs.promises.writeFile;
     syncBuiltinESMExports();
     const link = new FakeLink();
     const logger = memoryLogger();
@@ -139,7 +140,7 @@ describe('Outbox: a disk that fails at random', () => {
         else if (r < 0.85 && !link.connected) {
           link.connected = true;
           outbox.pump();
-        } else outbox.sync();
+        } else await outbox.sync();
         assertLedger(outbox, `step ${step} (seed ${seed})`);
       }
       failing = false;
@@ -155,9 +156,9 @@ describe('Outbox: a disk that fails at random', () => {
       assert.ok(errors.length <= 2, `disk trouble said at most once a minute of the clock (${errors.length} lines)`);
     } finally {
       fs.writeSync = realWrite;
-      fs.writeFileSync = realWriteFile;
+      fs.promises.writeFile = realWriteFile;
       syncBuiltinESMExports();
-      outbox.close();
+      await outbox.close();
     }
   });
 });

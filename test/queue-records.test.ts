@@ -17,7 +17,7 @@ import { tempDir } from './helpers/temp-dir.js';
 const base: OutgoingMessage = { topic: 'sensors/drone01/altitude', payload: Buffer.from('100'), qos: 1, retain: false, ts: Date.UTC(2026, 10, 24, 10), sensor: 'altimeter', seq: 42 };
 
 describe('queue records', () => {
-  it('read back what was written: every field, payloads of any bytes, names in any script', () => {
+  it('read back what was written: every field, payloads of any bytes, names in any script', async () => {
     const { seed, random } = fuzzRandom('queue records');
     const text = (n: number): string => Array.from({ length: n }, () => String.fromCodePoint([0x61, 0xe9, 0x4e2d, 0x1f600][Math.floor(random() * 4)]! + Math.floor(random() * 20))).join('');
     for (let i = 0; i < 500; i++) {
@@ -34,12 +34,12 @@ describe('queue records', () => {
     }
   });
 
-  it('a record is smaller than its JSON was (an SD card writes every byte)', () => {
+  it('a record is smaller than its JSON was (an SD card writes every byte)', async () => {
     const json = JSON.stringify({ t: base.topic, p: '100', q: 1, r: 0, ts: base.ts, s: base.sensor, n: base.seq });
     assert.ok(encodeRecord(base).length < Buffer.byteLength(json), `${encodeRecord(base).length} vs ${Buffer.byteLength(json)} bytes`);
   });
 
-  it('what is not a record is refused, not misread', () => {
+  it('what is not a record is refused, not misread', async () => {
     assert.throws(() => decodeRecord(Buffer.from([0x02, 0, 0])), /not a queue record/);
     const cut = encodeRecord(base).subarray(0, 30);
     assert.throws(() => decodeRecord(cut), /cut short|not a queue record/);
@@ -56,7 +56,7 @@ describe('queue records', () => {
     outbox.pump();
     assert.deepEqual(link.sent.map((s) => s.bytes), [bytes, Buffer.alloc(0)]);
     await link.ackAll();
-    outbox.close();
+    await outbox.close();
   });
 
   it('a queue left by the version before (JSON records) is delivered after the upgrade, in order, numbering resumed', async () => {
@@ -64,13 +64,13 @@ describe('queue records', () => {
     const old = new SegmentLog(dir, { segmentBytes: 4096, maxBytes: 1 << 20 });
     old.open();
     for (let n = 1; n <= 5; n++) old.append(Buffer.from(JSON.stringify({ t: 'sensors/d/altitude', p: `{"value":${n}}`, q: 1, r: n === 5 ? 1 : 0, ts: base.ts, s: 'altimeter', n })));
-    old.close({ seqs: { altimeter: 5 }, head: 5, clean: true });
+    await old.close({ seqs: { altimeter: 5 }, head: 5, clean: true });
     const link = new FakeLink();
     const outbox = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
     assert.deepEqual(outbox.open(), { lastSeqs: { altimeter: 5 }, unclean: false });
     outbox.submit([{ ...base, topic: 'sensors/d/altitude', seq: 6, payload: Buffer.from('{"value":6}') }]);
     assert.deepEqual(await link.deliverAll(), ['{"value":1}', '{"value":2}', '{"value":3}', '{"value":4}', '{"value":5}', '{"value":6}']);
     assert.equal(outbox.backlog, 0);
-    outbox.close();
+    await outbox.close();
   });
 });

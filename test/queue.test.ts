@@ -20,7 +20,7 @@ const record = (n: number): Buffer => Buffer.from(JSON.stringify({ n, pad: 'x'.r
 const numbers = (records: Array<{ data: Buffer }>): number[] => records.map((r) => (JSON.parse(r.data.toString()) as { n: number }).n);
 
 describe('SegmentLog', () => {
-  it('reads back what was appended, in order, across segment files and a reopen', () => {
+  it('reads back what was appended, in order, across segment files and a reopen', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
     log.open();
@@ -28,7 +28,7 @@ describe('SegmentLog', () => {
     assert.ok(readdirSync(dir).filter((f) => f.endsWith('.seg')).length > 1, 'rolled over to several segments');
     assert.deepEqual(numbers(log.read(0, 100)), [...Array(50).keys()]);
     log.consume(20);
-    log.close();
+    await log.close();
 
     const again = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
     assert.deepEqual(again.open(), { pending: 30, tornBytes: 0, tornRecords: 0 });
@@ -37,7 +37,7 @@ describe('SegmentLog', () => {
     assert.deepEqual(numbers(again.read(48, 10)), [48, 49, 50]);
   });
 
-  it('reads a little at a time while appends go on, as a replay does, and never serves stale bytes', () => {
+  it('reads a little at a time while appends go on, as a replay does, and never serves stale bytes', async () => {
     const dir = tempQueueDir();
     // Segments much larger than a record, so reads are served from the read-ahead of a growing file.
     const log = new SegmentLog(dir, { segmentBytes: 8192, maxBytes: 1 << 20 });
@@ -49,15 +49,15 @@ describe('SegmentLog', () => {
       const batch = log.read(seen.length, 3); // fewer than appended: the reader falls behind
       seen.push(...numbers(batch));
       log.consume(seen.length);
-      if (round % 7 === 0) log.sync(); // deletes the segments read to the end, the one being read among them
+      if (round % 7 === 0) await log.commit(); // deletes the segments read to the end, the one being read among them
     }
     seen.push(...numbers(log.read(seen.length, 1000)));
     assert.deepEqual(seen, [...Array(next).keys()]);
     assert.ok(readdirSync(dir).filter((f) => f.endsWith('.seg')).length >= 1);
-    log.close();
+    await log.close();
   });
 
-  it('deletes a segment only once all of it is consumed and the cursor is on disk', () => {
+  it('deletes a segment only once all of it is consumed and the cursor is on disk', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 256, maxBytes: 1 << 20 });
     log.open();
@@ -65,17 +65,17 @@ describe('SegmentLog', () => {
     const before = readdirSync(dir).filter((f) => f.endsWith('.seg')).length;
     log.consume(29);
     assert.equal(readdirSync(dir).filter((f) => f.endsWith('.seg')).length, before, 'nothing deleted before sync');
-    log.sync();
+    await log.commit();
     assert.equal(readdirSync(dir).filter((f) => f.endsWith('.seg')).length, 1, 'only the segment holding record 29 is left');
     assert.deepEqual(numbers(log.read(0, 10)), [29]);
   });
 
-  it('cuts a torn last record (power cut mid-append) and starts anyway', () => {
+  it('cuts a torn last record (power cut mid-append) and starts anyway', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 5; i++) log.append(record(i));
-    log.close();
+    await log.close();
     const [segment] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
     const size = statSync(join(dir, segment!)).size;
     // Half a frame: a length that promises more bytes than follow.
@@ -88,12 +88,12 @@ describe('SegmentLog', () => {
     assert.deepEqual(numbers(again.read(0, 10)), [0, 1, 2, 3, 4, 5]);
   });
 
-  it('detects a flipped bit by its CRC and keeps the records before it', () => {
+  it('detects a flipped bit by its CRC and keeps the records before it', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 1 << 20 });
     log.open();
     for (let i = 0; i < 3; i++) log.append(record(i));
-    log.close();
+    await log.close();
     const [segment] = readdirSync(dir).filter((f) => f.endsWith('.seg'));
     const path = join(dir, segment!);
     const frame = 8 + record(0).length;
@@ -106,26 +106,26 @@ describe('SegmentLog', () => {
     assert.deepEqual(numbers(again.read(0, 10)), [0, 1]);
   });
 
-  it('rewrites the cursor file only when it changed (an idle agent writes nothing)', () => {
+  it('rewrites the cursor file only when it changed (an idle agent writes nothing)', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 4096, maxBytes: 1 << 20 });
     log.open();
-    log.sync({ a: 1 });
+    await log.commit({ a: 1 });
     const inode = (): number => statSync(join(dir, 'cursor')).ino;
     const first = inode();
-    log.sync({ a: 1 });
-    log.sync({ a: 1 });
+    await log.commit({ a: 1 });
+    await log.commit({ a: 1 });
     assert.equal(inode(), first, 'nothing changed: no new file');
     log.append(record(0));
     log.consume(1);
-    log.sync({ a: 1 });
+    await log.commit({ a: 1 });
     assert.notEqual(inode(), first, 'the cursor moved: written again');
     const second = inode();
-    log.sync({ a: 2 });
+    await log.commit({ a: 2 });
     assert.notEqual(inode(), second, 'the meta changed: written again');
   });
 
-  it('drops the oldest segments when over maxBytes, and counts what was not yet consumed', () => {
+  it('drops the oldest segments when over maxBytes, and counts what was not yet consumed', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 2048 });
     log.open();
@@ -152,7 +152,7 @@ describe('Outbox', () => {
     assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
     assert.equal(outbox.backlog, 0);
     assert.equal(outbox.stats.acknowledged, 10);
-    outbox.close();
+    await outbox.close();
   });
 
   it('holds everything on disk while offline and replays it oldest first on reconnect', async () => {
@@ -168,7 +168,7 @@ describe('Outbox', () => {
     const delivered = await link.deliverAll((s) => `${s.qos}:${s.payload}`);
     assert.deepEqual(delivered, Array.from({ length: 12 }, (_, i) => [`1:${i + 1}`, `0:${i + 1}`]).flat());
     assert.equal(outbox.backlog, 0);
-    outbox.close();
+    await outbox.close();
   });
 
   it('resends from the first unacknowledged message when the connection drops mid-window', async () => {
@@ -187,7 +187,7 @@ describe('Outbox', () => {
     outbox.pump();
     const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['2', '3', '4', '5', '6'], 'in order, from the first unacknowledged one');
-    outbox.close();
+    await outbox.close();
   });
 
   it('survives a restart: unacknowledged messages are sent again, and sequence numbers resume', async () => {
@@ -206,7 +206,7 @@ describe('Outbox', () => {
     second.pump();
     const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3', '4', '5', '6', '7']);
-    second.close();
+    await second.close();
   });
 
   it('a publish the broker refuses (MQTT 5 reason code ≥ 0x80) is counted and dropped, not resent forever', async () => {
@@ -226,7 +226,7 @@ describe('Outbox', () => {
     link.sent.splice(0)[0]!.reject(Object.assign(new Error('Publish error: Not authorized'), { code: 0x87 }));
     await settle();
     assert.equal(logger.lines.filter((l) => l.startsWith('WARN') && l.includes('publish failed')).length, 1, 'warned once per topic');
-    outbox.close();
+    await outbox.close();
   });
 
   it('records the numbering of QoS 0 sent straight out once a minute, not at every sync (an SD card\'s wear)', async () => {
@@ -236,25 +236,29 @@ describe('Outbox', () => {
     const outbox = new Outbox(link, queueConfig(dir, { syncIntervalMs: 1000 }), clock, memoryLogger());
     outbox.open();
     const cursor = (): { seqs: Record<string, number> } => (JSON.parse(readFileSync(join(dir, 'cursor'), 'utf8')) as { meta: { seqs: Record<string, number> } }).meta;
-    for (let n = 1; n <= 59; n++) {
+    for (let n = 1; n <= 58; n++) {
       outbox.submit([message(n, 0)]);
       await clock.advance(1000);
-      outbox.sync();
+      await outbox.sync();
     }
-    assert.deepEqual(cursor().seqs, {}, 'what open() wrote, unchanged through 59 s of QoS 0 readings');
-    outbox.submit([message(60, 0)]);
+    assert.deepEqual(cursor().seqs, {}, 'what open() wrote, unchanged through 58 s of QoS 0 readings');
+    outbox.submit([message(59, 0)]);
     await clock.advance(1000);
-    outbox.sync();
-    assert.deepEqual(cursor().seqs, { altimeter: 60 }, 'a minute on, recorded');
-    outbox.submit([message(61, 1)]); // a QoS 1 reading goes into the log: its number is recorded at once
-    outbox.sync();
-    assert.deepEqual(cursor().seqs, { altimeter: 61 });
+    await outbox.sync();
+    assert.deepEqual(cursor().seqs, { altimeter: 59 }, 'a minute on (less a sync interval, to be on disk in time), recorded');
+    outbox.submit([message(60, 1)]); // a QoS 1 reading goes into the log: the log itself records its number
+    await outbox.sync();
+    assert.deepEqual(cursor().seqs, { altimeter: 59 }, 'the cursor is not rewritten for it');
     assert.equal(outbox.numberingLagMs, 61_000, 'what the agent skips after an unclean stop');
+    // Killed now: the next start finds 60 in the log after the cursor's head.
+    const after = new Outbox(new FakeLink(), queueConfig(dir, { syncIntervalMs: 1000 }), new ManualClock(), memoryLogger());
+    assert.deepEqual(after.open(), { lastSeqs: { altimeter: 60 }, unclean: true });
+    await after.close();
     await link.ackAll();
-    outbox.close();
+    await outbox.close();
   });
 
-  it('reserves numbers ahead for QoS 0 sensors, so crash after crash never reuses one', () => {
+  it('reserves numbers ahead for QoS 0 sensors, so crash after crash never reuses one', async () => {
     const dir = tempQueueDir();
     const link = new FakeLink();
     const config = queueConfig(dir, { syncIntervalMs: 1000 });
@@ -269,22 +273,22 @@ describe('Outbox', () => {
     const third = new Outbox(link, config, new ManualClock(), memoryLogger());
     const reopened = third.open({});
     assert.ok(reopened.lastSeqs.altimeter! >= 1230, `resumes above what the second run used: ${reopened.lastSeqs.altimeter}`);
-    third.close();
+    await third.close();
     const fourth = new Outbox(link, config, new ManualClock(), memoryLogger());
     assert.deepEqual(fourth.open(), { lastSeqs: { altimeter: reopened.lastSeqs.altimeter }, unclean: false }, 'a clean stop records the exact number');
-    fourth.close();
+    await fourth.close();
   });
 
-  it('a clean close is remembered: the next open is not "unclean"', () => {
+  it('a clean close is remembered: the next open is not "unclean"', async () => {
     const dir = tempQueueDir();
     const link = new FakeLink();
     const first = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
     first.open();
     first.submit([message(1, 0)]); // straight out: only the meta records seq 1
-    first.close();
+    await first.close();
     const second = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
     assert.deepEqual(second.open(), { lastSeqs: { altimeter: 1 }, unclean: false });
-    second.close();
+    await second.close();
   });
 
   it('writes the QoS 0 messages of one submit in one go, in order, around a QoS 1 message', async () => {
@@ -305,7 +309,7 @@ describe('Outbox', () => {
     await link.ackAll();
     assert.equal(outbox.backlog, 0);
     assert.equal(outbox.ledger().queueTail, outbox.ledger().queueHead, 'the read position caught up with the head');
-    outbox.close();
+    await outbox.close();
   });
 
   it('QoS 0 messages a backed-up connection cannot take now wait on disk, then go in order', async () => {
@@ -320,7 +324,7 @@ describe('Outbox', () => {
     const delivered = await link.deliverAll();
     assert.deepEqual(delivered, ['1', '2', '3']);
     assert.equal(outbox.backlog, 0);
-    outbox.close();
+    await outbox.close();
   });
 
   it('queued QoS 0 records never hold a window place, so a backed-up socket cannot stall the queue', async () => {
@@ -340,10 +344,10 @@ describe('Outbox', () => {
     outbox.submit([message(11, 0)]);
     assert.deepEqual(link.sent.map((s) => s.payload), ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
     assert.equal(outbox.backlog, 0);
-    outbox.close();
+    await outbox.close();
   });
 
-  it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', () => {
+  it('drops QoS 0 readings while offline when qos0 is "drop", and counts them', async () => {
     const link = new FakeLink();
     link.connected = false;
     const outbox = new Outbox(link, queueConfig(tempQueueDir(), { qos0: 'drop' }), new ManualClock(), memoryLogger());
@@ -351,7 +355,7 @@ describe('Outbox', () => {
     outbox.submit([message(1, 0), message(1, 1)]);
     assert.equal(outbox.stats.dropped.offline, 1);
     assert.equal(outbox.backlog, 1);
-    outbox.close();
+    await outbox.close();
   });
 
   it('drops readings older than maxAgeS instead of sending them, and counts them', async () => {
@@ -369,10 +373,10 @@ describe('Outbox', () => {
     assert.equal(outbox.stats.dropped.expired, 1);
     await link.ackAll();
     assert.equal(outbox.backlog, 0);
-    outbox.close();
+    await outbox.close();
   });
 
-  it('with the queue disabled, what cannot be sent now is dropped and counted, never held in memory', () => {
+  it('with the queue disabled, what cannot be sent now is dropped and counted, never held in memory', async () => {
     const link = new FakeLink();
     link.connected = false;
     const outbox = new Outbox(link, queueConfig(tempQueueDir(), { enabled: false }), new ManualClock(), memoryLogger());
@@ -384,7 +388,7 @@ describe('Outbox', () => {
     assert.deepEqual(link.sent.map((s) => s.payload), ['3']);
   });
 
-  it('logs the queue-full episode once, with the count on the stats', () => {
+  it('logs the queue-full episode once, with the count on the stats', async () => {
     const link = new FakeLink();
     link.connected = false;
     const logger = memoryLogger();
@@ -394,7 +398,7 @@ describe('Outbox', () => {
     assert.ok(outbox.stats.dropped.queueFull > 0, 'oldest dropped');
     assert.equal(outbox.stats.dropped.queueFull + outbox.backlog, 3000, 'each reading is queued or counted');
     assert.equal(logger.lines.filter((l) => l.includes('queue full')).length, 1, logger.lines.join('\n'));
-    outbox.close();
+    await outbox.close();
   });
 });
 

@@ -30,7 +30,7 @@ const seqs = (records: Array<{ message: { seq: number } }>): number[] => records
 
 for (const [kind, make] of kinds) {
   describe(`${kind} store`, () => {
-    it('is a FIFO: what is appended is read back in order, from the tail on, until consumed; the cursor is kept', () => {
+    it('is a FIFO: what is appended is read back in order, from the tail on, until consumed; the cursor is kept', async () => {
       const { store, reopen } = make(1 << 20);
       assert.equal(store.open().meta, undefined, 'never used');
       for (let n = 1; n <= 30; n++) assert.equal(store.append(message(n)), n - 1);
@@ -40,14 +40,14 @@ for (const [kind, make] of kinds) {
       store.consume(20);
       assert.deepEqual([store.tail, store.pending], [20, 10]);
       assert.deepEqual(seqs(store.read(3, 2)), [21, 22], 'nothing before the tail');
-      store.close({ seqs: { altimeter: 30 }, head: 30, clean: true });
+      await store.close({ seqs: { altimeter: 30 }, head: 30, clean: true });
       const again = reopen();
       const opened = again.open();
       assert.deepEqual([opened.pending, opened.meta?.seqs], [10, { altimeter: 30 }]);
       assert.deepEqual(seqs(again.read(again.tail, 100)), [21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
     });
 
-    it('holds its cap: the oldest records go first (the tail moves), and one too large for it is refused', () => {
+    it('holds its cap: the oldest records go first (the tail moves), and one too large for it is refused', async () => {
       const { store } = make(4096);
       store.open();
       for (let n = 1; n <= 400; n++) store.append(message(n));
@@ -82,7 +82,7 @@ describe('the outbox on either store', () => {
       assert.deepEqual(delivered.slice(-2), ['1:10', '0:10']);
       const ledger = outbox.ledger();
       assert.deepEqual([ledger.submitted, ledger.acknowledged, ledger.dropped, ledger.pending], [20, 20, 0, 0]);
-      outbox.close();
+      await outbox.close();
     });
   }
 
@@ -100,6 +100,6 @@ describe('the outbox on either store', () => {
     assert.deepEqual(outbox.stats.dropped, { queueFull: 0, expired: 0, offline: 2, refused: 0, diskFull: 0 });
     const ledger = outbox.ledger();
     assert.equal(ledger.submitted, ledger.acknowledged + ledger.dropped + ledger.pending);
-    outbox.close();
+    await outbox.close();
   });
 });

@@ -90,6 +90,14 @@ export function clientOptions(
     // Nothing is published while disconnected (the outbox holds it on disk), so mqtt.js's in-memory
     // offline queue stays empty; QoS 0 must not be queued there either.
     queueQoSZero: false,
+    // mqtt-packet pre-builds a Buffer for each of the 65,536 two-byte numbers on its first packet
+    // (a message id, a length), held for the process's life: measured in \`npm run bench\`
+    // (docs/performance.md); writing the two bytes as needed costs nothing we can measure.
+    writeCache: false,
+    // mqtt.js re-arms its keepalive timer at every PUBACK (a clearTimeout and a setTimeout per
+    // acknowledged reading). Without it a PINGREQ goes every keepalive whatever the traffic, and a
+    // dead link is still found within 1.5 keepalives: a few bytes a minute against work per reading.
+    reschedulePings: false,
     // mqtt.js calls its debug logger a dozen times per packet, and the call alone was 5% of a
     // backlog replay's time in a profile; DEBUG=mqttjs* still turns it on.
     ...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: () => undefined }),

@@ -41,6 +41,10 @@ export class DiskStore implements Store {
     return this.log.append(encodeRecord(message));
   }
 
+  appendMany(messages: readonly OutgoingMessage[]): { count: number; error?: unknown } {
+    return this.log.appendMany(messages.map(encodeRecord));
+  }
+
   read(from: number, max: number): StoredMessage[] {
     return this.log.read(from, max).map(({ index, data }) => ({ index, message: decodeRecord(data) }));
   }
@@ -49,11 +53,19 @@ export class DiskStore implements Store {
     this.log.consume(index);
   }
 
-  sync(meta: QueueMeta, options: { reclaim?: boolean } = {}): void {
-    this.log.sync(meta, options);
+  get durable(): number {
+    return this.log.durable;
   }
 
-  close(meta: QueueMeta): void {
-    this.log.close(meta);
+  commitAtStart(meta: QueueMeta): void {
+    this.log.commitAtStart(meta);
+  }
+
+  commit(meta: QueueMeta, options: { reclaim?: boolean; cursor?: boolean } = {}): Promise<void> {
+    return this.log.commit(meta, options);
+  }
+
+  close(meta: QueueMeta): Promise<void> {
+    return this.log.close(meta);
   }
 }

@@ -55,6 +55,17 @@ export class MemoryStore implements Store {
     return this.head - 1;
   }
 
+  appendMany(messages: readonly OutgoingMessage[]): { count: number; error?: unknown } {
+    for (let count = 0; count < messages.length; count++) {
+      try {
+        this.append(messages[count]!);
+      } catch (error) {
+        return { count, error };
+      }
+    }
+    return { count: messages.length };
+  }
+
   read(from: number, max: number): StoredMessage[] {
     const out: StoredMessage[] = [];
     for (let index = Math.max(from, this.first); out.length < max && index < this.head; index++) out.push({ index, message: this.records[this.offset + index - this.first]! });
@@ -65,12 +76,23 @@ export class MemoryStore implements Store {
     while (this.first < Math.min(index, this.head)) this.dropOldest();
   }
 
-  sync(meta: QueueMeta): void {
+  /** Nothing to wait for: what is kept is as durable as it gets. */
+  get durable(): number {
+    return this.head;
+  }
+
+  commitAtStart(meta: QueueMeta): void {
     this.meta = meta;
   }
 
-  close(meta: QueueMeta): void {
+  commit(meta: QueueMeta): Promise<void> {
     this.meta = meta;
+    return Promise.resolve();
+  }
+
+  close(meta: QueueMeta): Promise<void> {
+    this.meta = meta;
+    return Promise.resolve();
   }
 
   private dropOldest(): void {

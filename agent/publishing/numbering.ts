@@ -98,10 +98,11 @@ export class Numbering {
    * The cursor while running. Numbering that moved only by QoS 0 readings sent straight out is
    * recorded once per NUMBERING_RECORD_MS, as a reservation; anything appended to the store is
    * recorded at the next sync (`head` moved), so the numbers of QoS 1/2-only sensors stay exact.
+   * `fresh`: the reservation counted from now (the cursor is about to be written).
    */
-  running(head: number): QueueMeta {
+  running(head: number, fresh = false): QueueMeta {
     const now = this.clock.now();
-    if (head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
+    if (fresh || head !== this.recorded.head || now - this.recorded.at >= NUMBERING_RECORD_MS) {
       const seqs: Record<string, number> = { ...this.seqs };
       for (const [sensor, ahead] of Object.entries(this.reserve)) seqs[sensor] = (seqs[sensor] ?? 0) + ahead;
       this.recorded = { seqs, head, at: now };

@@ -17,6 +17,12 @@
  * Accounting is exact at every moment: each message submitted is acknowledged, dropped (for one
  * counted reason), or still to be settled (`backlog` in the store, or in flight straight out).
  * Numbering across restarts is numbering.ts's.
+ *
+ * Commits (fdatasync, the cursor) run off the event loop (segment-log.ts) and ride on the sampling
+ * ticks: a submit starts one when a sync interval has passed since the last, so the agent does not
+ * wake for a timer of its own. Only appended data with no tick to carry it arms a backstop timer,
+ * which keeps the promise of at most two sync intervals unflushed. With sync "always" every submit
+ * that appended starts a commit, and a record is sent only once its commit is done.
  */
 import type { Clock } from '../../drivers/clock.js';
 import type { Qos, QueueConfig } from '../config/types.js';
@@ -24,7 +30,7 @@ import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
 import type { Qos0Publish } from '../mqtt/publish-packets.js';
 import type { OutgoingMessage } from './message.js';
-import { currentBootId, Numbering, type SensorNumbering } from './numbering.js';
+import { currentBootId, Numbering, NUMBERING_RECORD_MS, type SensorNumbering } from './numbering.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
 import { RecordTooLargeError } from './segment-log.js';
 import { NotKeptError, storeFor, type Store, type StoredMessage } from './store.js';
@@ -90,8 +96,11 @@ export class Outbox {
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
   private readonly direct = new Set<Promise<void>>();
-  /** Ends the periodic sync (close). */
-  private readonly syncing = new AbortController();
+  /** When the last commit was started, and the last that rewrote the cursor (clock ms). */
+  private lastCommit = 0;
+  private lastCursor = 0;
+  /** Cancels the backstop commit armed for appends no tick has committed yet. */
+  private backstop: AbortController | undefined;
   private dropping = false;
   /** The disk could not store a message or the cursor: said once until it can again. */
   private diskTrouble = false;
@@ -128,19 +137,15 @@ export class Outbox {
     const { unclean, powerCut } = this.numbering.resume(opened.meta, this.appendedSince(Math.max(opened.meta?.head ?? 0, store.tail)), numbering);
     this.sendIndex = store.tail;
     this.unsettled = store.pending;
+    this.lastCommit = this.lastCursor = this.clock.now();
     if (opened.pending > 0) this.logger.info('queue: backlog from before the restart will be sent first', { readings: opened.pending, dir: this.config.dir });
-    if (store.persistent) {
-      // Also with sync "always": QoS 0 readings sent straight out advance the numbering without an
-      // append, and only this timer records it (the cursor file is rewritten only when it changed).
-      void this.syncEvery(this.config.syncIntervalMs);
-    }
     // "Running": a crash from here on is seen at the next start. A directory we cannot write at
     // all is the operator's to fix; a full disk is ridden out (and may be what the backlog frees).
     try {
-      store.sync(this.numbering.running(store.head));
+      store.commitAtStart(this.numbering.running(store.head));
     } catch (error) {
       if (!isDiskFull(error)) {
-        store.close(this.numbering.running(store.head));
+        void store.close(this.numbering.running(store.head)).catch(() => undefined);
         throw new QueueDirError(this.config.dir, error);
       }
       this.storageFailed('the queue\'s cursor', error);
@@ -200,31 +205,61 @@ export class Outbox {
   }
 
   /**
-   * All messages of one sample together: one append burst and, with sync "always", one fdatasync;
-   * the QoS 0 messages that go straight out are written to the broker in one go.
+   * All messages of one sample together: one append burst and, with sync "always", one commit;
+   * the QoS 0 messages that go straight out are written to the broker in one go. A tick also
+   * carries the periodic commit (see the top of this file).
    */
   submit(messages: OutgoingMessage[]): void {
     if (this.closed) return;
-    let appended = false;
+    const held: OutgoingMessage[] = [];
     let direct: OutgoingMessage[] = [];
     for (const message of messages) {
       this.stats.submitted++;
       this.numbering.note(message);
-      const waiting = this.unsettled > 0;
+      const waiting = this.unsettled > 0 || held.length > 0;
       if (this.link.connected && message.qos === 0 && !waiting) {
         direct.push(message);
         continue;
       }
       // Whatever goes another way goes after the QoS 0 messages sampled before it.
-      appended = this.writeDirect(direct) || appended;
+      this.writeDirect(direct, held);
       direct = [];
-      appended = this.hold(message) || appended;
+      held.push(message);
     }
-    appended = this.writeDirect(direct) || appended;
+    this.writeDirect(direct, held);
+    const appended = this.hold(held);
+    this.commitIfDue(appended);
     if (!appended) return;
     this.trimRecent();
-    if (this.config.sync === 'always') this.sync();
     this.pump();
+  }
+
+  /**
+   * Start a commit if this submit's appends must be durable before they are sent (sync "always"),
+   * or a sync interval has (about) passed; otherwise make sure appended data has a backstop. The
+   * slack lets a tick that comes a little early carry the commit rather than a timer of its own.
+   */
+  private commitIfDue(appended: boolean): void {
+    if (!this.store.persistent || this.closed) return;
+    const interval = this.config.syncIntervalMs;
+    const elapsed = this.clock.now() - this.lastCommit;
+    if ((appended && this.config.sync === 'always') || elapsed >= interval * 0.9) {
+      void this.sync();
+      return;
+    }
+    if (appended && !this.backstop) {
+      const backstop = new AbortController();
+      this.backstop = backstop;
+      // Half an interval past the next one: a tick usually comes first and cancels it, and the
+      // data still never waits more than two intervals for its flush (docs/reliability.md).
+      this.clock.sleep(Math.max(1, interval * 1.5 - elapsed), backstop.signal).then(
+        () => {
+          if (this.backstop === backstop) this.backstop = undefined;
+          void this.sync();
+        },
+        () => undefined,
+      );
+    }
   }
 
   /**
@@ -239,8 +274,10 @@ export class Outbox {
     const { store } = this;
     if (this.closed || !this.link.connected) return;
     if (this.sendIndex < store.tail) this.sendIndex = store.tail; // the cap dropped what we were about to send
-    while (this.inFlight.size < this.config.window && this.sendIndex < store.head) {
-      const batch = this.readFrom(this.sendIndex, this.config.window - this.inFlight.size);
+    // With sync "always" a record goes out only once its commit is done (the next pump is then).
+    const sendable = this.config.sync === 'always' ? store.durable : store.head;
+    while (this.inFlight.size < this.config.window && this.sendIndex < sendable) {
+      const batch = this.readFrom(this.sendIndex, Math.min(this.config.window - this.inFlight.size, sendable - this.sendIndex));
       if (batch.length === 0) break;
       // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
       let run: StoredMessage[] = [];
@@ -276,37 +313,40 @@ export class Outbox {
     return this.inFlightCount === 0;
   }
 
-  /** Make what is on disk durable and remember where we are. Never throws: a failing disk is reported. */
-  sync(): void {
+  /**
+   * Make what is on disk durable and remember where we are, off the event loop; resolves when
+   * done. Never rejects: a failing disk is reported. Records it made durable are sent (sync "always").
+   */
+  async sync(): Promise<void> {
+    const now = this.clock.now();
+    this.lastCommit = now;
+    this.backstop?.abort();
+    this.backstop = undefined;
+    // The cursor is rewritten once a minute (with the QoS 0 reservations counted from then), or
+    // when it lets delivered segments go, or to say the disk works again: the records kept after
+    // it say the rest, so a rename and two fsyncs a second bought nothing but an SD card's wear.
+    // One sync interval early, so the write is done before the reservation it replaces runs out.
+    const cursor = this.diskTrouble || now - this.lastCursor >= NUMBERING_RECORD_MS - this.config.syncIntervalMs;
+    if (cursor) this.lastCursor = now;
     try {
-      this.store.sync(this.numbering.running(this.store.head), { reclaim: this.diskTrouble });
+      await this.store.commit(this.numbering.running(this.store.head, cursor), { reclaim: this.diskTrouble, cursor });
       this.diskRecovered();
     } catch (error) {
       this.storageFailed('the queue\'s cursor', error);
     }
+    if (this.config.sync === 'always') this.pump();
   }
 
-  close(): void {
+  /** Commit with the cursor marked clean and let go of the files; resolves when on disk. Never rejects. */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.syncing.abort();
+    this.backstop?.abort();
+    this.backstop = undefined;
     try {
-      this.store.close(this.numbering.stopped(this.store.head));
+      await this.store.close(this.numbering.stopped(this.store.head));
     } catch (error) {
       this.storageFailed('the queue at stop', error);
-    }
-  }
-
-  /** Sync every `ms` on the clock until close(). */
-  private async syncEvery(ms: number): Promise<void> {
-    const signal = this.syncing.signal;
-    for (;;) {
-      try {
-        await this.clock.sleep(ms, signal);
-      } catch {
-        return; // closed
-      }
-      this.sync();
     }
   }
 
@@ -324,13 +364,10 @@ export class Outbox {
     return this.store.read(from, max);
   }
 
-  /** QoS 0 messages in one write; if the connection cannot take them now, they are held instead. True if any was appended. */
-  private writeDirect(messages: OutgoingMessage[]): boolean {
-    if (messages.length === 0) return false;
-    if (this.writeQos0(messages)) return false;
-    let appended = false;
-    for (const message of messages) appended = this.hold(message) || appended;
-    return appended;
+  /** QoS 0 messages in one write; if the connection cannot take them now, they join `held` instead. */
+  private writeDirect(messages: OutgoingMessage[], held: OutgoingMessage[]): void {
+    if (messages.length === 0 || this.writeQos0(messages)) return;
+    held.push(...messages);
   }
 
   /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
@@ -354,42 +391,46 @@ export class Outbox {
   }
 
   /**
-   * A message that cannot go straight out: into the store, or counted as dropped. True if kept.
-   * What the store cannot keep (the queue off, a full or failing disk) goes straight out after all
-   * when the broker is there (ahead of older queued readings: a live reading delivered beats one
-   * dropped), else it is dropped and counted.
+   * Messages that cannot go straight out: into the store, in order and in one append (one write
+   * for a tick's readings), or counted as dropped. True if any was kept. What the store cannot keep
+   * (the queue off, a full or failing disk) goes straight out after all when the broker is there
+   * (ahead of older queued readings: a live reading delivered beats one dropped), else it is
+   * dropped and counted.
    */
-  private hold(message: OutgoingMessage): boolean {
-    if (message.qos === 0 && this.config.qos0 === 'drop') {
-      this.stats.dropped.offline++;
-      return false;
-    }
+  private hold(messages: OutgoingMessage[]): boolean {
+    const keep = this.config.qos0 === 'drop' ? messages.filter((m) => m.qos !== 0) : messages;
+    this.stats.dropped.offline += messages.length - keep.length;
+    if (keep.length === 0) return false;
     const { store } = this;
     const tailBefore = store.tail;
-    let index: number;
-    try {
-      index = store.append(message);
-    } catch (error) {
-      if (error instanceof RecordTooLargeError) {
-        this.stats.dropped.queueFull++;
-        this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
-        return false;
-      }
-      if (error instanceof NotKeptError) {
-        this.sendNow(message, 'offline');
-        return false;
-      }
-      if (!isStorageFailure(error)) throw error;
-      this.storageFailed('a reading', error);
-      this.sendNow(message, 'diskFull');
-      return false;
-    }
-    this.unsettled++;
+    const { count, error } = store.appendMany(keep);
+    const first = store.head - count;
+    this.unsettled += count;
     if (store.tail > tailBefore) this.cutByCap(tailBefore, store.tail);
     // Only a sender that can send soon reads from memory; kept through an outage, these would
     // live just long enough to be promoted to V8's old space (RSS grew 14 MB per 100,000).
-    if (this.link.connected) this.recent.set(index, message);
-    return true;
+    if (this.link.connected) {
+      for (let i = Math.max(first, store.tail) - first; i < count; i++) this.recent.set(first + i, keep[i]!);
+    }
+    if (count === keep.length) return true;
+    this.notKept(keep[count]!, error);
+    return this.hold(keep.slice(count + 1)) || count > 0;
+  }
+
+  /** The store refused `message` with `error`: dropped, or straight out (see hold). */
+  private notKept(message: OutgoingMessage, error: unknown): void {
+    if (error instanceof RecordTooLargeError) {
+      this.stats.dropped.queueFull++;
+      this.logger.warn('queue: a reading too large for the queue was dropped', { topic: message.topic, hint: 'raise queue.maxBytes (a segment is at most a quarter of it)' });
+      return;
+    }
+    if (error instanceof NotKeptError) {
+      this.sendNow(message, 'offline');
+      return;
+    }
+    if (!isStorageFailure(error)) throw error;
+    this.storageFailed('a reading', error);
+    this.sendNow(message, 'diskFull');
   }
 
   /** A message the store did not keep: straight out if the broker is there, else dropped for `reason`. */

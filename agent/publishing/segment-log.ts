@@ -4,6 +4,15 @@
  * is rewritten in place, a consumed segment is deleted whole, and fsync is a policy (every write, or
  * every N ms) rather than a reflex.
  *
+ * Nothing that waits for the device runs on the event loop (an SD card's flush can take tens of
+ * milliseconds, past a 50 ms sampling tick): `commit` fdatasyncs, writes the cursor (temp file,
+ * fsync, rename, fsync of the directory) and deletes consumed segments with the asynchronous fs
+ * calls, which run on libuv's thread pool. Commits run one at a time; one asked for while another
+ * runs is shared by every caller until it starts (a group commit). `durable` says how far the
+ * records are on the device, for a caller that must not send a record before it is (sync "always").
+ * A descriptor a commit may be using is never closed under it: a rolled-over segment's descriptor
+ * is retired, and the next commit flushes and closes it.
+ *
  * Layout of `dir`:
  *   00000000000000000042.seg   records from index 42 on, each framed [u32 length][u32 crc32][bytes]
  *   cursor                     JSON { next, meta }: the first unconsumed index, and the owner's
@@ -21,7 +30,7 @@
  * space: a full disk is where a backlog that would free it is most needed.
  */
 import {
-  closeSync, fdatasyncSync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, readSync,
+  close, closeSync, fdatasync, lstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, promises as fsp, readdirSync, readFileSync, readSync,
   renameSync, statSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -78,6 +87,16 @@ export interface LogRecord {
   data: Buffer;
 }
 
+// Looked up at each call (not bound once by promisify), so a test can stand in for a slow device.
+const fdatasyncAsync = (fd: number): Promise<void> => new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+const closeAsync = (fd: number): Promise<void> => new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
+
+/** A descriptor no longer appended to, left for the next commit to flush (if `dirty`) and close. */
+interface Retired {
+  fd: number;
+  dirty: boolean;
+}
+
 function segmentName(first: number): string {
   return String(first).padStart(20, '0') + SUFFIX;
 }
@@ -88,6 +107,15 @@ export class SegmentLog<Meta = unknown> {
   private nextIndex = 0;
   private consumed = 0;
   private dirtySinceSync = false;
+  /** Descriptors of segments no longer written, for the next commit to flush and close. */
+  private readonly retired: Retired[] = [];
+  /** Records below this index are on the device (fdatasync'ed), as far as this process knows. */
+  private durableIndex = 0;
+  /** The commit running, and the one asked for meanwhile (shared by all who ask until it starts). */
+  private committing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  private reclaimWanted = false;
+  private cursorWanted = false;
   /** The cursor file's content as last written (or read at open). */
   private cursorWritten: string | undefined;
   /** The segment `read` last used: it keeps its offsets, an open descriptor and a read-ahead chunk. */
@@ -152,7 +180,8 @@ export class SegmentLog<Meta = unknown> {
     if (this.consumed > this.nextIndex) this.consumed = this.nextIndex; // cursor ahead of a cut tail
     const oldest = this.segments[0];
     if (oldest && this.consumed < oldest.first) this.consumed = oldest.first;
-    this.removeConsumedSegments();
+    void this.removeConsumedSegments();
+    this.durableIndex = this.nextIndex; // what a previous run left is as durable as it will get
     this.report = { pending: this.nextIndex - this.consumed, tornBytes, tornRecords };
     return this.report;
   }
@@ -175,40 +204,80 @@ export class SegmentLog<Meta = unknown> {
     return this.consumed;
   }
 
+  /** Records below this index have been made durable by a commit (or were found on disk at open). */
+  get durable(): number {
+    return this.durableIndex;
+  }
+
   /**
-   * Append one record (written to the OS at once; durable after `sync`). Returns its index. The
+   * Append one record (written to the OS at once; durable after `commit`). Returns its index. The
    * oldest records are dropped first if it would not fit under maxBytes (`dropped` counts them).
    * Throws RecordTooLargeError for a record over the segment limit, and the file system's error
    * (ENOSPC…) if it cannot be written; either way the log is as it was, but for drops.
    */
   append(data: Buffer): number {
-    const frameBytes = HEADER + data.length;
-    if (data.length > MAX_RECORD || frameBytes > this.segmentLimit) throw new RecordTooLargeError(`record of ${data.length} bytes exceeds the queue's segment limit of ${this.segmentLimit} bytes`);
-    let segment = this.segments.at(-1);
-    if (!segment || this.fd === undefined || (segment.bytes > 0 && segment.bytes + frameBytes > this.segmentLimit)) segment = this.roll(frameBytes);
-    this.makeRoom(frameBytes);
-    const frame = Buffer.allocUnsafe(frameBytes);
-    frame.writeUInt32LE(data.length, 0);
-    frame.writeUInt32LE(crc32(data), 4);
-    data.copy(frame, HEADER);
-    try {
-      // A full disk can also take part of a frame and say so only by the count (tmpfs does).
-      const written = writeSync(this.fd!, frame, 0, frame.length, segment.bytes);
-      if (written < frame.length) throw Object.assign(new Error(`short write: ${written} of ${frame.length} bytes`), { code: 'ENOSPC' });
-    } catch (error) {
-      // Part of the frame may be in the file: cut it off, or a restart would read it as torn.
+    const { count, error } = this.appendMany([data]);
+    if (count === 0) throw error;
+    return this.nextIndex - 1;
+  }
+
+  /**
+   * Append records in order, those that go in the same segment in one write (a tick's readings:
+   * one system call, not one each). Stops at the first that cannot be appended: `count` were
+   * appended (indices head−count … head−1), and `error` says why the next was not (as `append`
+   * throws it); the log is as it was for that one and the rest.
+   */
+  appendMany(records: readonly Buffer[]): { count: number; error?: unknown } {
+    let done = 0;
+    while (done < records.length) {
+      const firstBytes = HEADER + records[done]!.length;
+      if (!this.fits(records[done]!)) return { count: done, error: new RecordTooLargeError(`record of ${records[done]!.length} bytes exceeds the queue's segment limit of ${this.segmentLimit} bytes`) };
+      let segment = this.segments.at(-1);
       try {
-        ftruncateSync(this.fd!, segment.bytes);
-      } catch {
-        // The next append overwrites it in place; at worst open() cuts it.
+        if (!segment || this.fd === undefined || (segment.bytes > 0 && segment.bytes + firstBytes > this.segmentLimit)) segment = this.roll(firstBytes);
+      } catch (error) {
+        return { count: done, error };
       }
-      throw error;
+      let end = done;
+      let bytes = 0;
+      while (end < records.length && this.fits(records[end]!) && (end === done || segment.bytes + bytes + HEADER + records[end]!.length <= this.segmentLimit)) bytes += HEADER + records[end++]!.length;
+      this.makeRoom(bytes);
+      const frames = Buffer.allocUnsafe(bytes);
+      let at = 0;
+      for (let i = done; i < end; i++) {
+        const data = records[i]!;
+        frames.writeUInt32LE(data.length, at);
+        frames.writeUInt32LE(crc32(data), at + 4);
+        data.copy(frames, at + HEADER);
+        at += HEADER + data.length;
+      }
+      try {
+        // A full disk can also take part of a write and say so only by the count (tmpfs does).
+        const written = writeSync(this.fd!, frames, 0, bytes, segment.bytes);
+        if (written < bytes) throw Object.assign(new Error(`short write: ${written} of ${bytes} bytes`), { code: 'ENOSPC' });
+      } catch (error) {
+        // Part of the frames may be in the file: cut it off, or a restart would read it as torn.
+        try {
+          ftruncateSync(this.fd!, segment.bytes);
+        } catch {
+          // The next append overwrites it in place; at worst open() cuts it.
+        }
+        return { count: done, error };
+      }
+      for (let i = done; i < end; i++) {
+        segment.offsets?.push(segment.bytes);
+        segment.bytes += HEADER + records[i]!.length;
+      }
+      segment.count += end - done;
+      this.nextIndex += end - done;
+      this.dirtySinceSync = true;
+      done = end;
     }
-    segment.offsets?.push(segment.bytes);
-    segment.bytes += frame.length;
-    segment.count++;
-    this.dirtySinceSync = true;
-    return this.nextIndex++;
+    return { count: done };
+  }
+
+  private fits(data: Buffer): boolean {
+    return data.length <= MAX_RECORD && HEADER + data.length <= this.segmentLimit;
   }
 
   /** Up to `max` records from `from` on (from ≥ tail), in order. */
@@ -265,42 +334,144 @@ export class SegmentLog<Meta = unknown> {
   }
 
   /**
-   * Make appends durable (fdatasync) and persist the cursor; then delete consumed segments. The
-   * cursor is written before any file is deleted, so a crash in between leaves records that are
-   * re-delivered. Consumed segments are deleted even if the cursor could not be written (a full
-   * disk): open() starts from the oldest segment left when the cursor points before it, and the
-   * space they free may be what the next cursor write needs. Throws the first failure.
+   * Make appends durable (fdatasync) and persist the cursor, off the event loop; then delete
+   * consumed segments. The cursor is written after the records it counts are durable and before
+   * any file is deleted, so a crash in between leaves records that are re-delivered. Consumed
+   * segments are deleted even if the cursor could not be written (a full disk): open() starts from
+   * the oldest segment left when the cursor points before it, and the space they free may be what
+   * the next cursor write needs. `reclaim` (a full disk) deletes the segment being written too once
+   * all of it is consumed. `cursor` false: the cursor is written only if that lets a consumed
+   * segment go (a lagging cursor costs re-deliveries after a crash, never a loss: the records it
+   * has not counted are still in the segments, which are deleted only after it counts them).
+   * Rejects with the first failure.
    */
-  sync(meta?: Meta, options: { reclaim?: boolean } = {}): void {
+  commit(meta?: Meta, options: { reclaim?: boolean; cursor?: boolean } = {}): Promise<void> {
     if (meta !== undefined) this.meta = meta;
+    if (options.reclaim) this.reclaimWanted = true;
+    if (options.cursor ?? true) this.cursorWanted = true;
+    if (!this.committing) return this.startCommit();
+    this.queued ??= this.committing.then(noop, noop).then(() => {
+      this.queued = undefined;
+      return this.startCommit();
+    });
+    return this.queued;
+  }
+
+  private startCommit(): Promise<void> {
+    const run: Promise<void> = this.runCommit().finally(() => {
+      if (this.committing === run) this.committing = undefined;
+    });
+    this.committing = run;
+    return run;
+  }
+
+  private async runCommit(): Promise<void> {
+    // Appends are in the OS already (append writes at once); what this commit makes durable is
+    // everything up to here, and the cursor says so only for what it has made durable.
+    const head = this.nextIndex;
+    const consumed = this.consumed;
+    const text = JSON.stringify({ next: consumed, meta: this.meta });
+    const reclaim = this.reclaimWanted;
+    this.reclaimWanted = false;
+    const oldest = this.segments[0];
+    const freesSegment = oldest !== undefined && oldest.first + oldest.count <= consumed && (reclaim || this.segments.length > 1);
+    const cursor = this.cursorWanted || freesSegment;
+    this.cursorWanted = false;
     let failure: unknown;
     try {
-      if (this.fd !== undefined && this.dirtySinceSync) fdatasyncSync(this.fd);
-      this.dirtySinceSync = false;
+      await this.flushData();
+      if (head > this.durableIndex) this.durableIndex = head;
     } catch (error) {
       failure = error;
     }
     // On a full disk even the segment being written goes once all of it is delivered (before the
     // cursor, whose new file may need the space). Otherwise it stays: recreating a file at every
     // sync would cost an SD card a metadata write a second.
-    if (options.reclaim) this.removeConsumedSegments(true);
-    try {
-      this.writeCursor();
-    } catch (error) {
-      failure ??= error;
+    if (reclaim) await this.removeConsumedSegments(true, consumed);
+    if (cursor) {
+      try {
+        await this.writeCursor(text);
+      } catch (error) {
+        failure ??= error;
+      }
     }
-    this.removeConsumedSegments();
+    await this.removeConsumedSegments(false, consumed);
     if (failure !== undefined) throw failure;
   }
 
-  /** Sync (see there: it may throw) and release every descriptor, whatever happens. */
-  close(meta?: Meta): void {
+  /** fdatasync what was written: retired segments (then closed) and the one being written. */
+  private async flushData(): Promise<void> {
+    let failure: unknown;
+    for (const retired of this.retired.splice(0)) {
+      try {
+        if (retired.dirty) await fdatasyncAsync(retired.fd);
+      } catch (error) {
+        failure ??= error;
+      } finally {
+        // Even if the flush failed (a full or failing disk), this segment is done with: its records
+        // stay readable, and appends go on in the next one.
+        await closeAsync(retired.fd).catch(noop);
+      }
+    }
+    const fd = this.fd;
+    if (fd !== undefined && this.dirtySinceSync) {
+      this.dirtySinceSync = false;
+      try {
+        await fdatasyncAsync(fd); // the descriptor stays open: roll() and close() retire it instead
+      } catch (error) {
+        this.dirtySinceSync = true;
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * Record `meta` at start-up, before any sampling: synchronous, so that a queue directory that
+   * cannot be written is known (and the agent exits 73) before it goes on. Throws the failure.
+   */
+  commitAtStart(meta: Meta): void {
+    this.meta = meta;
+    const text = JSON.stringify({ next: this.consumed, meta: this.meta });
+    if (text === this.cursorWritten) return;
+    const path = join(this.dir, CURSOR);
+    const temp = `${path}.tmp`;
     try {
-      this.sync(meta);
+      writeFileSync(temp, text);
+      const fd = openSync(temp, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, path);
+    } catch (error) {
+      try {
+        unlinkSync(temp); // a partial temp file would hold space on a disk that has none
+      } catch {
+        // not there
+      }
+      throw error;
+    }
+    const dir = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dir);
     } finally {
+      closeSync(dir);
+    }
+    this.cursorWritten = text;
+  }
+
+  /** Commit (see there: it may reject) and release every descriptor, whatever happens. */
+  async close(meta?: Meta): Promise<void> {
+    try {
+      await this.commit(meta);
+    } finally {
+      await this.committing?.catch(noop);
       this.stopReading();
-      if (this.fd !== undefined) closeSync(this.fd);
+      if (this.fd !== undefined) this.retired.push({ fd: this.fd, dirty: false });
       this.fd = undefined;
+      for (const { fd } of this.retired.splice(0)) await closeAsync(fd).catch(noop);
     }
   }
 
@@ -308,16 +479,11 @@ export class SegmentLog<Meta = unknown> {
   private roll(frameBytes: number): Segment {
     const last = this.segments.at(-1);
     if (this.fd !== undefined) {
-      try {
-        if (this.dirtySinceSync) fdatasyncSync(this.fd);
-        this.dirtySinceSync = false;
-      } finally {
-        // Even if the flush failed (a full or failing disk), this segment is done with: its records
-        // stay readable, and the next append starts afresh instead of failing here forever.
-        closeSync(this.fd);
-        this.fd = undefined;
-        if (last && last !== this.reading) last.offsets = undefined;
-      }
+      // Flushed and closed by the next commit, off the event loop (a commit may be using it now).
+      this.retired.push({ fd: this.fd, dirty: this.dirtySinceSync });
+      this.dirtySinceSync = false;
+      this.fd = undefined;
+      if (last && last !== this.reading) last.offsets = undefined;
     }
     // Reopen the last segment (after a restart, or a failed append) if the frame still fits.
     if (last && (last.count === 0 || last.bytes + frameBytes <= this.segmentLimit)) {
@@ -341,23 +507,30 @@ export class SegmentLog<Meta = unknown> {
         this.consumed = end;
       }
       if (this.reading === oldest) this.stopReading();
+      // At once, not off the loop: the cap holds on disk too (an unlink waits for no flush).
       removeQuietly(oldest.path);
     }
   }
 
-  /** Delete wholly consumed segments; the one being written too if `includeCurrent` and it is all consumed. */
-  private removeConsumedSegments(includeCurrent = false): void {
+  /**
+   * Delete the segments wholly consumed below `upTo` (default: all consumed); the one being written
+   * too if `includeCurrent` and it is all consumed. The files go off the event loop (a deletion is
+   * a metadata write, which an SD card may make wait); one that cannot be deleted is left for open.
+   */
+  private async removeConsumedSegments(includeCurrent = false, upTo = this.consumed): Promise<void> {
     const keep = includeCurrent ? 0 : 1;
-    while (this.segments.length > keep && this.segments[0]!.first + this.segments[0]!.count <= this.consumed) {
+    const doomed: string[] = [];
+    while (this.segments.length > keep && this.segments[0]!.first + this.segments[0]!.count <= upTo) {
       const done = this.segments.shift()!;
       if (this.reading === done) this.stopReading();
       if (this.segments.length === 0 && this.fd !== undefined) {
-        closeSync(this.fd);
+        this.retired.push({ fd: this.fd, dirty: false }); // all of it delivered: nothing to flush
         this.fd = undefined;
         this.dirtySinceSync = false;
       }
-      removeQuietly(done.path);
+      doomed.push(done.path);
     }
+    for (const path of doomed) await fsp.unlink(path).catch(noop);
   }
 
   private readCursor(): { next: number; meta: Meta | undefined } {
@@ -374,32 +547,36 @@ export class SegmentLog<Meta = unknown> {
    * otherwise create, fsync and rename a file every sync interval, forever — an SD card's wear and
    * the largest share of the agent's idle CPU in a profile.
    */
-  private writeCursor(): void {
-    const text = JSON.stringify({ next: this.consumed, meta: this.meta });
+  private async writeCursor(text: string): Promise<void> {
     if (text === this.cursorWritten) return;
     const path = join(this.dir, CURSOR);
     const temp = `${path}.tmp`;
     try {
-      writeFileSync(temp, text);
-      const fd = openSync(temp, 'r');
+      await fsp.writeFile(temp, text);
+      const file = await fsp.open(temp, 'r');
       try {
-        fsyncSync(fd);
+        await file.sync();
       } finally {
-        closeSync(fd);
+        await file.close();
       }
-      renameSync(temp, path);
+      await fsp.rename(temp, path);
     } catch (error) {
-      removeQuietly(temp); // a partial temp file would hold space on a disk that has none
+      await fsp.unlink(temp).catch(noop); // a partial temp file would hold space on a disk that has none
       throw error;
     }
     // The rename itself is durable only once the directory is: without this, a power cut soon
     // after could bring back the previous cursor (one that said "stopped cleanly", say).
-    const dir = openSync(this.dir, 'r');
-    fsyncSync(dir);
-    closeSync(dir);
+    const dir = await fsp.open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
     this.cursorWritten = text;
   }
 }
+
+function noop(): void {}
 
 /**
  * mkdir -p that fails with the real cause. Node's recursive mkdir reports ENOENT when a missing

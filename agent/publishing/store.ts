@@ -68,13 +68,28 @@ export interface Store {
    * allows), or the I/O error of a failing disk.
    */
   append(message: OutgoingMessage): number;
+  /**
+   * Keep messages in order, in as few writes as the store can; `count` were kept (the last `count`
+   * indices before `head`), and `error` is why the next one was not (what `append` would throw).
+   */
+  appendMany(messages: readonly OutgoingMessage[]): { count: number; error?: unknown };
   /** Up to `max` records from `from` on (from ≥ tail), in order. */
   read(from: number, max: number): StoredMessage[];
   /** Everything before `index` is done with. */
   consume(index: number): void;
-  /** Make what is kept durable and save `meta`; `reclaim` deletes consumed space now. */
-  sync(meta: QueueMeta, options?: { reclaim?: boolean }): void;
-  close(meta: QueueMeta): void;
+  /** Records below this index are durable (synced to the device); at most `head`. */
+  readonly durable: number;
+  /** Save `meta` at start-up, synchronously (nothing samples yet); throws what the disk says. */
+  commitAtStart(meta: QueueMeta): void;
+  /**
+   * Make what is kept durable and save `meta`, off the event loop; `reclaim` deletes consumed space
+   * now; `cursor` false leaves the saved cursor as it is unless consumed space can be freed (the
+   * kept records after it say the rest). Commits asked for while one runs are joined into the next
+   * one. Rejects with the failure.
+   */
+  commit(meta: QueueMeta, options?: { reclaim?: boolean; cursor?: boolean }): Promise<void>;
+  /** Commit and let go of the files. */
+  close(meta: QueueMeta): Promise<void>;
 }
 
 /** The store queue.* asks for. */
