@@ -91,7 +91,7 @@ export async function pipelineRate(options: PipelineOptions): Promise<number> {
   const rate = outbox.stats.acknowledged / ((finished - started) / 1000);
   await scheduler.stop();
   await outbox.drain(5000);
-  outbox.close();
+  await outbox.close();
   await session.stop();
   rmSync(config.queue.dir, { recursive: true, force: true });
   return rate;

@@ -115,7 +115,7 @@ describe('a 3-node NATS cluster (MQTT listener on each node)', () => {
       await mqttReady(first);
     } finally {
       if (producer) clearInterval(producer);
-      outbox.close();
+      await outbox.close();
       await session.stop(300);
       await subscriber.endAsync(true);
       rmSync(dir, { recursive: true, force: true });
