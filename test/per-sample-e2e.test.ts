@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
+import { agentsAgainst, stopAgent as stop, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -65,21 +65,13 @@ function publish(port: number, topic: string, payload: string): void {
 
 describe('per-sample layout against Mosquitto', () => {
   let broker: Mosquitto;
-  const running: AgentProcess[] = [];
-  const run = (config: string): AgentProcess => {
-    const agent = startAgent(['run', '--config', config, '--broker', broker.url]);
-    running.push(agent);
-    return agent;
-  };
-  const stop = async (agent: AgentProcess): Promise<number | null> => {
-    if (agent.child.exitCode === null) agent.child.kill('SIGTERM');
-    return agent.exited;
-  };
+  const agents = agentsAgainst(() => broker.url);
+  const run = agents.run;
   before(async () => {
     broker = await startMosquitto();
   });
   after(async () => {
-    for (const agent of running) if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+    agents.killAll();
     await broker?.stop();
   });
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startAgent, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
+import { agentsAgainst, stopAgent as stop, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
 import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitForRetained, watch } from './helpers/mqtt-watch.js';
 
@@ -59,24 +59,15 @@ function publish(port: number, topic: string, payload: string): void {
   assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}`);
 }
 
-async function stop(agent: AgentProcess): Promise<number | null> {
-  if (agent.child.exitCode === null) agent.child.kill('SIGTERM');
-  return agent.exited;
-}
-
 describe('subscriber mode against Mosquitto', () => {
   let broker: Mosquitto;
-  const running: AgentProcess[] = [];
-  const run = (config: string): AgentProcess => {
-    const agent = startAgent(['run', '--config', config, '--broker', broker.url]);
-    running.push(agent);
-    return agent;
-  };
+  const agents = agentsAgainst(() => broker.url);
+  const run = agents.run;
   before(async () => {
     broker = await startMosquitto();
   });
   after(async () => {
-    for (const agent of running) if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+    agents.killAll();
     await broker?.stop();
   });
 

@@ -64,3 +64,27 @@ export function writeTempConfig(config: unknown): string {
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
 }
+
+/** SIGTERM, as systemd stops the unit; resolves with the exit code. */
+export async function stopAgent(agent: AgentProcess): Promise<number | null> {
+  if (agent.child.exitCode === null) agent.child.kill('SIGTERM');
+  return agent.exited;
+}
+
+/**
+ * Agents run as their own processes against a test's broker: `run` starts one with `--broker`, and
+ * `killAll` (in the suite's `after`) kills whatever a failed test left running.
+ */
+export function agentsAgainst(brokerUrl: () => string): { run(config: string): AgentProcess; killAll(): void } {
+  const running: AgentProcess[] = [];
+  return {
+    run(config) {
+      const agent = startAgent(['run', '--config', config, '--broker', brokerUrl()]);
+      running.push(agent);
+      return agent;
+    },
+    killAll() {
+      for (const agent of running) if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+    },
+  };
+}
