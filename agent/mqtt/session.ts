@@ -3,7 +3,7 @@
  * topic's `online` on every (re)connect, and its `offline` as the last will, which the broker
  * publishes if the agent dies without saying goodbye (what they say: publishing/encoders.ts).
  */
-import mqtt from 'mqtt';
+import { mqtt } from './mqtt-lib.js';
 import type { IClientOptions, IDisconnectPacket, MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../../drivers/clock.js';
