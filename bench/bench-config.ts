@@ -19,10 +19,10 @@ export interface BenchConfigOptions {
   qos: 0 | 1;
   queue: boolean;
   /**
-   * How a sample's measurements become messages: one per measurement (the seed's layout). The
-   * per-sample layout (issue 17) is wired here once its configuration key exists.
+   * How a sample's measurements become messages: one per measurement (the seed's layout, the
+   * default) or one JSON object per sample (`layout: "per-sample"`).
    */
-  layout?: 'per-measurement';
+  layout?: 'per-measurement' | 'per-sample';
   /** queue.dir; a new temporary directory if not given. */
   queueDir?: string;
   format?: 'plain' | 'json';
@@ -38,11 +38,13 @@ export function tempDir(prefix: string): string {
 }
 
 function sensorEntry(name: string, quantities: Quantity[], options: BenchConfigOptions, address: string): Record<string, unknown> {
-  const measurements = Object.fromEntries(
-    ALL.map((q) => [q, quantities.includes(q) ? { qos: options.qos, format: options.format ?? 'plain', topic: 'bench/{deviceId}/{sensor}/{measurement}' } : { enabled: false }]),
-  );
+  const perSample = options.layout === 'per-sample';
+  // Per sample, a measurement's format and topic are refused: the sensor's sampleTopic carries it.
+  const enabled = perSample ? { qos: options.qos } : { qos: options.qos, format: options.format ?? 'plain', topic: 'bench/{deviceId}/{sensor}/{measurement}' };
+  const measurements = Object.fromEntries(ALL.map((q) => [q, quantities.includes(q) ? enabled : { enabled: false }]));
+  const layout = perSample ? { layout: 'per-sample', sampleTopic: 'bench/{deviceId}/{sensor}' } : {};
   // Normal mode: no forced conversion to fit in the interval (the InstantSensor does not convert anyway).
-  return { name, address, intervalMs: options.intervalMs, settings: { mode: 'normal' }, measurements, simulation: { chip: quantities.includes('humidity') ? 'bme280' : 'bmp280' } };
+  return { name, address, intervalMs: options.intervalMs, ...layout, settings: { mode: 'normal' }, measurements, simulation: { chip: quantities.includes('humidity') ? 'bme280' : 'bmp280' } };
 }
 
 /** The configuration file's content (what `edge-agent run --config` reads), before loading. */

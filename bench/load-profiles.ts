@@ -11,8 +11,16 @@ export interface LoadProfile {
   sensors: Quantity[][];
   /** What users run (issue 17): QoS 1, plain payloads, the disk queue on. */
   qos: 0 | 1;
-  /** One message per measurement; the per-sample layout joins here (see bench-config.ts). */
-  layout: 'per-measurement';
+  /**
+   * `per-measurement`: one message per measurement (the seed's layout); `per-sample`: one JSON
+   * object per sample holding all its measurements (docs/usage.md, "One message per sample").
+   */
+  layout: 'per-measurement' | 'per-sample';
+  /**
+   * A profile that is another one's load in a different layout: only the agent runs it, and its
+   * figures are compared with that profile's naive loop, floor and collectd (same values, same run).
+   */
+  sameLoadAs?: string;
   /**
    * How the agent peer runs: `unit` is the CLI as the systemd unit starts it (unit-peer.ts);
    * `in-process` is the composition root with instant sensors, for a load no configuration file
@@ -24,6 +32,8 @@ export interface LoadProfile {
 export const PROFILES: Record<string, LoadProfile> = {
   // A BME280 (4 values) and a BMP280 (3 values) at 20 Hz: 140 values/s.
   r7x20: { name: 'r7x20', label: '7 readings × 20 Hz', intervalMs: 50, sensors: [['temperature', 'pressure', 'humidity', 'altitude'], ['temperature', 'pressure', 'altitude']], qos: 1, layout: 'per-measurement', agent: 'unit' },
+  // The same 140 values/s as one message per sample (2 messages per tick instead of 7).
+  r7x20s: { name: 'r7x20s', label: '7 readings × 20 Hz, one message per sample', intervalMs: 50, sensors: [['temperature', 'pressure', 'humidity', 'altitude'], ['temperature', 'pressure', 'altitude']], qos: 1, layout: 'per-sample', agent: 'unit', sameLoadAs: 'r7x20' },
   // 20 sensors of one value each at 10 Hz: 200 values/s.
   s20x10: { name: 's20x10', label: '20 sensors × 10 Hz', intervalMs: 100, sensors: Array.from({ length: 20 }, (): Quantity[] => ['temperature']), qos: 1, layout: 'per-measurement', agent: 'in-process' },
 };

@@ -76,13 +76,23 @@ function waitReady(child: ChildProcess, what: string): Promise<void> {
   });
 }
 
+/**
+ * The readings one message holds: one, or with the per-sample layout one per field of its JSON
+ * object besides `ts` and `seq` (a value a filter held back is absent from the object).
+ */
+export function readingsInMessage(layout: LoadProfile['layout'], payload: Buffer): number {
+  if (layout === 'per-measurement') return 1;
+  const sample = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+  return Object.keys(sample).filter((key) => key !== 'ts' && key !== 'seq').length;
+}
+
 /** A broker of the peer's own, and a subscriber counting the readings that reach it (not status or health). */
-async function ownBroker(name: string): Promise<{ broker: Mosquitto; counter: MqttClient; counted: () => number }> {
+async function ownBroker(name: string, layout: LoadProfile['layout'] = 'per-measurement'): Promise<{ broker: Mosquitto; counter: MqttClient; counted: () => number }> {
   const broker = await startMosquitto();
   const counter = await connect(broker.url, `bench-count-${name}`);
   let n = 0;
-  counter.on('message', (topic) => {
-    if (!/\/(status|health)$/.test(topic)) n++;
+  counter.on('message', (topic, payload) => {
+    if (!/\/(status|health)$/.test(topic)) n += readingsInMessage(layout, payload);
   });
   await counter.subscribeAsync('#', { qos: 0 });
   return { broker, counter, counted: () => n };
@@ -108,7 +118,7 @@ export async function measureLoads(windowS: number, warmupS: number, log: (line:
   const counters = new Map<Running, () => number>();
   try {
     const start = async (peer: PeerName, profile: string, expected: number, launch: (url: string, port: number) => Promise<{ child: ChildProcess; unit?: UnitPeer }>): Promise<void> => {
-      const own = peer === 'bare' || peer === 'floor' ? undefined : await ownBroker(`${peer}-${profile}`);
+      const own = peer === 'bare' || peer === 'floor' ? undefined : await ownBroker(`${peer}-${profile}`, PROFILES[profile]?.layout);
       const broker = own?.broker ?? (peer === 'floor' ? await startMosquitto() : undefined);
       const { child, unit } = await launch(broker?.url ?? '', broker?.port ?? 0);
       const r: Running = { peer, profile, expected, child, ...(broker ? { broker } : {}), ...(own ? { counter: own.counter } : {}), ...(unit ? { unit } : {}), count: 0, rss: [], anon: [], cpu0: 0, count0: 0, wake0: 0, pings0: 0 };
@@ -133,6 +143,8 @@ export async function measureLoads(windowS: number, warmupS: number, log: (line:
         const unit = await startUnitPeer(`agent-${profile.name}`, file);
         return { child: unit.child, unit };
       });
+      // The same load in another layout: its naive loop, floor and collectd are the other profile's.
+      if (profile.sameLoadAs) continue;
       await start('naive', profile.name, expected, (url) => nodePeer('naive', profile, url));
       await start('floor', profile.name, 0, (url) => nodePeer('floor', profile, url));
       if (collectd) await start('collectd', profile.name, expected, async (_url, port) => ({ child: startCollectd(collectd, profile, port) }));

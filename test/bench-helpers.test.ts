@@ -77,3 +77,27 @@ test('reconnect spread: times to 50/95/100 % of the fleet, the largest bins from
   assert.equal(row!.status, 'miss', 'more than 15 % in one second');
   assert.match(row!.compared, /equal jitter 100\.0 %: 0\.40 ×/);
 });
+
+test('the per-sample profile is the 7 × 20 Hz load in one message per sample, its config accepted by the loader', async () => {
+  const { benchConfig } = await import('../bench/bench-config.js');
+  const { readingsInMessage } = await import('../bench/load.js');
+  const profile = PROFILES.r7x20s!;
+  assert.equal(profile.layout, 'per-sample');
+  assert.equal(profile.sameLoadAs, 'r7x20');
+  assert.equal(valuesPerSecond(profile), valuesPerSecond(PROFILES.r7x20!));
+  const config = benchConfig({ deviceId: 'b', url: 'mqtt://127.0.0.1:1', intervalMs: 50, sensors: profile.sensors, qos: 1, queue: false, layout: 'per-sample', queueDir: '/nonexistent' });
+  assert.deepEqual(config.sensors.map((s) => s.layout), ['per-sample', 'per-sample']);
+  // The subscriber counts readings, not messages: each field besides ts and seq is one.
+  assert.equal(readingsInMessage('per-sample', Buffer.from('{"ts":1,"seq":2,"temperature":21.5,"pressure":1013.2,"altitude":3}')), 3);
+  assert.equal(readingsInMessage('per-measurement', Buffer.from('21.5')), 1);
+});
+
+test('the per-sample row is held to well below collectd, against the same load\'s collectd', async () => {
+  const { evaluate, PER_SAMPLE_CPU_RATIO } = await import('../bench/report.js');
+  const peer = (peerName: 'agent' | 'collectd' | 'naive', profile: string, cpuUsPerValue: number) => ({ peer: peerName, profile, measured: true, valuesPerS: 140, cpuUsPerValue, cpuPct: 1, rssSteadyMb: 50, rssPeakMb: 50 });
+  const base = { machine: { nproc: 2, cpu: 'x', node: 'v20', date: 'd' }, baseline: { qos0PerS: 1, qos1PerS: 1, window: 100 }, throughput: { directPerS: 1, queuePerS: 1 }, latency: { pipeline: { n: 0, p50: 0, p99: 0, max: 0, changes: 0, readings: 0 }, raw: { n: 0, p50: 0, p99: 0, max: 0 } }, timing: { intervalMs: 10, ticks: 1, skipped: 0, lateness: { n: 1, p50: 0, p99: 0, max: 0 }, driftMs: 0, scheduleErrorMs: 0 }, backlog: { readings: 1, rssStartMb: 1, rssEndMb: 1, queueMb: 1, replayPerS: 1 }, startupMs: [1] };
+  const rowFor = (agentCpu: number) => evaluate({ ...base, loads: [peer('collectd', 'r7x20', 100), peer('naive', 'r7x20', 200), peer('agent', 'r7x20', 300), peer('agent', 'r7x20s', agentCpu)] } as unknown as Parameters<typeof evaluate>[0]).find((r) => r.figure.startsWith('r7x20s: CPU'))!;
+  assert.equal(rowFor(100 * PER_SAMPLE_CPU_RATIO).status, 'pass');
+  assert.equal(rowFor(90).status, 'miss');
+  assert.match(rowFor(40).compared, /collectd 100\.0: 0\.40 ×/);
+});

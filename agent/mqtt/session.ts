@@ -3,7 +3,8 @@
  * topic's `online` on every (re)connect, and its `offline` as the last will, which the broker
  * publishes if the agent dies without saying goodbye (what they say: publishing/encoders.ts).
  */
-import mqtt from 'mqtt';
+import { makeClient } from './direct-client.js';
+import { mqtt } from './mqtt-lib.js';
 import type { IClientOptions, IDisconnectPacket, MqttClient } from 'mqtt';
 import type { Duplex } from 'node:stream';
 import { systemClock, type Clock } from '../../drivers/clock.js';
@@ -244,7 +245,7 @@ export class MqttSession implements Transport {
     previous?.end(true);
     this.made = { url: server.url, version: this.version };
     this.logger.info('connecting', { url, clientId: this.config.clientId, protocol: protocolName(this.version) });
-    const client = mqtt.connect(server.url, clientOptions(this.config, this.inboundLimit, this.availability, this.version));
+    const client = makeClient(server.url, clientOptions(this.config, this.inboundLimit, this.availability, this.version), mqtt.connect);
     this.client = client;
     const ours = (): boolean => this.client === client;
     this.limitInbound(client, this.version);
@@ -355,7 +356,7 @@ export class MqttSession implements Transport {
 
   /**
    * Put an InboundLimit between each connection and mqtt.js's parser. mqtt.js builds a connection's
-   * stream with the builder mqtt.connect chose for the URL's scheme (TCP, TLS, WebSocket) and keeps
+   * stream with the builder it was given (direct-client.ts's for TCP and TLS, mqtt.connect's for WebSocket) and keeps
    * it in a field that its typings call private: wrapping it is the one place to see the bytes
    * before its parser buffers a whole packet. test/broker-hostile.test.ts proves it is in place.
    */

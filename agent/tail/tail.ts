@@ -3,7 +3,7 @@
  * most every `refreshMs`); otherwise one plain line per message, fit for pipes and grep.
  */
 import { randomBytes } from 'node:crypto';
-import mqtt from 'mqtt';
+import { mqtt } from '../mqtt/mqtt-lib.js';
 import { systemClock, type Clock } from '../../drivers/clock.js';
 import { redactUrl } from '../config/formats.js';
 import { Fleet } from './fleet.js';
