@@ -112,6 +112,48 @@ describe('SegmentLog: commits off the event loop', () => {
     await log.close();
   });
 
+  it('segments rolled while a commit waits: what the commit calls durable is all in what it flushed (the file being written at its start included)', async () => {
+    const dir = tempQueueDir();
+    // About seven records a segment: appends during the held flush roll the file being written.
+    const log = new SegmentLog(dir, { segmentBytes: 512, maxBytes: 1 << 20 });
+    log.open();
+    const real = fs.fdatasync;
+    const flushed: number[] = [];
+    const waiting: Array<() => void> = [];
+    let hold = true;
+    fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      const go = (): void => real(fd, (error) => {
+        if (!error) flushed.push(fd);
+        callback(error);
+      });
+      if (hold) waiting.push(go);
+      else go();
+    }) as typeof fs.fdatasync;
+    syncBuiltinESMExports();
+    try {
+      for (let i = 0; i < 10; i++) log.append(record(i)); // one segment full and retired, the next being written
+      // The descriptor being written when the commit starts (private: only this test looks).
+      const writing = (log as unknown as { fd?: number }).fd;
+      assert.ok(writing !== undefined);
+      const commit = log.commit();
+      await until(() => waiting.length > 0);
+      for (let i = 10; i < 40; i++) log.append(record(i)); // that file fills and rolls meanwhile
+      assert.notEqual((log as unknown as { fd?: number }).fd, writing, 'the file being written rolled during the flush');
+      hold = false;
+      for (const go of waiting.splice(0)) go();
+      await commit;
+      assert.equal(log.durable, 10);
+      assert.ok(flushed.includes(writing), `the file records 7-9 are in was flushed before they were called durable (flushed ${flushed.join(', ')}, it was ${writing})`);
+      await log.commit();
+      assert.equal(log.durable, 40);
+    } finally {
+      fs.fdatasync = real;
+      syncBuiltinESMExports();
+      for (const go of waiting.splice(0)) go();
+    }
+    await log.close();
+  });
+
   it('a crash between the write and its flush loses nothing in the same boot: the records are in the page cache, the cursor is the previous whole one', async () => {
     const dir = tempQueueDir();
     const log = new SegmentLog<{ n: number }>(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });

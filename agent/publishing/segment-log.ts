@@ -352,9 +352,15 @@ export class SegmentLog<Meta = unknown> {
     if (!this.committing) return this.startCommit();
     this.queued ??= this.committing.then(noop, noop).then(() => {
       this.queued = undefined;
-      return this.startCommit();
+      // A caller that committed from the previous commit's own continuation may have started one
+      // already: one commit at a time, so follow it instead of running beside it.
+      return this.committing ? this.commitAfter(this.committing) : this.startCommit();
     });
     return this.queued;
+  }
+
+  private commitAfter(running: Promise<void>): Promise<void> {
+    return running.then(noop, noop).then(() => (this.committing ? this.commitAfter(this.committing) : this.startCommit()));
   }
 
   private startCommit(): Promise<void> {
@@ -399,27 +405,39 @@ export class SegmentLog<Meta = unknown> {
     if (failure !== undefined) throw failure;
   }
 
-  /** fdatasync what was written: retired segments (then closed) and the one being written. */
+  /**
+   * fdatasync what was written: retired segments (then closed) and the one being written. What to
+   * flush is taken before the first await: an append during a flush may roll the segment being
+   * written into `retired`, and the records this commit counts as durable (up to its `head`) must
+   * all be in what it flushed. A flush that fails leaves its file dirty for the next commit.
+   */
   private async flushData(): Promise<void> {
+    const retired = this.retired.splice(0);
+    const fd = this.fd;
+    const current = fd !== undefined && this.dirtySinceSync;
+    if (current) this.dirtySinceSync = false;
     let failure: unknown;
-    for (const retired of this.retired.splice(0)) {
+    for (const segment of retired) {
       try {
-        if (retired.dirty) await fdatasyncAsync(retired.fd);
+        if (segment.dirty) await fdatasyncAsync(segment.fd);
       } catch (error) {
         failure ??= error;
       } finally {
         // Even if the flush failed (a full or failing disk), this segment is done with: its records
         // stay readable, and appends go on in the next one.
-        await closeAsync(retired.fd).catch(noop);
+        await closeAsync(segment.fd).catch(noop);
       }
     }
-    const fd = this.fd;
-    if (fd !== undefined && this.dirtySinceSync) {
-      this.dirtySinceSync = false;
+    if (current) {
       try {
         await fdatasyncAsync(fd); // the descriptor stays open: roll() and close() retire it instead
       } catch (error) {
-        this.dirtySinceSync = true;
+        // Dirty again, wherever the file is now: still being written, or retired by a roll meanwhile.
+        if (this.fd === fd) this.dirtySinceSync = true;
+        else {
+          const moved = this.retired.find((r) => r.fd === fd);
+          if (moved) moved.dirty = true;
+        }
         failure ??= error;
       }
     }
