@@ -76,6 +76,10 @@ describe('mqtt.url as a list of servers', () => {
     assert.deepEqual(split.map((p) => p.path), ['mqtt.url']);
     assert.match(split[0]!.hint, /%2C/);
     assert.doesNotMatch(JSON.stringify(split), /sec|ret@/);
+    // The same in a JSON array, whose entries are joined by commas on their way to the session.
+    const inArray = problemsOf({ url: ['mqtts://u:se,cret@n1:8883', 'mqtts://n2:8883'] });
+    assert.deepEqual(inArray.map((p) => p.path), ['mqtt.url[0]']);
+    assert.doesNotMatch(JSON.stringify(inArray), /se,|cret/);
   });
 
   it('edge-agent check-config exits 78 naming mqtt.url[i]', () => {

@@ -273,6 +273,10 @@ const mqttUrl: ConfigFormat = {
     if (urls.length === 0) return issue('the list of servers is empty', 'give at least one URL, e.g. "mqtt://localhost:1883"');
     // "mqtt://user:pa,ss@host" split at its comma: say so without showing either half of the password.
     const split = typeof value === 'string' ? urls.findIndex((url, i) => i > 0 && !url.includes('://') && url.includes('@')) : -1;
+    // The list travels joined by commas (load-config.ts, server-list.ts): an array entry holding one
+    // would be split there, and half a password shown as a server.
+    const comma = Array.isArray(value) ? urls.findIndex((url) => typeof url === 'string' && url.includes(',')) : -1;
+    if (comma >= 0) return issue(`entry [${comma}] holds a comma`, 'write a comma in a password as %2C, or give the password in mqtt.password, mqtt.passwordFile or EDGE_AGENT_MQTT_PASSWORD; a URL itself has no comma', `[${comma}]`);
     if (split > 0) return issue(`entry [${split}] has no scheme but an @: a comma inside a password splits the URL in two`, 'write a comma in a password as %2C, or give the password in mqtt.password, mqtt.passwordFile or EDGE_AGENT_MQTT_PASSWORD');
     if (urls.length > MAX_SERVERS) return issue(`${urls.length} servers`, `at most ${MAX_SERVERS}: list a cluster's nodes (or its load balancer) once each`);
     const found = urls.flatMap((url, i) => mqttUrlIssues(url, `[${i}]`));
