@@ -279,17 +279,19 @@ describe('Home Assistant discovery against Mosquitto', () => {
         board: 'raspberry-pi', role: 'publisher', deviceId: 'ha01', i2c: { simulated: true }, queue: { dir: state }, homeassistant: { enabled }, health: { intervalS: 0 },
         sensors: [{ name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 1000, measurements, simulation: { scenario: 'static' } }],
       });
-    // What the agent up to 0.1 announced, on its old topic; and another device's config, to be left alone.
-    publishRetained(port, 'homeassistant/sensor/ha01_altimeter_altitude/config', '{"name":"old"}');
-    publishRetained(port, 'homeassistant/sensor/ha02/altimeter_altitude/config', '{"name":"other"}');
+    // What the agent up to 0.1 announced, on its old topic (its device identifier, as 0.1 wrote it); another
+    // device's config; and another tool's config under the same node id: both to be left alone.
+    publishRetained(port, 'homeassistant/sensor/ha01_altimeter_altitude/config', '{"name":"old","device":{"identifiers":["edge-agent_ha01"]}}');
+    publishRetained(port, 'homeassistant/sensor/ha02/altimeter_altitude/config', '{"name":"other","device":{"identifiers":["edge-agent_ha02"]}}');
+    publishRetained(port, 'homeassistant/sensor/ha01/cpu_load/config', '{"name":"CPU","device":{"identifiers":["host-monitor_ha01"]}}');
     const mine = 'homeassistant/+/ha01/+/config';
 
     let agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: {} }), '--broker', mosquitto.broker.url]);
     try {
       await agent.waitFor(/Home Assistant entities removed count=1 topics=homeassistant\/sensor\/ha01_altimeter_altitude\/config/);
       await agent.waitFor(/discovery announced entities=3/);
-      const retained = await watch({ port, topics: [mine], count: 3 });
-      assert.deepEqual(retained.map((m) => m.retained), [true, true, true]);
+      const retained = await watch({ port, topics: [mine], count: 4 });
+      assert.deepEqual(retained.map((m) => m.retained), [true, true, true, true]);
       assert.equal((JSON.parse(retained.find((m) => m.topic.endsWith('_altitude/config'))!.payload) as { state_topic: string }).state_topic, 'sensors/ha01/altitude/latest');
       assert.equal(retainedUnder(port, 'homeassistant/sensor/ha01_altimeter_altitude/config').size, 0, 'the old topic is cleared');
 
@@ -306,7 +308,7 @@ describe('Home Assistant discovery against Mosquitto', () => {
     try {
       await agent.waitFor(/Home Assistant entities removed count=1/);
       await agent.waitFor(/discovery announced entities=2/);
-      assert.deepEqual([...retainedUnder(port, mine).keys()].sort(), ['homeassistant/sensor/ha01/altimeter_pressure/config', 'homeassistant/sensor/ha01/altimeter_temperature/config'], 'only the altitude config is gone');
+      assert.deepEqual([...retainedUnder(port, mine).keys()].sort(), ['homeassistant/sensor/ha01/altimeter_pressure/config', 'homeassistant/sensor/ha01/altimeter_temperature/config', 'homeassistant/sensor/ha01/cpu_load/config'], 'only the altitude config is gone');
     } finally {
       agent.child.kill('SIGTERM');
       await agent.exited;
@@ -317,7 +319,7 @@ describe('Home Assistant discovery against Mosquitto', () => {
     agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: {} }, false), '--broker', mosquitto.broker.url]);
     try {
       await agent.waitFor(/Home Assistant entities removed count=2/);
-      assert.deepEqual([...retainedUnder(port, 'homeassistant/#').keys()], ['homeassistant/sensor/ha02/altimeter_altitude/config'], 'nothing of ha01 is left; the other device is untouched');
+      assert.deepEqual([...retainedUnder(port, 'homeassistant/#').keys()].sort(), ['homeassistant/sensor/ha01/cpu_load/config', 'homeassistant/sensor/ha02/altimeter_altitude/config'], 'nothing of the agent\'s ha01 is left; the other device and the other tool are untouched');
       assert.doesNotMatch(agent.output(), /discovery announced/);
     } finally {
       agent.child.kill('SIGTERM');

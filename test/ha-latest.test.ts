@@ -97,4 +97,20 @@ describe('retained discovery configs the agent keeps', () => {
     for (let i = 0; i < 100_000; i++) held.note(`x/${i}`, config);
     assert.equal(held.topics.length, 2, 'a flood costs no memory');
   });
+
+  it('holds only this device\'s configs: another tool\'s on the same node id is never swept', () => {
+    const held = new RetainedConfigs(undefined, 'edge-agent_drone01');
+    const ours = Buffer.from(JSON.stringify({ name: 'Altitude', device: { identifiers: ['edge-agent_drone01'] } }));
+    const oursShort = Buffer.from(JSON.stringify({ name: 'x', dev: { ids: 'edge-agent_drone01' } }));
+    const theirs = Buffer.from(JSON.stringify({ name: 'CPU', device: { identifiers: ['glances_drone01'] } }));
+    assert.equal(held.note('homeassistant/sensor/drone01/altimeter_altitude/config', ours), 'held');
+    assert.equal(held.note('homeassistant/sensor/drone01/a/config', oursShort), 'held');
+    assert.equal(held.note('homeassistant/sensor/drone01/cpu/config', theirs), 'foreign');
+    for (const hostile of ['not json', '[]', 'null', '{"device":{"identifiers":{"0":"edge-agent_drone01"}}}', '{"__proto__":{"device":{"identifiers":["edge-agent_drone01"]}}}']) {
+      assert.equal(held.note('homeassistant/sensor/drone01/h/config', Buffer.from(hostile)), 'foreign', hostile);
+    }
+    // A topic of ours taken over by another device's config is no longer ours to remove.
+    assert.equal(held.note('homeassistant/sensor/drone01/a/config', theirs), 'foreign');
+    assert.deepEqual(held.topics, ['homeassistant/sensor/drone01/altimeter_altitude/config']);
+  });
 });

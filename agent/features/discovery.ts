@@ -18,7 +18,7 @@ import type { Logger } from '../log/logger.js';
 import type { Router } from '../mqtt/router.js';
 import type { Transport } from '../mqtt/transport.js';
 import type { Feature } from './feature.js';
-import { deviceTopic, discoveryMessages, entities, type DiscoveryMessage, type Origin } from './ha-configs.js';
+import { deviceIdentifier, deviceTopic, discoveryMessages, entities, type DiscoveryMessage, type Origin } from './ha-configs.js';
 import { escapeName, legacyObjectId } from './ha-ids.js';
 import { RetainedConfigs, type RetainedLimits } from './ha-retained.js';
 
@@ -86,7 +86,7 @@ export class HomeAssistantDiscovery implements Feature {
     const { config, router, session } = options;
     const { prefix } = config.homeassistant;
     this.statusTopic = `${prefix}/status`;
-    this.retained = new RetainedConfigs(options.limits);
+    this.retained = new RetainedConfigs(options.limits, deviceIdentifier(config.deviceId));
     this.lines = new LogLimiter(options.clock, 60_000);
     const remembered = this.remembered();
     this.legacyFile = remembered === undefined ? undefined : options.legacyStateFile;

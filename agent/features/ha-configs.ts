@@ -197,9 +197,14 @@ export function entities(config: AgentConfig, measured: (sensor: string) => read
   ];
 }
 
+/** The identifier of a board's device in Home Assistant (the same since 0.1: the sweep relies on it). */
+export function deviceIdentifier(deviceId: string): string {
+  return `edge-agent_${deviceId}`;
+}
+
 function device(config: AgentConfig, origin: Origin): Record<string, unknown> {
   return {
-    identifiers: [`edge-agent_${config.deviceId}`],
+    identifiers: [deviceIdentifier(config.deviceId)],
     name: config.deviceId,
     manufacturer: 'edge-agent',
     model: BOARD_PROFILES[config.board].label,
