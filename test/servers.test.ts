@@ -200,6 +200,17 @@ describe('the session against scripted brokers', () => {
     }
   });
 
+  it('a publish while no server answers rejects at once (mqtt.js would park it where a reconnect loses it, unsettled)', async () => {
+    const dead = await freePort();
+    const session = new MqttSession(mqttConfig(`mqtt://127.0.0.1:${dead}`, { protocolVersion: 4 }), memoryLogger());
+    try {
+      session.start();
+      await assert.rejects(session.publish('sensors/x/health', 'x', { qos: 1, retain: true }), /not connected/);
+    } finally {
+      await session.stop(200);
+    }
+  });
+
   it('a cluster all down: every server once per round, the backoff growing by rounds, not by attempts', async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
     const urls = ports.map((p) => `mqtt://127.0.0.1:${p}`);

@@ -527,8 +527,15 @@ export class MqttSession implements Transport {
    * Resolves when the broker has acknowledged (QoS ≥ 1) or the packet is written (QoS 0); rejects
    * if the connection is lost first (the caller decides whether to send it again).
    */
+  /**
+   * Rejects at once while not connected: mqtt.js would park the packet in a store that the next
+   * reconnect (a new client, after a server switch) replaces, and its promise would never settle.
+   * What must survive an outage goes through the outbox; the features publish again on connecting.
+   */
   async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
-    await this.requireClient().publishAsync(topic, payload, options);
+    const client = this.requireClient();
+    if (!this.up || client.disconnecting) throw new Error('not connected to the broker');
+    await client.publishAsync(topic, payload, options);
   }
 
   /**
