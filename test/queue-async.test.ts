@@ -225,6 +225,39 @@ describe('Outbox: commits ride on the ticks, and hold their promises', () => {
     assert.equal(outbox.ledger().pending, 0);
   });
 
+  it('a read that fails (EIO) while sending is reported and retried, never thrown out of pump', async () => {
+    const dir = tempQueueDir();
+    const offline = new FakeLink();
+    offline.connected = false;
+    const first = new Outbox(offline, queueConfig(dir), new ManualClock(), memoryLogger());
+    first.open();
+    first.submit([message(1), message(2), message(3)]);
+    await first.close();
+    // A new run: nothing cached, every record comes from the disk.
+    const link = new FakeLink();
+    const logger = memoryLogger();
+    const outbox = new Outbox(link, queueConfig(dir), new ManualClock(), logger);
+    outbox.open();
+    const real = fs.readSync;
+    fs.readSync = (() => {
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }) as typeof fs.readSync;
+    syncBuiltinESMExports();
+    try {
+      assert.doesNotThrow(() => outbox.pump());
+      assert.equal(link.sent.length, 0);
+      assert.match(logger.lines.join('\n'), /ERROR queue: cannot read the queued readings/);
+    } finally {
+      fs.readSync = real;
+      syncBuiltinESMExports();
+    }
+    outbox.pump();
+    assert.deepEqual(link.sent.map((m) => m.payload), ['1', '2', '3'], 'read again and sent, in order');
+    await link.ackAll();
+    await outbox.close();
+    assert.equal(outbox.ledger().pending, 0);
+  });
+
   it('a stop with a commit in flight waits for it, then writes the clean cursor last', async () => {
     const dir = tempQueueDir();
     const link = new FakeLink();

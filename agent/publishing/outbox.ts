@@ -361,7 +361,17 @@ export class Outbox {
       }
       return out;
     }
-    return this.store.read(from, max);
+    try {
+      return this.store.read(from, max);
+    } catch (error) {
+      // A failing card (EIO), a segment gone (ENOENT): pump runs from acknowledgements and commits,
+      // where a throw would end the process. Nothing is sent now; the next pump reads again.
+      const { error: cause, hint } = describeStorageFailure(error);
+      this.diskLines.hit('read', ({ suppressed }) =>
+        this.logger.error('queue: cannot read the queued readings; they stay queued and are read again at the next send', { dir: this.config.dir, error: cause, hint, ...(suppressed > 0 ? { suppressed } : {}) }),
+      );
+      return [];
+    }
   }
 
   /** QoS 0 messages in one write; if the connection cannot take them now, they join `held` instead. */
