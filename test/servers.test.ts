@@ -118,6 +118,19 @@ describe('ServerList', () => {
     assert.equal(fixed.refusedMqtt5(fixed.current), false);
     assert.equal(fixed.protocolFor(fixed.current), 5);
   });
+
+  it('auto: only a CONNACK settles the fallback; a server silent to 3.1.1 too is asked for 5 again', () => {
+    const list = new ServerList('mqtt://lb:1883', 'auto');
+    const lb = list.current;
+    assert.equal(list.refusedMqtt5(lb), true, 'closed without a CONNACK: try 3.1.1');
+    list.unanswered(lb); // 3.1.1 closed without an answer too (a load balancer with no backend)
+    assert.equal(list.protocolFor(lb), 5, 'nothing learned: MQTT 5 again next time');
+    assert.equal(list.refusedMqtt5(lb), true);
+    list.accepted(lb, 4);
+    list.unanswered(lb); // a later outage does not unlearn what a CONNACK said
+    assert.equal(list.protocolFor(lb), 4);
+    assert.equal(list.refusedMqtt5(lb), false);
+  });
 });
 
 function mqttConfig(url: string, overrides: Partial<MqttConfig> = {}): MqttConfig {

@@ -12,6 +12,8 @@
  * 0x01 "unacceptable protocol version" in 3.1.1 framing, 0x84 in MQTT 5, or the connection closed
  * before any CONNACK, as NATS 2.9 and RabbitMQ before 3.13 do) is tried again at once with 3.1.1,
  * and what a server accepted is kept for the life of the process: a reconnect does not ask again.
+ * Only a CONNACK settles it: a load balancer with no backend, or a broker at its connection limit,
+ * also closes without a word, and if 3.1.1 gets no answer either, the next attempt asks for 5 again.
  */
 import { brokerUrls, redactUrl } from '../config/formats.js';
 
@@ -32,6 +34,8 @@ export class ServerList {
   private index = 0;
   /** auto: the version each server accepted, or fell back to after refusing MQTT 5. */
   private readonly learned = new Map<string, ProtocolVersion>();
+  /** auto: servers being tried with 3.1.1 after refusing 5, not yet answered. */
+  private readonly tentative = new Set<string>();
 
   constructor(url: string, private readonly choice: ProtocolChoice) {
     const urls = brokerUrls(url).filter((u) => u !== '');
@@ -56,6 +60,7 @@ export class ServerList {
   /** The version to ask `server` for now. */
   protocolFor(server: BrokerServer): ProtocolVersion {
     if (this.choice !== 'auto') return this.choice;
+    if (this.tentative.has(server.url)) return 4;
     return this.learned.get(server.url) ?? 5;
   }
 
@@ -69,13 +74,20 @@ export class ServerList {
    * 3.1.1 (auto, and not already fallen back), false when the refusal stands (a fixed version).
    */
   refusedMqtt5(server: BrokerServer): boolean {
-    if (this.choice !== 'auto' || this.learned.get(server.url) === 4) return false;
-    this.learned.set(server.url, 4);
+    if (this.choice !== 'auto' || this.learned.get(server.url) === 4 || this.tentative.has(server.url)) return false;
+    this.tentative.add(server.url);
     return true;
   }
 
   /** `server` accepted `version`: kept, so reconnects ask for it straight away. */
   accepted(server: BrokerServer, version: ProtocolVersion): void {
-    if (this.choice === 'auto') this.learned.set(server.url, version);
+    if (this.choice !== 'auto') return;
+    this.learned.set(server.url, version);
+    this.tentative.delete(server.url);
+  }
+
+  /** An attempt at `server` failed before any CONNACK: a 3.1.1 fallback it was on proves nothing. */
+  unanswered(server: BrokerServer): void {
+    this.tentative.delete(server.url);
   }
 }

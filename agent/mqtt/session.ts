@@ -466,6 +466,7 @@ export class MqttSession implements Transport {
       this.connectTo(this.target);
       return;
     }
+    if (!this.up) this.servers.unanswered(this.target);
     if (this.config.reconnectPeriodMs === 0) return;
     const failed = this.target.shown;
     const next = this.servers.size > 1 ? this.servers.advance() : this.target;
