@@ -24,7 +24,7 @@ import { Router, type RouterStats } from './mqtt/router.js';
 import { MqttSession } from './mqtt/session.js';
 import type { Transport } from './mqtt/transport.js';
 import { plainAvailability } from './publishing/encoders.js';
-import { Outbox } from './publishing/outbox.js';
+import { Outbox, queueReleased } from './publishing/outbox.js';
 import { Publisher } from './publishing/publisher.js';
 import type { BatchSink } from './sampling/sample-group.js';
 import { REPEAT_LOG_INTERVAL_MS, type Sampler } from './sampling/sampler.js';
@@ -138,6 +138,7 @@ export class Agent {
         const { LatestValues } = await import('./features/ha-latest.js');
         this.latest = new LatestValues(session, this.clock, config.homeassistant.latestMaxAgeS * 1000, logger.child('homeassistant'));
       }
+      await queueReleased(config.queue.dir);
       const { lastSeqs } = outbox.open(sampling.numbering());
       session.onConnect(() => outbox.pump(), 'queue');
       sampling.resumeAfter(lastSeqs);

@@ -12,7 +12,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { memoryLogger } from '../agent/log/logger.js';
-import { Outbox } from '../agent/publishing/outbox.js';
+import { Outbox, queueReleased } from '../agent/publishing/outbox.js';
 import { SegmentLog } from '../agent/publishing/segment-log.js';
 import { ManualClock } from '../drivers/clock.js';
 import { FakeLink, message, queueConfig } from './helpers/fake-link.js';
@@ -256,6 +256,40 @@ describe('Outbox: commits ride on the ticks, and hold their promises', () => {
     await link.ackAll();
     await outbox.close();
     assert.equal(outbox.ledger().pending, 0);
+  });
+
+  it('a reload waits for the previous run\'s close still on the device before it opens the same queue', async () => {
+    const dir = tempQueueDir();
+    const link = new FakeLink();
+    link.connected = false;
+    const old = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    old.open();
+    old.submit([message(1), message(2)]);
+    const device = slowDevice();
+    let released = false;
+    try {
+      const closed = old.close(); // the agent's stop gives up on it after its deadline; it goes on
+      await until(() => device.held > 0);
+      const waiting = queueReleased(dir).then(() => {
+        released = true;
+      });
+      for (let i = 0; i < 5; i++) await turn();
+      assert.equal(released, false, 'the new run waits while the old close is on the device');
+      device.release();
+      await closed;
+      await waiting;
+      assert.equal(released, true);
+    } finally {
+      device.restore();
+    }
+    await queueReleased(dir); // nothing pending: at once
+    const next = new Outbox(link, queueConfig(dir), new ManualClock(), memoryLogger());
+    next.open();
+    link.connected = true;
+    next.pump();
+    assert.deepEqual(link.sent.map((m) => m.payload), ['1', '2'], 'what the old run queued');
+    await link.ackAll();
+    await next.close();
   });
 
   it('a stop with a commit in flight waits for it, then writes the clean cursor last', async () => {

@@ -75,6 +75,19 @@ export interface OpenedQueue {
 /** Why a message the store did not keep was dropped, when it could not go straight out either. */
 type NotKept = 'offline' | 'diskFull';
 
+/**
+ * Closes still running, by queue directory. A stop is bounded (agent.ts), so a reload can start the
+ * next run while the last commit of the previous one still waits on a slow card; the next run opens
+ * the directory only after it let go (queueReleased), or that commit would write its cursor over the
+ * new run's and delete segments the new run still lists.
+ */
+const closing = new Map<string, Promise<void>>();
+
+/** Resolves once no earlier outbox is still closing the queue in `dir`. */
+export async function queueReleased(dir: string): Promise<void> {
+  for (let pending = closing.get(dir); pending; pending = closing.get(dir)) await pending;
+}
+
 /** An error carrying an MQTT reason code ≥ 0x80 is the broker's answer, not a lost connection. */
 function refusedByBroker(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -343,11 +356,13 @@ export class Outbox {
     this.closed = true;
     this.backstop?.abort();
     this.backstop = undefined;
-    try {
-      await this.store.close(this.numbering.stopped(this.store.head));
-    } catch (error) {
-      this.storageFailed('the queue at stop', error);
-    }
+    const done = this.store.close(this.numbering.stopped(this.store.head)).catch((error: unknown) => this.storageFailed('the queue at stop', error));
+    const dir = this.config.dir;
+    closing.set(dir, done);
+    void done.finally(() => {
+      if (closing.get(dir) === done) closing.delete(dir);
+    });
+    await done;
   }
 
   private readFrom(from: number, max: number): StoredMessage[] {
