@@ -17,7 +17,7 @@ import { latestTopic } from '../agent/features/ha-latest.js';
 import { Publisher } from '../agent/publishing/publisher.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
 import { findBinary, useMosquitto } from './helpers/mosquitto.js';
-import { watch } from './helpers/mqtt-watch.js';
+import { mosquittoPub, watch } from './helpers/mqtt-watch.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 /** What Home Assistant's MQTT integration accepts, for the keys we use (documented types and values). */
@@ -263,11 +263,6 @@ function retainedUnder(port: number, filter: string): Map<string, string> {
   return new Map(sub.stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t') as [string, string]));
 }
 
-function publishRetained(port: number, topic: string, payload: string): void {
-  const pub = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-m', payload, '-r', '-q', '1']);
-  assert.equal(pub.status, 0);
-}
-
 describe('Home Assistant discovery against Mosquitto', () => {
   const mosquitto = useMosquitto();
 
@@ -281,9 +276,9 @@ describe('Home Assistant discovery against Mosquitto', () => {
       });
     // What the agent up to 0.1 announced, on its old topic (its device identifier, as 0.1 wrote it); another
     // device's config; and another tool's config under the same node id: both to be left alone.
-    publishRetained(port, 'homeassistant/sensor/ha01_altimeter_altitude/config', '{"name":"old","device":{"identifiers":["edge-agent_ha01"]}}');
-    publishRetained(port, 'homeassistant/sensor/ha02/altimeter_altitude/config', '{"name":"other","device":{"identifiers":["edge-agent_ha02"]}}');
-    publishRetained(port, 'homeassistant/sensor/ha01/cpu_load/config', '{"name":"CPU","device":{"identifiers":["host-monitor_ha01"]}}');
+    mosquittoPub(port, 'homeassistant/sensor/ha01_altimeter_altitude/config', '{"name":"old","device":{"identifiers":["edge-agent_ha01"]}}', { retain: true });
+    mosquittoPub(port, 'homeassistant/sensor/ha02/altimeter_altitude/config', '{"name":"other","device":{"identifiers":["edge-agent_ha02"]}}', { retain: true });
+    mosquittoPub(port, 'homeassistant/sensor/ha01/cpu_load/config', '{"name":"CPU","device":{"identifiers":["host-monitor_ha01"]}}', { retain: true });
     const mine = 'homeassistant/+/ha01/+/config';
 
     let agent = startAgent(['run', '--config', publisher({ temperature: {}, pressure: {}, altitude: {} }), '--broker', mosquitto.broker.url]);

@@ -6,11 +6,10 @@
  * and change nothing.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { agentsAgainst, stopAgent as stop, writeTempConfig } from './helpers/agent-process.js';
-import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
-import { waitForRetained, watch } from './helpers/mqtt-watch.js';
+import { useMosquitto } from './helpers/mosquitto.js';
+import { mosquittoPub, waitForRetained, watch } from './helpers/mqtt-watch.js';
 import { tempDir } from './helpers/temp-dir.js';
 
 const FT = 0.3048;
@@ -57,31 +56,19 @@ function subscriberConfig(): string {
   });
 }
 
-/** mosquitto_pub at QoS 1: returns once the broker has acknowledged the message. */
-function publish(port: number, topic: string, payload: string): void {
-  const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', payload], { encoding: 'utf8', timeout: 10_000 });
-  assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}`);
-}
-
 describe('per-sample layout against Mosquitto', () => {
-  let broker: Mosquitto;
-  const agents = agentsAgainst(() => broker.url);
+  const mosquitto = useMosquitto();
+  const agents = agentsAgainst(() => mosquitto.broker.url);
   const run = agents.run;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    agents.killAll();
-    await broker?.stop();
-  });
+  after(() => agents.killAll());
 
   it('publishes one message per sample holding every measurement, and a subscriber\'s rule reads its field', async () => {
     const subscriber = run(subscriberConfig());
-    await waitForRetained(broker.port, 'devices/ps-bbb/outputs/led/state', 'OFF');
+    await waitForRetained(mosquitto.broker.port, 'devices/ps-bbb/outputs/led/state', 'OFF');
     await subscriber.waitFor(/subscribed topic=devices\/ps-bbb\/commands/);
 
     // Everything the publisher says under its prefix but its retained status: sample messages only.
-    const seen = watch({ port: broker.port, topics: ['sensors/ps-drone/#'], count: 5, timeoutS: 30, extraArgs: ['-T', 'sensors/ps-drone/status'] });
+    const seen = watch({ port: mosquitto.broker.port, topics: ['sensors/ps-drone/#'], count: 5, timeoutS: 30, extraArgs: ['-T', 'sensors/ps-drone/status'] });
     await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
     const drone = run(publisherConfig(120));
     const messages = await seen;
@@ -98,7 +85,7 @@ describe('per-sample layout against Mosquitto', () => {
     const seqs = messages.map((m) => (JSON.parse(m.payload) as { seq: number }).seq);
     assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'one message per sample, in order');
 
-    await waitForRetained(broker.port, 'devices/ps-bbb/outputs/led/state', 'ON');
+    await waitForRetained(mosquitto.broker.port, 'devices/ps-bbb/outputs/led/state', 'ON');
     assert.equal(await stop(drone), 0);
 
     // Hostile payloads on the sample topic: each dropped with its reason, the LED left as it is.
@@ -113,22 +100,22 @@ describe('per-sample layout against Mosquitto', () => {
       ['{"altitude":90', 'malformed'],
       [`{${Array.from({ length: 600 }, (_, i) => `"k${i}":${i}`).join(',')},"altitude":90}`, 'too-large'], // over messages.maxBytes
     ];
-    for (const [payload] of hostile) publish(broker.port, SAMPLE_TOPIC, payload);
-    const answers = watch({ port: broker.port, topics: ['devices/ps-bbb/responses'], count: 1, timeoutS: 30 });
+    for (const [payload] of hostile) mosquittoPub(mosquitto.broker.port, SAMPLE_TOPIC, payload);
+    const answers = watch({ port: mosquitto.broker.port, topics: ['devices/ps-bbb/responses'], count: 1, timeoutS: 30 });
     await new Promise((r) => setTimeout(r, 300));
     // Handled in order after the hostile ones: its answer counts them all.
-    publish(broker.port, 'devices/ps-bbb/commands', '{"cmd":"stats","id":"after-hostile"}');
+    mosquittoPub(mosquitto.broker.port, 'devices/ps-bbb/commands', '{"cmd":"stats","id":"after-hostile"}');
     const [answer] = await answers;
     const { dropped } = (JSON.parse(answer!.payload) as { stats: { messages: { dropped: Record<string, number> } } }).stats.messages;
     const expected = { 'wrong-type': 0, malformed: 0, 'too-large': 0 };
     for (const [, reason] of hostile) expected[reason]++;
     assert.deepEqual({ 'wrong-type': dropped['wrong-type'], malformed: dropped.malformed, 'too-large': dropped['too-large'] }, expected, answer!.payload);
-    assert.equal(await waitForRetained(broker.port, 'devices/ps-bbb/outputs/led/state', 'ON'), 'ON');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'devices/ps-bbb/outputs/led/state', 'ON'), 'ON');
     await subscriber.waitFor(/dropped: rule high: payload has no field 'altitude'.*reason=wrong-type/);
 
     // A well-formed sample below the band turns it off.
-    publish(broker.port, SAMPLE_TOPIC, '{"ts":1764028800000,"seq":99,"temperature":20,"altitude":90}');
-    await waitForRetained(broker.port, 'devices/ps-bbb/outputs/led/state', 'OFF');
+    mosquittoPub(mosquitto.broker.port, SAMPLE_TOPIC, '{"ts":1764028800000,"seq":99,"temperature":20,"altitude":90}');
+    await waitForRetained(mosquitto.broker.port, 'devices/ps-bbb/outputs/led/state', 'OFF');
     assert.equal(await stop(subscriber), 0);
   });
 });

@@ -3,7 +3,6 @@
  * readings; the GPIO backend is handed in so the test can look at the pins, before and after stop.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { systemClock } from '../drivers/clock.js';
 import type { GpioBackend } from '../drivers/gpio/gpio.js';
@@ -11,8 +10,8 @@ import { SimulatedGpio } from '../drivers/gpio/simulated-gpio.js';
 import { Agent } from '../agent/agent.js';
 import { loadConfig } from '../agent/config/load-config.js';
 import { memoryLogger } from '../agent/log/logger.js';
-import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
-import { waitForRetained, watch } from './helpers/mqtt-watch.js';
+import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { mosquittoPub, waitForRetained, watch } from './helpers/mqtt-watch.js';
 
 let broker: Mosquitto;
 before(async () => {
@@ -61,13 +60,6 @@ test('a board with role both samples and reacts; on stop its relay is back at th
 async function until(what: string, condition: () => boolean, attempts = 100): Promise<void> {
   for (let i = 0; i < attempts && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(condition(), `never happened: ${what}`);
-}
-
-/** mosquitto_pub at QoS 1: returns once the broker has acknowledged the message. */
-function publishQos1(port: number, topic: string, payload: string): void {
-  // The payload on stdin (-s): one argument may not exceed 128 KiB (Linux MAX_ARG_STRLEN).
-  const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-s'], { input: payload, encoding: 'utf8', timeout: 10_000 });
-  assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}`);
 }
 
 /** The simulated GPIO, with output writes that can be held (to stop the agent half-way). */
@@ -133,7 +125,7 @@ for (const protocolVersion of [4, 5] as const) {
     gpio.hold();
     const stopping = first.stop();
     await until('the stop reached the outputs', gpio.held);
-    publishQos1(broker.port, commands, '{"cmd":"set","output":"led","state":"on","id":"during-stop"}');
+    mosquittoPub(broker.port, commands, '{"cmd":"set","output":"led","state":"on","id":"during-stop"}');
     const stats = (): { deferred: number; received: number } => (first.stats() as { messages: { deferred: number; received: number } }).messages;
     await until('the command reached the stopping agent', () => stats().deferred === 1);
     gpio.release();
@@ -150,7 +142,7 @@ for (const protocolVersion of [4, 5] as const) {
     await second.start();
     try {
       await second.connected();
-      publishQos1(broker.port, commands, '{"cmd":"list","id":"marker"}');
+      mosquittoPub(broker.port, commands, '{"cmd":"list","id":"marker"}');
       const [answer] = await answers;
       assert.deepEqual(JSON.parse(answer!.payload), { id: 'during-stop', status: 'ok', output: 'led', state: 'on' });
       assert.equal(await waitForRetained(broker.port, `devices/${deviceId}/outputs/led/state`, 'ON'), 'ON');
@@ -177,9 +169,9 @@ test('a message too large to read is dropped as too large, answered by nothing, 
     await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub subscribed
     // 200 kB: past the session's inbound limit (agent/mqtt/inbound-limit.ts), so never read whole; and
     // 5 kB: read, but over messages.maxBytes (4096)
-    publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(200_000)}"}`);
-    publishQos1(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(5_000)}"}`);
-    publishQos1(broker.port, 'devices/bbb-big/commands', '{"cmd":"get","output":"led","id":"after"}');
+    mosquittoPub(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(200_000)}"}`);
+    mosquittoPub(broker.port, 'devices/bbb-big/commands', `{"cmd":"set","output":"led","state":"on","id":"big","pad":"${'x'.repeat(5_000)}"}`);
+    mosquittoPub(broker.port, 'devices/bbb-big/commands', '{"cmd":"get","output":"led","id":"after"}');
     const [answer] = await answers;
     assert.deepEqual(JSON.parse(answer!.payload), { id: 'after', status: 'ok', output: 'led', state: 'off' }, 'the first answer is for the message after the large ones');
     const messages = (agent.stats() as { messages: { received: number; handled: number; dropped: Record<string, number> } }).messages;

@@ -5,11 +5,10 @@
  * mosquitto_pub so that crossing it does not depend on the flight's timing.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { agentsAgainst, stopAgent as stop, writeTempConfig, type AgentProcess } from './helpers/agent-process.js';
-import { findBinary, startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
-import { waitForRetained, watch } from './helpers/mqtt-watch.js';
+import { useMosquitto } from './helpers/mosquitto.js';
+import { mosquittoPub, waitForRetained, watch } from './helpers/mqtt-watch.js';
 
 const FT = 0.3048;
 
@@ -53,50 +52,38 @@ function publisherConfig(deviceId: string, feet: number): string {
   });
 }
 
-/** mosquitto_pub at QoS 1: returns once the broker has acknowledged the message. */
-function publish(port: number, topic: string, payload: string): void {
-  const result = spawnSync(findBinary('mosquitto_pub'), ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', payload], { encoding: 'utf8', timeout: 10_000 });
-  assert.equal(result.status, 0, `mosquitto_pub failed: ${result.stderr}`);
-}
-
 describe('subscriber mode against Mosquitto', () => {
-  let broker: Mosquitto;
-  const agents = agentsAgainst(() => broker.url);
+  const mosquitto = useMosquitto();
+  const agents = agentsAgainst(() => mosquitto.broker.url);
   const run = agents.run;
-  before(async () => {
-    broker = await startMosquitto();
-  });
-  after(async () => {
-    agents.killAll();
-    await broker?.stop();
-  });
+  after(() => agents.killAll());
 
   it('the LED follows the altitude across the threshold with hysteresis; state and acknowledgements say so', async () => {
     const subscriber = run(subscriberConfig('bbb-e2e', 'drone-e2e'));
-    await waitForRetained(broker.port, 'devices/bbb-e2e/outputs/led/state', 'OFF');
+    await waitForRetained(mosquitto.broker.port, 'devices/bbb-e2e/outputs/led/state', 'OFF');
     await subscriber.waitFor(/subscribed topic=devices\/bbb-e2e\/commands/);
-    const states = watch({ port: broker.port, topics: ['devices/bbb-e2e/outputs/led/state'], count: 4, timeoutS: 30 });
-    const acks = watch({ port: broker.port, topics: ['devices/bbb-e2e/ack'], count: 3, timeoutS: 30 });
+    const states = watch({ port: mosquitto.broker.port, topics: ['devices/bbb-e2e/outputs/led/state'], count: 4, timeoutS: 30 });
+    const acks = watch({ port: mosquitto.broker.port, topics: ['devices/bbb-e2e/ack'], count: 3, timeoutS: 30 });
     await new Promise((r) => setTimeout(r, 300)); // let mosquitto_sub subscribe first
 
-    publish(broker.port, 'sensors/drone-e2e/altitude', '90');
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-e2e/altitude', '90');
     await subscriber.waitFor(/rule altitude-led: condition false .*value=90/);
 
     // The publisher agent, its own process, flies at 120 ft: the LED goes on.
     const drone = run(publisherConfig('drone-e2e', 120));
-    await waitForRetained(broker.port, 'devices/bbb-e2e/outputs/led/state', 'ON');
+    await waitForRetained(mosquitto.broker.port, 'devices/bbb-e2e/outputs/led/state', 'ON');
     assert.equal(await stop(drone), 0);
 
     // 97 ft is inside the dead band: the LED stays on. The command after it is answered only once
     // 97 has been handled (one connection, handled in order), so "still ON" is not a guess.
-    const answers = watch({ port: broker.port, topics: ['devices/bbb-e2e/responses'], count: 1, timeoutS: 30 });
+    const answers = watch({ port: mosquitto.broker.port, topics: ['devices/bbb-e2e/responses'], count: 1, timeoutS: 30 });
     await new Promise((r) => setTimeout(r, 300));
-    publish(broker.port, 'sensors/drone-e2e/altitude', '97');
-    publish(broker.port, 'devices/bbb-e2e/commands', '{"cmd":"get","output":"led","id":"after-97"}');
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-e2e/altitude', '97');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-e2e/commands', '{"cmd":"get","output":"led","id":"after-97"}');
     const [answer] = await answers;
     assert.deepEqual(JSON.parse(answer!.payload), { id: 'after-97', status: 'ok', output: 'led', state: 'on' });
 
-    publish(broker.port, 'sensors/drone-e2e/altitude', '94');
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-e2e/altitude', '94');
     assert.deepEqual((await states).map((m) => m.payload), ['OFF', 'OFF', 'ON', 'OFF'], 'on at ≥ 100, off only below 95');
     const ackBodies = (await acks).map((m) => JSON.parse(m.payload) as { rule: string; ft: number; led: string });
     assert.deepEqual(ackBodies.map((a) => a.led), ['off', 'on', 'off']);
@@ -104,23 +91,23 @@ describe('subscriber mode against Mosquitto', () => {
     assert.equal(ackBodies[2]!.ft, 94);
 
     // Bad input is logged with its reason and changes nothing.
-    publish(broker.port, 'sensors/drone-e2e/altitude', 'very high');
-    publish(broker.port, 'sensors/drone-e2e/altitude', '9'.repeat(5000));
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-e2e/altitude', 'very high');
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-e2e/altitude', '9'.repeat(5000));
     await subscriber.waitFor(/dropped: .*reason=wrong-type/);
     await subscriber.waitFor(/dropped: payload of 5000 bytes .*reason=too-large/);
-    assert.equal(await waitForRetained(broker.port, 'devices/bbb-e2e/outputs/led/state', 'OFF'), 'OFF');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'devices/bbb-e2e/outputs/led/state', 'OFF'), 'OFF');
     assert.equal(await stop(subscriber), 0);
   });
 
   it('commands are answered on the response topic: ok, unknown output, unknown command, invalid JSON', async () => {
     const subscriber = run(subscriberConfig('bbb-cmd', 'drone-cmd'));
     await subscriber.waitFor(/subscribed topic=devices\/bbb-cmd\/commands/);
-    const responses = watch({ port: broker.port, topics: ['devices/bbb-cmd/responses'], count: 4, timeoutS: 30 });
+    const responses = watch({ port: mosquitto.broker.port, topics: ['devices/bbb-cmd/responses'], count: 4, timeoutS: 30 });
     await new Promise((r) => setTimeout(r, 300));
-    publish(broker.port, 'devices/bbb-cmd/commands', '{"cmd":"set","output":"led","state":"on","id":"42"}');
-    publish(broker.port, 'devices/bbb-cmd/commands', '{"cmd":"set","output":"lde","state":"on","id":"43"}');
-    publish(broker.port, 'devices/bbb-cmd/commands', '{"cmd":"dance","id":"44"}');
-    publish(broker.port, 'devices/bbb-cmd/commands', 'not json');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-cmd/commands', '{"cmd":"set","output":"led","state":"on","id":"42"}');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-cmd/commands', '{"cmd":"set","output":"lde","state":"on","id":"43"}');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-cmd/commands', '{"cmd":"dance","id":"44"}');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-cmd/commands', 'not json');
     const bodies = (await responses).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     assert.deepEqual(bodies[0], { id: '42', status: 'ok', output: 'led', state: 'on' });
     assert.deepEqual(bodies[1], { id: '43', status: 'error', error: "unknown output 'lde'" });
@@ -128,11 +115,11 @@ describe('subscriber mode against Mosquitto', () => {
     assert.match(String(bodies[2]!.error), /unknown command 'dance'/);
     assert.deepEqual([bodies[3]!.id, bodies[3]!.status], [null, 'error']);
     assert.match(String(bodies[3]!.error), /invalid JSON/);
-    assert.equal(await waitForRetained(broker.port, 'devices/bbb-cmd/outputs/led/state', 'ON'), 'ON');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'devices/bbb-cmd/outputs/led/state', 'ON'), 'ON');
 
     // The set topic takes plain words too.
-    publish(broker.port, 'devices/bbb-cmd/outputs/led/set', 'TOGGLE');
-    assert.equal(await waitForRetained(broker.port, 'devices/bbb-cmd/outputs/led/state', 'OFF'), 'OFF');
+    mosquittoPub(mosquitto.broker.port, 'devices/bbb-cmd/outputs/led/set', 'TOGGLE');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'devices/bbb-cmd/outputs/led/state', 'OFF'), 'OFF');
     assert.equal(await stop(subscriber), 0);
   });
 
@@ -147,7 +134,7 @@ describe('subscriber mode against Mosquitto', () => {
     });
     const fleet = [run(config('fleet-a')), run(config('fleet-b'))];
     for (const agent of fleet) await agent.waitFor(/subscribed topic=\$share\/fleet\/sensors\/drone-share\/altitude qos=1/);
-    for (let i = 1; i <= 10; i++) publish(broker.port, 'sensors/drone-share/altitude', String(i));
+    for (let i = 1; i <= 10; i++) mosquittoPub(mosquitto.broker.port, 'sensors/drone-share/altitude', String(i));
     const taken = (agent: AgentProcess): number[] => [...agent.output().matchAll(/took (\d+) from sensors\/drone-share\/altitude/g)].map((m) => Number(m[1]));
     for (let i = 0; i < 100 && taken(fleet[0]!).length + taken(fleet[1]!).length < 10; i++) await new Promise((r) => setTimeout(r, 100));
     const [a, b] = fleet.map(taken) as [number[], number[]];
@@ -163,8 +150,8 @@ describe('subscriber mode against Mosquitto', () => {
     const after = run(subscriberConfig('bbb-newrule', 'drone-new'));
     await after.waitFor(/sessionPresent=true/);
     await after.waitFor(/subscribed topic=sensors\/drone-new\/altitude qos=1/);
-    publish(broker.port, 'sensors/drone-new/altitude', '111');
-    assert.equal(await waitForRetained(broker.port, 'devices/bbb-newrule/outputs/led/state', 'ON'), 'ON');
+    mosquittoPub(mosquitto.broker.port, 'sensors/drone-new/altitude', '111');
+    assert.equal(await waitForRetained(mosquitto.broker.port, 'devices/bbb-newrule/outputs/led/state', 'ON'), 'ON');
     assert.equal(await stop(after), 0);
   });
 
@@ -176,17 +163,17 @@ describe('subscriber mode against Mosquitto', () => {
       const first = run(config);
       await first.waitFor(new RegExp(`subscribed topic=sensors/${drone}/altitude qos=1`));
       await first.waitFor(/sessionPresent=false/);
-      publish(broker.port, `sensors/${drone}/altitude`, '10');
+      mosquittoPub(mosquitto.broker.port, `sensors/${drone}/altitude`, '10');
       await first.waitFor(/condition false/);
       assert.equal(await stop(first), 0);
-      assert.equal(await waitForRetained(broker.port, `devices/${id}/outputs/led/state`, 'OFF'), 'OFF', 'safe state on shutdown');
+      assert.equal(await waitForRetained(mosquitto.broker.port, `devices/${id}/outputs/led/state`, 'OFF'), 'OFF', 'safe state on shutdown');
 
-      publish(broker.port, `sensors/${drone}/altitude`, '130'); // nobody is listening now
+      mosquittoPub(mosquitto.broker.port, `sensors/${drone}/altitude`, '130'); // nobody is listening now
 
       const second = run(config);
       await second.waitFor(/sessionPresent=true/);
       await second.waitFor(/rule altitude-led: condition true .*value=130/);
-      assert.equal(await waitForRetained(broker.port, `devices/${id}/outputs/led/state`, 'ON'), 'ON');
+      assert.equal(await waitForRetained(mosquitto.broker.port, `devices/${id}/outputs/led/state`, 'ON'), 'ON');
       assert.equal(await stop(second), 0);
     });
   }

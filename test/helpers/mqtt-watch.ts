@@ -2,7 +2,7 @@
  * An independent MQTT client for assertions: `mosquitto_sub`, not mqtt.js, so a bug shared by the
  * agent and the test's client library cannot hide itself.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { findBinary } from './mosquitto.js';
 
 export interface Message {
@@ -62,4 +62,14 @@ export async function waitForRetained(port: number, topic: string, expected: str
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`retained ${topic} never became '${expected}'; last seen: ${last}`);
+}
+
+/**
+ * `mosquitto_pub` at QoS 1 (returns once the broker has acknowledged it), retained if asked. The
+ * payload goes on stdin (-s): one argument may not exceed 128 KiB (Linux MAX_ARG_STRLEN).
+ */
+export function mosquittoPub(port: number, topic: string, payload: string, options: { retain?: boolean } = {}): void {
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-s', ...(options.retain ? ['-r'] : [])];
+  const result = spawnSync(findBinary('mosquitto_pub'), args, { input: payload, encoding: 'utf8', timeout: 10_000 });
+  if (result.status !== 0) throw new Error(`mosquitto_pub failed (${String(result.status)}): ${result.stderr}`);
 }
