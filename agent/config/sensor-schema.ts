@@ -116,10 +116,13 @@ const LAYOUT: SchemaLeaf = {
   default: 'per-measurement',
 };
 
+/** Where a per-sample sensor's messages go unless its sampleTopic says otherwise. */
+export const DEFAULT_SAMPLE_TOPIC = 'sensors/{deviceId}/{sensor}';
+
 const SAMPLE_TOPIC: SchemaLeaf = {
   doc: 'With layout per-sample: the topic of the sample message; placeholders {deviceId}, {sensor}.',
   format: 'mqtt-topic',
-  default: 'sensors/{deviceId}/{sensor}',
+  default: DEFAULT_SAMPLE_TOPIC,
 };
 
 /** The agent's own key in every `simulation` (hardware.ts wraps the simulated chip). */

@@ -10,6 +10,7 @@
 import type { Quantity } from '../../drivers/sensor.js';
 import { BOARD_PROFILES } from '../config/boards.js';
 import type { AgentConfig, MeasurementConfig, SensorConfig } from '../config/types.js';
+import { sampleTopic } from '../publishing/publisher.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
 import { entityIds, type Component, type EntityIds, type EntityKey } from './ha-ids.js';
 import { latestTopic } from './ha-latest.js';
@@ -68,7 +69,7 @@ export function measurementState(config: AgentConfig, sensor: SensorConfig, quan
   // field (publisher.ts): the entity reads its field from the sample topic's latest value.
   const perSample = sensor.layout === 'per-sample';
   const topic = perSample
-    ? fillTemplate(sensor.sampleTopic ?? 'sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId: config.deviceId, sensor: sensor.name }, { strict: true })
+    ? sampleTopic(config.deviceId, sensor)
     : fillTemplate(m.topic, TOPIC_PLACEHOLDERS, { deviceId: config.deviceId, sensor: sensor.name, measurement: quantity }, { strict: true });
   const state_topic = latestTopic(topic);
   if (!perSample && m.format !== 'json') return { state_topic };

@@ -27,8 +27,8 @@ export interface LatestLink {
 const LATEST: PublishOptions = { qos: 0, retain: true };
 
 export class LatestValues {
-  /** One entry per measurement topic: bounded by the config. */
-  private readonly newest = new Map<string, { payload: Buffer; ts: number; sent: boolean }>();
+  /** One entry per measurement topic (bounded by the config), its latest-value topic made once: this runs every tick. */
+  private readonly newest = new Map<string, { latest: string; payload: Buffer; ts: number; sent: boolean }>();
   published = 0;
 
   constructor(
@@ -44,18 +44,22 @@ export class LatestValues {
   offer(messages: readonly OutgoingMessage[]): void {
     const now = this.link.connected;
     for (const m of messages) {
-      const topic = latestTopic(m.topic);
-      this.newest.set(topic, { payload: m.payload, ts: m.ts, sent: now });
-      if (now) this.send(topic, m.payload);
+      let entry = this.newest.get(m.topic);
+      if (entry) {
+        entry.payload = m.payload;
+        entry.ts = m.ts;
+        entry.sent = now;
+      } else this.newest.set(m.topic, (entry = { latest: latestTopic(m.topic), payload: m.payload, ts: m.ts, sent: now }));
+      if (now) this.send(entry.latest, m.payload);
     }
   }
 
   private reconnected(): void {
     const oldest = this.clock.wallNow() - this.maxAgeMs;
-    for (const [topic, value] of this.newest) {
+    for (const value of this.newest.values()) {
       if (value.sent) continue;
       value.sent = true;
-      if (value.ts >= oldest) this.send(topic, value.payload);
+      if (value.ts >= oldest) this.send(value.latest, value.payload);
     }
   }
 

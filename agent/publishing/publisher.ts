@@ -5,6 +5,7 @@
  * (disk, window, acknowledgements) is the outbox's job; this module only decides what is said where.
  */
 import type { Quantity } from '../../drivers/sensor.js';
+import { DEFAULT_SAMPLE_TOPIC } from '../config/sensor-schema.js';
 import type { MeasurementConfig, PayloadFormat, Qos, SensorConfig } from '../config/types.js';
 import type { Reading, Sample } from '../sampling/reading.js';
 import { fillTemplate, TOPIC_PLACEHOLDERS } from '../template.js';
@@ -81,6 +82,10 @@ function sampleDestination(deviceId: string, sensor: SensorConfig): SampleDestin
     if (m.qos > qos) qos = m.qos;
     retain ||= m.retain;
   }
-  const topic = fillTemplate(sensor.sampleTopic ?? 'sensors/{deviceId}/{sensor}', TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name }, { strict: true });
-  return { topic, qos, retain };
+  return { topic: sampleTopic(deviceId, sensor), qos, retain };
+}
+
+/** The topic a per-sample sensor's messages go to (Home Assistant's discovery reads it too). */
+export function sampleTopic(deviceId: string, sensor: SensorConfig): string {
+  return fillTemplate(sensor.sampleTopic ?? DEFAULT_SAMPLE_TOPIC, TOPIC_PLACEHOLDERS, { deviceId, sensor: sensor.name }, { strict: true });
 }
