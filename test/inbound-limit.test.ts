@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { InboundLimit, MqttProtocolError, type OversizedPublish } from '../agent/mqtt/inbound-limit.js';
-import { FIRST_AGENT_ID } from '../agent/mqtt/packet-ids.js';
 import { fuzzRandom } from './helpers/fuzz-seed.js';
 
 function parseAll(bytes: Buffer, protocolVersion: 4 | 5): Packet[] {
@@ -98,39 +97,6 @@ describe('inbound packet limit', () => {
     });
   }
 
-  for (const protocolVersion of [4, 5] as const) {
-    it(`takes the PUBACKs of the agent's identifiers out of the stream, hands on the rest, however the bytes are cut (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, () => {
-      const { random } = fuzzRandom(`inbound PUBACKs, MQTT ${protocolVersion}`);
-      for (let round = 0; round < 500; round++) {
-        const packets = randomPackets(random, protocolVersion, 300);
-        // PUBACKs on both sides of the split, at its edges, with reason codes and properties (MQTT 5).
-        for (let i = 0; i < 1 + Math.floor(random() * 8); i++) {
-          const edge = [1, FIRST_AGENT_ID - 1, FIRST_AGENT_ID, 65_535];
-          const messageId = random() < 0.3 ? edge[Math.floor(random() * edge.length)]! : 1 + Math.floor(random() * 65_535);
-          const extra = protocolVersion === 5 && random() < 0.5 ? { reasonCode: random() < 0.5 ? 0x10 : 0x87, ...(random() < 0.5 ? { properties: { reasonString: 'r'.repeat(Math.floor(random() * 300)) } } : {}) } : {};
-          packets.splice(Math.floor(random() * (packets.length + 1)), 0, { cmd: 'puback', messageId, ...extra } as Packet);
-        }
-        const stream = Buffer.concat(packets.map((p) => mqttPacket.generate(p, { protocolVersion })));
-        const taken: Array<[number, number]> = [];
-        const framer = new InboundLimit({ maxPublishBytes: 300, protocolVersion, onOversized: () => undefined, onAgentPuback: (id, code) => taken.push([id, code]) });
-        const out = parseAll(through(framer, stream, randomCuts(random, stream.length)), protocolVersion);
-        const ours = (p: Packet): boolean => p.cmd === 'puback' && p.messageId! >= FIRST_AGENT_ID;
-        assert.deepEqual(taken, packets.filter(ours).map((p) => [(p as { messageId: number }).messageId, (p as { reasonCode?: number }).reasonCode ?? 0]), `round ${round}: each of the agent's PUBACKs taken once, in order, with its reason code`);
-        const passed = parseAll(stream, protocolVersion).filter((p) => !ours(p));
-        assert.equal(out.length, passed.length, `round ${round}: everything else handed on`);
-        out.forEach((got, i) => {
-          if (got.cmd === 'publish' && got.payload.length === 0) return; // stripped for its size: the test above
-          assert.deepEqual(got, passed[i], `round ${round} packet ${i}`);
-        });
-      }
-    });
-  }
-
-  it('refuses a PUBACK without a packet identifier', () => {
-    const framer = new InboundLimit({ maxPublishBytes: 4000, protocolVersion: 4, onOversized: () => undefined, onAgentPuback: () => assert.fail('not a PUBACK to take') });
-    assert.throws(() => framer.feed(Buffer.from([0x40, 0x01, 0x40])), /PUBACK of 1 bytes/);
-  });
-
   it('hands on a chunk of small packets as the same buffer, without copying', () => {
     const framer = new InboundLimit({ maxPublishBytes: 4096, protocolVersion: 4, onOversized: () => assert.fail('nothing is oversized') });
     const chunk = Buffer.concat([mqttPacket.generate({ cmd: 'puback', messageId: 1 }), mqttPacket.generate({ cmd: 'pingresp' })]);
@@ -180,7 +146,7 @@ describe('inbound packet limit', () => {
   it('never throws anything but MqttProtocolError on random bytes, and holds at most a header', () => {
     const { random } = fuzzRandom('inbound limit, garbage');
     for (let round = 0; round < 2000; round++) {
-      const framer = new InboundLimit({ maxPublishBytes: 64, protocolVersion: random() < 0.5 ? 4 : 5, onOversized: () => undefined, ...(random() < 0.5 ? { onAgentPuback: () => undefined } : {}) });
+      const framer = new InboundLimit({ maxPublishBytes: 64, protocolVersion: random() < 0.5 ? 4 : 5, onOversized: () => undefined });
       const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
       try {
         for (const cut of [...randomCuts(random, bytes.length), bytes.length].map((c, i, a) => bytes.subarray(i === 0 ? 0 : a[i - 1]!, c))) framer.feed(cut);

@@ -17,14 +17,11 @@
  *     does not send it again at every reconnect (closing the connection instead would have made a
  *     retained or persistent oversized message a reconnect loop). The caller is told the topic and
  *     the declared size, so the message is counted and logged as too large, never handled;
- *   - takes the PUBACKs of the agent's own QoS 1 PUBLISHes (identifiers 16,384 and up, packet-ids.ts)
- *     out of the stream and hands them to the connection's AgentAcks: mqtt.js never parses them;
  *   - refuses what no broker may send (a packet type a server never sends, a malformed Remaining
  *     Length, an oversized control packet) by throwing MqttProtocolError: the connection is closed.
  */
 
 import { Duplex } from 'node:stream';
-import { FIRST_AGENT_ID } from './packet-ids.js';
 
 /** MQTT's largest Remaining Length (four 7-bit groups, MQTT 3.1.1 §2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;
@@ -34,7 +31,6 @@ export const CONTROL_PACKET_LIMIT = 65_536;
 const KEPT_PROPERTIES = 8192;
 
 const PUBLISH = 3;
-const PUBACK = 4;
 const PUBREL = 6;
 /** Packet types a server sends: CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, DISCONNECT (5), AUTH (5). */
 const FROM_SERVER = new Set([2, 3, 4, 5, 6, 7, 9, 11, 13]);
@@ -56,17 +52,13 @@ export interface InboundLimitOptions {
   maxPublishBytes: number;
   protocolVersion: number;
   onOversized(publish: OversizedPublish): void;
-  /** Told each PUBACK for an identifier of the agent's (FIRST_AGENT_ID and up), with its reason code (0 if none). */
-  onAgentPuback?(packetId: number, reasonCode: number): void;
 }
 
 type State =
   | { at: 'header' }
   | { at: 'pass'; left: number }
   | { at: 'publish-header'; first: number; remaining: number }
-  | { at: 'discard'; left: number }
-  /** A PUBACK split across chunks: its first `need` bytes (identifier, reason code) say whose it is. */
-  | { at: 'puback'; header: number[]; body: number[]; need: number; remaining: number };
+  | { at: 'discard'; left: number };
 
 export class InboundLimit {
   private state: State = { at: 'header' };
@@ -139,25 +131,6 @@ export class InboundLimit {
             break;
           }
           if (type !== PUBLISH && remaining > CONTROL_PACKET_LIMIT) throw new MqttProtocolError(`the broker sent a ${TYPE_NAMES[type]} packet of ${remaining} bytes`);
-          if (type === PUBACK && this.options.onAgentPuback) {
-            if (remaining < 2) throw new MqttProtocolError(`the broker sent a PUBACK of ${remaining} bytes, without a packet identifier`);
-            // The identifier and the reason code (MQTT 5; absent: success) say whose it is and what it says.
-            const need = Math.min(remaining, 3);
-            if (header.split || chunk.length - at < need) {
-              endRun(start);
-              this.state = { at: 'puback', header: header.bytes, body: [], need, remaining };
-              break;
-            }
-            const id = chunk.readUInt16BE(at);
-            if (id >= FIRST_AGENT_ID) {
-              endRun(start);
-              const skip = Math.min(remaining, chunk.length - at);
-              at += skip;
-              this.state = remaining > skip ? { at: 'discard', left: remaining - skip } : { at: 'header' };
-              this.options.onAgentPuback(id, need === 3 ? chunk[at - skip + 2]! : 0);
-              break;
-            }
-          }
           if (header.split) {
             // Its first bytes were held from an earlier chunk: hand them on, then this one's.
             endRun(start);
@@ -168,20 +141,6 @@ export class InboundLimit {
         }
         case 'publish-header': {
           at = this.readPublishHeader(chunk, at, state, out);
-          break;
-        }
-        case 'puback': {
-          while (state.body.length < state.need && at < chunk.length) state.body.push(chunk[at++]!);
-          if (state.body.length < state.need) break;
-          const { header, body, need, remaining } = state;
-          const id = body[0]! * 256 + body[1]!;
-          if (id >= FIRST_AGENT_ID) {
-            this.state = remaining > need ? { at: 'discard', left: remaining - need } : { at: 'header' };
-            this.options.onAgentPuback!(id, need === 3 ? body[2]! : 0);
-          } else {
-            out.push(Buffer.from([...header, ...body]));
-            this.state = remaining > need ? { at: 'pass', left: remaining - need } : { at: 'header' };
-          }
           break;
         }
       }

@@ -13,8 +13,7 @@ import { brokerAuthOptions, brokerAuthWarnings, explainBrokerError, PROTOCOL_HIN
 import { LimitedStream, MAX_REMAINING_LENGTH, type OversizedPublish } from './inbound-limit.js';
 import type { Logger } from '../log/logger.js';
 import { plainAvailability, type Availability } from '../publishing/encoders.js';
-import { encodePublishes, type WirePublish } from './publish-packets.js';
-import { AgentAcks, MqttJsPacketIds, type PublishAnswer } from './packet-ids.js';
+import { encodeQos0Publishes, type Qos0Publish } from './publish-packets.js';
 import type { Transport } from './transport.js';
 import { protocolName, ServerList, type BrokerServer, type ProtocolVersion } from './server-list.js';
 
@@ -100,8 +99,6 @@ export function clientOptions(
     // acknowledged reading). Without it a PINGREQ goes every keepalive whatever the traffic, and a
     // dead link is still found within 1.5 keepalives: a few bytes a minute against work per reading.
     reschedulePings: false,
-    // Identifiers 1…16,383 only: the rest are the agent's own QoS 1 publishes' (packet-ids.ts).
-    messageIdProvider: new MqttJsPacketIds(),
     // mqtt.js calls its debug logger a dozen times per packet, and the call alone was 5% of a
     // backlog replay's time in a profile; DEBUG=mqttjs* still turns it on.
     ...(process.env.DEBUG?.includes('mqttjs') ? {} : { log: () => undefined }),
@@ -136,8 +133,6 @@ export function backoffMs(attempt: number, policy: ReconnectPolicy, random: () =
   const window = Math.min(policy.reconnectMaxMs, first * 2 ** Math.min(attempt, 30));
   return Math.max(RECONNECT_FLOOR_MS, Math.round(random() * window));
 }
-
-const ignoreAnswer: PublishAnswer = () => undefined;
 
 export class MqttSession implements Transport {
   private client: MqttClient | undefined;
@@ -189,8 +184,6 @@ export class MqttSession implements Transport {
   private sharedWarned = false;
   private sharedNoted = false;
   private resolveFirst: (() => void) | undefined;
-  /** The agent's own QoS 1 publishes awaiting their PUBACK on the current connection. */
-  private acks = new AgentAcks();
 
   constructor(
     private readonly config: MqttConfig,
@@ -295,7 +288,6 @@ export class MqttSession implements Transport {
       this.up = false;
       this.stripped.length = 0;
       this.abandonInFlight(client);
-      this.acks.abandon(new Error('connection lost before the broker acknowledged'));
       this.judgeConnection(wasUp);
       this.scheduleReconnect();
     });
@@ -380,17 +372,12 @@ export class MqttSession implements Transport {
       const attempt = { tcp: false, connack: false, error: false, takenOver: false };
       this.attempt = attempt;
       inner.once('connect', () => (attempt.tcp = true));
-      // Each connection its own: a PUBACK can only answer a publish of the connection it came on.
-      this.acks.abandon(new Error('connection lost before the broker acknowledged'));
-      const acks = new AgentAcks();
-      this.acks = acks;
       return new LimitedStream(inner, {
         maxPublishBytes: this.inboundLimit,
         protocolVersion,
         onOversized: (message) => {
           if (this.stripped.length < 1000) this.stripped.push(message);
         },
-        onAgentPuback: (id, reasonCode) => acks.acknowledged(id, reasonCode),
       });
     };
   }
@@ -553,51 +540,24 @@ export class MqttSession implements Transport {
   }
 
   /**
-   * Write messages at QoS 0 and 1 to the broker in one socket write, encoded by the agent
-   * (agent/mqtt/publish-packets.ts says why); `answers[i]` hears the PUBACK of QoS 1 `messages[i]`,
-   * or an error if the connection ends first (it is then the caller's to send again). False, with
-   * nothing written, when the connection cannot take them now: not connected, closing, the socket
-   * still backed up from earlier writes (the caller keeps them on disk rather than pile them up in
-   * memory behind a slow link), or no packet identifier free. QoS 2 goes through publish().
+   * Write a tick's QoS 0 messages to the broker in one socket write (agent/mqtt/publish-packets.ts says
+   * why). False, with nothing written, when the connection cannot take them now: not connected,
+   * closing, or the socket still backed up from earlier writes (the caller then queues them on disk
+   * rather than pile them up in memory behind a slow link).
    */
-  writePublishes(messages: readonly WirePublish[], answers?: ReadonlyArray<PublishAnswer | undefined>): boolean {
+  writeQos0(messages: readonly Qos0Publish[]): boolean {
     const client = this.client;
     // Not `client.connected`: mqtt.js sets it at CONNACK, then resends the last connection's
     // unacknowledged packets in order and holds new publishes until it emits 'connect'.
     if (!client || !this.up || client.disconnecting) return false;
     const stream = client.stream as Duplex;
     if (!stream.writable || stream.writableNeedDrain) return false;
-    const acks = this.acks;
-    let ids: number[] | undefined;
-    for (let i = 0; i < messages.length; i++) {
-      if (messages[i]!.qos !== 1) continue;
-      ids ??= new Array<number>(messages.length).fill(0);
-      ids[i] = -1;
-    }
-    if (ids) {
-      const wanted = ids.reduce((n, id) => n + (id < 0 ? 1 : 0), 0);
-      if (acks.free < wanted) return false;
-      const answered = answers ?? [];
-      for (let i = 0; i < ids.length; i++) if (ids[i]! < 0) ids[i] = acks.allocate(answered[i] ?? ignoreAnswer);
-    }
-    let bytes: Buffer;
-    try {
-      bytes = encodePublishes(messages, this.version, ids);
-    } catch (error) {
-      // Nothing was written: the identifiers go back, and the caller hears why.
-      for (let i = 0; ids && i < ids.length; i++) if (ids[i]! > 0) acks.release(ids[i]!);
-      throw error;
-    }
+    const bytes = encodeQos0Publishes(messages, this.version);
     // Straight to the socket when nothing of mqtt.js's waits in the limiter in front of it (it
     // corks around each packet it writes): one stream layer less per tick, the order unchanged.
     if (stream instanceof LimitedStream && stream.writableLength === 0 && !stream.writableCorked && !stream.inner.writableNeedDrain) stream.inner.write(bytes);
     else stream.write(bytes);
     return true;
-  }
-
-  /** The agent's own QoS 1 publishes written on this connection and not yet acknowledged. */
-  get awaitingAck(): number {
-    return this.acks.pending;
   }
 
   async subscribe(subscriptions: SubscriptionConfig[]): Promise<void> {

@@ -28,8 +28,7 @@ import type { Clock } from '../../drivers/clock.js';
 import type { Qos, QueueConfig } from '../config/types.js';
 import { LogLimiter } from '../log/log-limiter.js';
 import type { Logger } from '../log/logger.js';
-import type { PublishAnswer } from '../mqtt/packet-ids.js';
-import type { WirePublish } from '../mqtt/publish-packets.js';
+import type { Qos0Publish } from '../mqtt/publish-packets.js';
 import type { OutgoingMessage } from './message.js';
 import { currentBootId, Numbering, NUMBERING_RECORD_MS, type SensorNumbering } from './numbering.js';
 import { describeStorageFailure, isStorageFailure, QueueDirError } from './queue-errors.js';
@@ -41,14 +40,9 @@ export type { OutgoingMessage };
 /** What the outbox needs of a broker session. */
 export interface BrokerLink {
   readonly connected: boolean;
-  /** mqtt.js's publish: QoS 2, and a message the store did not keep. */
   publish(topic: string, payload: Buffer, options: { qos: Qos; retain: boolean }): Promise<void>;
-  /**
-   * Write QoS 0 and 1 messages now, all in one go; `answers[i]` hears QoS 1 `messages[i]`'s PUBACK
-   * (or an error: refused, or the connection lost first). False, nothing written, if the connection
-   * cannot take them now.
-   */
-  writePublishes(messages: readonly WirePublish[], answers?: ReadonlyArray<PublishAnswer | undefined>): boolean;
+  /** Write QoS 0 messages now, all in one go; false (nothing written) if the connection cannot take them. */
+  writeQos0(messages: readonly Qos0Publish[]): boolean;
 }
 
 export interface OutboxStats {
@@ -114,8 +108,7 @@ export class Outbox {
   private unsettled = 0;
   /** Recently appended messages, so a caught-up sender does not read back what it just wrote. */
   private readonly recent = new Map<number, OutgoingMessage>();
-  /** Messages the store did not keep, sent straight out and not yet answered. */
-  private readonly direct = new Set<object>();
+  private readonly direct = new Set<Promise<void>>();
   /** When the last commit was started, and the last that rewrote the cursor (clock ms). */
   private lastCommit = 0;
   private lastCursor = 0;
@@ -284,12 +277,11 @@ export class Outbox {
 
   /**
    * Send what the window allows; called after submits, acknowledgements and (re)connects. QoS 0
-   * and 1 records go out together, encoded by the agent in one write (QoS 0 is done with once
-   * written and takes no place in the window); QoS 2 goes through mqtt.js. If the socket is backed
-   * up they wait for the next call: mqtt.js's own publish would wait for a 'drain' that a dropped
-   * connection never emits, and the window place it held would be lost for good. Records already
-   * settled or in flight (a resend after a lost connection starts from the first unacknowledged
-   * one) are stepped over.
+   * records go out as the straight path does (written together, done once written); they do not
+   * take a place in the window. If the socket is backed up they wait for the next call: mqtt.js's
+   * own QoS 0 publish would wait for a 'drain' that a dropped connection never emits, and the
+   * window place it held would be lost for good. Records already settled or in flight (a resend
+   * after a lost connection starts from the first unacknowledged one) are stepped over.
    */
   pump(): void {
     const { store } = this;
@@ -297,35 +289,25 @@ export class Outbox {
     if (this.sendIndex < store.tail) this.sendIndex = store.tail; // the cap dropped what we were about to send
     // With sync "always" a record goes out only once its commit is done (the next pump is then).
     const sendable = this.config.sync === 'always' ? store.durable : store.head;
-    const window = this.config.window;
-    while (this.inFlight.size < window && this.sendIndex < sendable) {
-      const batch = this.readFrom(this.sendIndex, Math.min(window - this.inFlight.size, sendable - this.sendIndex));
+    while (this.inFlight.size < this.config.window && this.sendIndex < sendable) {
+      const batch = this.readFrom(this.sendIndex, Math.min(this.config.window - this.inFlight.size, sendable - this.sendIndex));
       if (batch.length === 0) break;
       // QoS 0 records leave the window's room free, so a batch may hold more than fits in it.
       let run: StoredMessage[] = [];
-      let runQos1 = 0;
       for (const record of batch) {
         if (this.acked.has(record.index) || this.inFlight.has(record.index)) {
-          if (!this.writeRun(run)) return;
+          if (!this.writeLogged(run)) return;
           run = [];
-          runQos1 = 0;
           this.sendIndex = record.index + 1;
           continue;
         }
-        const { qos } = record.message;
         const expired = this.config.maxAgeS > 0 && this.clock.wallNow() - record.message.ts > this.config.maxAgeS * 1000;
-        if (!expired && qos < 2) {
-          if (qos === 1 && this.inFlight.size + runQos1 >= window) {
-            this.writeRun(run);
-            return;
-          }
-          if (qos === 1) runQos1++;
+        if (record.message.qos === 0 && !expired) {
           run.push(record);
           continue;
         }
-        if (!this.writeRun(run) || this.inFlight.size >= window) return;
+        if (!this.writeLogged(run) || this.inFlight.size >= this.config.window) return;
         run = [];
-        runQos1 = 0;
         this.sendIndex = record.index + 1;
         if (expired) {
           if (this.settled(record.index)) this.stats.dropped.expired++;
@@ -333,7 +315,7 @@ export class Outbox {
           this.sendLogged(record.index, record.message);
         }
       }
-      if (!this.writeRun(run)) return;
+      if (!this.writeLogged(run)) return;
     }
   }
 
@@ -413,31 +395,13 @@ export class Outbox {
     held.push(...messages);
   }
 
-  /**
-   * Queued QoS 0 and 1 records in one write: QoS 0 is done with once written, QoS 1 is in flight
-   * until its answer. False if the socket cannot take them now.
-   */
-  private writeRun(run: StoredMessage[]): boolean {
+  /** Queued QoS 0 records in one write, done with once written. False if the socket cannot take them now. */
+  private writeLogged(run: StoredMessage[]): boolean {
     if (run.length === 0) return true;
-    const messages = run.map((r) => r.message);
-    let answers: PublishAnswer[] | undefined;
-    let tokens: object[] | undefined;
-    for (let i = 0; i < run.length; i++) {
-      const { index, message } = run[i]!;
-      if (message.qos !== 1) continue;
-      answers ??= new Array<PublishAnswer>(run.length);
-      tokens ??= new Array<object>(run.length);
-      const token = {};
-      tokens[i] = token;
-      answers[i] = (error) => this.answered(index, token, message, error);
-    }
-    if (!this.link.writePublishes(messages, answers)) return false;
-    for (let i = 0; i < run.length; i++) {
-      const { index } = run[i]!;
+    if (!this.link.writeQos0(run.map((r) => r.message))) return false;
+    for (const { index } of run) {
       this.stats.sent++;
-      const token = tokens?.[i];
-      if (token) this.inFlight.set(index, token);
-      else if (this.settled(index)) this.stats.acknowledged++;
+      if (this.settled(index)) this.stats.acknowledged++;
     }
     this.sendIndex = run.at(-1)!.index + 1;
     return true;
@@ -445,7 +409,7 @@ export class Outbox {
 
   /** QoS 0 is done with once written: it counts as sent and acknowledged at once. */
   private writeQos0(messages: OutgoingMessage[]): boolean {
-    if (!this.link.writePublishes(messages)) return false;
+    if (!this.link.writeQos0(messages)) return false;
     this.stats.sent += messages.length;
     this.stats.acknowledged += messages.length;
     return true;
@@ -522,70 +486,61 @@ export class Outbox {
     }
   }
 
-  /** A QoS 2 record, through mqtt.js's publish. */
   private sendLogged(index: number, message: OutgoingMessage): void {
     const token = {};
     this.inFlight.set(index, token);
     this.stats.sent++;
     this.link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }).then(
-      () => this.answered(index, token, message),
-      (error: unknown) => this.answered(index, token, message, error instanceof Error ? error : new Error(String(error))),
+      () => {
+        if (this.inFlight.get(index) !== token) return; // an older send; the latest one answers for it
+        this.inFlight.delete(index);
+        if (this.settled(index)) this.stats.acknowledged++;
+        this.pump();
+      },
+      (error: unknown) => {
+        if (this.inFlight.get(index) !== token) return;
+        this.inFlight.delete(index);
+        if (refusedByBroker(error)) {
+          // The broker answered, and said no (MQTT 5 PUBACK ≥ 0x80, e.g. 0x87 Not authorized): sending
+          // it again would be refused again, forever. Count it, say so, and let the queue move on.
+          if (this.settled(index)) this.refused(message.topic, error);
+          this.pump();
+          return;
+        }
+        if (this.cutInFlight.delete(index)) {
+          // The cap took it off the disk while it was out: there is nothing to send again.
+          this.stats.dropped.queueFull++;
+          this.unsettled--;
+          return;
+        }
+        // Connection lost with this message unacknowledged: send it again, and everything after it,
+        // so the order at the subscriber holds (duplicates are the price of at-least-once).
+        if (index < this.sendIndex) this.sendIndex = Math.max(index, this.store.tail);
+        this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        this.pump();
+      },
     );
   }
 
-  /** The broker's answer to the send `token` of record `index`: acknowledged (no error), refused, or the connection lost first. */
-  private answered(index: number, token: object, message: OutgoingMessage, error?: Error): void {
-    if (this.inFlight.get(index) !== token) return; // an older send; the latest one answers for it
-    this.inFlight.delete(index);
-    if (!error) {
-      if (this.settled(index)) this.stats.acknowledged++;
-      this.pump();
-      return;
-    }
-    if (refusedByBroker(error)) {
-      // The broker answered, and said no (MQTT 5 PUBACK ≥ 0x80, e.g. 0x87 Not authorized): sending
-      // it again would be refused again, forever. Count it, say so, and let the queue move on.
-      if (this.settled(index)) this.refused(message.topic, error);
-      this.pump();
-      return;
-    }
-    if (this.cutInFlight.delete(index)) {
-      // The cap took it off the disk while it was out: there is nothing to send again.
-      this.stats.dropped.queueFull++;
-      this.unsettled--;
-      return;
-    }
-    // Connection lost with this message unacknowledged: send it again, and everything after it,
-    // so the order at the subscriber holds (duplicates are the price of at-least-once).
-    if (index < this.sendIndex) this.sendIndex = Math.max(index, this.store.tail);
-    this.logger.debug('publish not acknowledged, will resend', { topic: message.topic, error: error.message });
-    this.pump();
-  }
-
-  /** A message the store did not keep, through mqtt.js's publish. */
   private sendDirect(message: OutgoingMessage, onFailure: NotKept): void {
     this.stats.sent++;
-    const token = {};
-    this.direct.add(token);
-    this.link.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }).then(
-      () => this.directAnswered(token, message, onFailure),
-      (error: unknown) => this.directAnswered(token, message, onFailure, error instanceof Error ? error : new Error(String(error))),
-    );
-  }
-
-  /** The broker's answer to a message sent straight out: acknowledged, refused, or lost (nothing kept it to send again). */
-  private directAnswered(token: object, message: OutgoingMessage, onFailure: NotKept, error?: Error): void {
-    if (!this.direct.delete(token)) return;
-    if (!error) {
-      this.stats.acknowledged++;
-      return;
-    }
-    if (refusedByBroker(error)) {
-      this.refused(message.topic, error);
-      return;
-    }
-    this.stats.dropped[onFailure]++;
-    this.logger.debug('publish failed', { topic: message.topic, error: error.message });
+    const sent = this.link
+      .publish(message.topic, message.payload, { qos: message.qos, retain: message.retain })
+      .then(
+        () => {
+          this.stats.acknowledged++;
+        },
+        (error: unknown) => {
+          if (refusedByBroker(error)) {
+            this.refused(message.topic, error);
+            return;
+          }
+          this.stats.dropped[onFailure]++;
+          this.logger.debug('publish failed', { topic: message.topic, error: error instanceof Error ? error.message : String(error) });
+        },
+      )
+      .finally(() => this.direct.delete(sent));
+    this.direct.add(sent);
   }
 
   /** Logged once per topic: a denied topic stays denied, and every sample would say so again. */

@@ -5,8 +5,7 @@
 import type { QueueConfig } from '../../agent/config/types.js';
 import type { OutgoingMessage } from '../../agent/publishing/message.js';
 import type { BrokerLink } from '../../agent/publishing/outbox.js';
-import type { PublishAnswer } from '../../agent/mqtt/packet-ids.js';
-import type { WirePublish } from '../../agent/mqtt/publish-packets.js';
+import type { Qos0Publish } from '../../agent/mqtt/publish-packets.js';
 
 /** A link whose publishes wait until the test acknowledges (or fails) them. */
 export class FakeLink implements BrokerLink {
@@ -16,17 +15,13 @@ export class FakeLink implements BrokerLink {
 
   /** False: the connection is up but cannot take a write now (a backed-up socket). */
   takesWrites = true;
-  /** Sizes of the batches written in one go (writePublishes: QoS 0 and 1). */
+  /** Sizes of the QoS 0 batches written. */
   readonly batches: number[] = [];
 
-  writePublishes(messages: readonly WirePublish[], answers?: ReadonlyArray<PublishAnswer | undefined>): boolean {
+  writeQos0(messages: readonly Qos0Publish[]): boolean {
     if (!this.connected || !this.takesWrites) return false;
     this.batches.push(messages.length);
-    messages.forEach(({ topic, payload, qos }, i) => {
-      // As MqttSession answers: at the PUBACK, or with an error when the connection ends first.
-      const answer = qos === 1 ? (answers?.[i] ?? (() => undefined)) : () => undefined;
-      this.sent.push({ topic, payload: payload.toString(), bytes: payload, qos, ack: () => answer(), fail: () => answer(new Error('Connection closed')), reject: (error) => answer(error) });
-    });
+    for (const { topic, payload } of messages) this.sent.push({ topic, payload: payload.toString(), bytes: payload, qos: 0, ack: () => undefined, fail: () => undefined, reject: () => undefined });
     return true;
   }
 
