@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { MqttClient } from 'mqtt';
-import { directTarget, makeClient } from '../agent/mqtt/direct-client.js';
+import { Socket } from 'node:net';
+import { directTarget, makeClient, openStream } from '../agent/mqtt/direct-client.js';
 import { useMosquitto } from './helpers/mosquitto.js';
 
 test('TCP and TLS URLs are opened directly, with mqtt.js\'s default ports and a bare IPv6 host', () => {
@@ -58,4 +59,30 @@ test('a direct client connects and publishes, and the process never loads ws, so
   assert.ok(loaded.some((path) => path.includes('/mqtt/build/lib/client.js')), 'mqtt.js\'s client is used');
   assert.deepEqual(loaded.filter((path) => /\/node_modules\/(ws|socks)\//.test(path) || /\/lib\/connect\/(ws|tcp|tls|socks)\.js$/.test(path)), []);
   assert.deepEqual(https, []);
+});
+
+test('both sockets have Nagle\'s algorithm off, so a QoS 1 reading is not held back behind a tick\'s QoS 0 write', async (t) => {
+  // setNoDelay is Socket's (a TLSSocket is one); recorded per socket, as called before connecting.
+  const calls = new Map<Socket, boolean[]>();
+  const original = Socket.prototype.setNoDelay;
+  t.after(() => {
+    Socket.prototype.setNoDelay = original;
+  });
+  Socket.prototype.setNoDelay = function (this: Socket, noDelay?: boolean) {
+    calls.set(this, [...(calls.get(this) ?? []), noDelay ?? true]);
+    return original.call(this, noDelay);
+  };
+  const client = { emit: () => true } as unknown as MqttClient;
+  const tcp = openStream({ tls: false, host: '127.0.0.1', port: mosquitto.broker.port }, {}, client) as Socket;
+  await new Promise((resolve) => tcp.once('connect', resolve));
+  // A TLS connection to a plain listener fails its handshake: what matters is how the socket was made.
+  const tls = openStream({ tls: true, host: '127.0.0.1', port: mosquitto.broker.port }, { rejectUnauthorized: false }, client) as Socket;
+  tls.on('error', () => undefined);
+  try {
+    assert.deepEqual(calls.get(tcp), [true], 'TCP');
+    assert.deepEqual(calls.get(tls), [true], 'TLS');
+  } finally {
+    tcp.destroy();
+    tls.destroy();
+  }
 });
