@@ -1,12 +1,14 @@
 /**
  * Home Assistant sees live readings, not a replayed backlog (issue 16, item 10): readings taken
- * while the broker is away are replayed in full on the measurement topic, while the entity's
- * latest-value topic gets at most the newest of them, then live ones. Against a real Mosquitto,
- * watched by mosquitto_sub. Also the bound on retained configs a broker can make the agent hold.
+ * while the broker is out of reach are replayed in full on the measurement topic, while the
+ * entity's latest-value topic gets at most the newest of them, then live ones. Against a real
+ * Mosquitto, watched by mosquitto_sub. Also the bound on retained configs a broker can make the
+ * agent hold.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { RetainedConfigs } from '../agent/features/ha-retained.js';
 import { startAgent, writeTempConfig } from './helpers/agent-process.js';
@@ -20,23 +22,68 @@ interface Seen {
   ts: number;
 }
 
-/** Everything on `topics` for `seconds` (mosquitto_sub, an independent client). */
-function collect(port: number, topics: string[], seconds: number): Promise<Seen[]> {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-W', String(seconds), '-F', '%t\t%r\t%p'];
+/**
+ * Everything on `topics` for `seconds` (mosquitto_sub, an independent client); `subscribed`
+ * resolves once the broker has acknowledged its SUBSCRIBE.
+ */
+function collect(port: number, topics: string[], seconds: number): { subscribed: Promise<void>; seen: Promise<Seen[]> } {
+  const args = ['-d', '-h', '127.0.0.1', '-p', String(port), '-q', '1', '-W', String(seconds), '-F', '%t\t%r\t%p'];
   for (const t of topics) args.push('-t', t);
-  return new Promise((resolve, reject) => {
+  let onSubscribed: () => void = () => undefined;
+  const subscribed = new Promise<void>((resolve) => (onSubscribed = resolve));
+  const seen = new Promise<Seen[]>((resolve, reject) => {
     const child = spawn(findBinary('mosquitto_sub'), args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('received SUBACK')) onSubscribed();
+    });
     child.on('error', reject);
     child.on('close', () =>
-      resolve(out.split('\n').filter((l) => l.length > 0).map((l) => {
+      // -d adds mosquitto_sub's own lines ("Client … received PUBLISH …"): the messages are the tab-separated ones.
+      resolve(out.split('\n').filter((l) => l.split('\t').length === 3).map((l) => {
         const [topic = '', retained = '', payload = ''] = l.split('\t');
         const body = JSON.parse(payload) as { seq: number; ts: string };
         return { topic, retained: retained === '1', seq: body.seq, ts: Date.parse(body.ts) };
       })),
     );
   });
+  return { subscribed, seen };
+}
+
+/**
+ * A TCP relay to the broker that the test cuts and restores: the agent's outage, while the broker
+ * (and so the watcher, subscribed before the agent can come back) stays up. A broker outage raced
+ * the agent's reconnect, which may come 50 ms after the broker (full jitter), against the watcher's.
+ */
+async function relay(target: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  const listen = (port: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server = createServer((client) => {
+        const broker = connect(target, '127.0.0.1');
+        for (const s of [client, broker]) {
+          sockets.add(s);
+          s.on('error', () => undefined);
+          s.on('close', () => {
+            sockets.delete(s);
+            client.destroy();
+            broker.destroy();
+          });
+        }
+        client.pipe(broker).pipe(client);
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve((server!.address() as { port: number }).port));
+    });
+  const port = await listen(0);
+  const cut = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  return { port, cut, restore: async () => void (await listen(port)) };
 }
 
 describe('Home Assistant reads live values, history consumers the whole stream', () => {
@@ -48,20 +95,23 @@ describe('Home Assistant reads live values, history consumers the whole stream',
     const config = writeTempConfig({
       board: 'raspberry-pi', role: 'publisher', deviceId: 'ha03', i2c: { simulated: true }, queue: { dir: state }, health: { intervalS: 0 },
       homeassistant: { enabled: true },
-      // A slow first retry: the watcher below is subscribed before the agent is back.
-      mqtt: { reconnectPeriodMs: 3000 },
+      // Retries within seconds of the link's return (no fleet spread), so the watch below sees them.
+      mqtt: { reconnectPeriodMs: 1000, reconnectSpreadMs: 0, reconnectMaxMs: 2000 },
       sensors: [{ name: 'altimeter', driver: 'bmp280', address: '0x76', intervalMs: 250, measurements: { pressure: { format: 'json', qos: 1 }, temperature: { enabled: false }, altitude: { enabled: false } }, simulation: { scenario: 'static' } }],
     });
-    const agent = startAgent(['run', '--config', config, '--broker', mosquitto.broker.url]);
+    const link = await relay(port);
+    const agent = startAgent(['run', '--config', config, '--broker', `mqtt://127.0.0.1:${link.port}`]);
     try {
       await agent.waitFor(/discovery announced entities=1/);
-      await mosquitto.broker.pause();
+      await link.cut();
       await agent.waitFor(/broker unreachable|closed the connection/);
       // Readings go on being taken and queued: wait for a few (by the agent's own clock, not asserted on).
       await new Promise((r) => setTimeout(r, 2000));
+      const watch = collect(port, ['sensors/ha03/pressure', 'sensors/ha03/pressure/latest'], 8);
+      await watch.subscribed;
       const resumedAt = Date.now();
-      await mosquitto.broker.resume();
-      const seen = await collect(port, ['sensors/ha03/pressure', 'sensors/ha03/pressure/latest'], 8);
+      await link.restore();
+      const seen = await watch.seen;
       const history = seen.filter((m) => m.topic === 'sensors/ha03/pressure');
       const latest = seen.filter((m) => m.topic === 'sensors/ha03/pressure/latest' && !m.retained);
       const queued = history.filter((m) => m.ts < resumedAt);
@@ -76,6 +126,7 @@ describe('Home Assistant reads live values, history consumers the whole stream',
     } finally {
       agent.child.kill('SIGTERM');
       await agent.exited;
+      await link.cut();
       rmSync(state, { recursive: true, force: true });
     }
   });
