@@ -112,6 +112,45 @@ describe('SegmentLog: commits off the event loop', () => {
     await log.close();
   });
 
+  it('commits never overlap: those asked for while one waits on the device, and one started from its continuation, run one after another', async () => {
+    const dir = tempQueueDir();
+    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });
+    log.open();
+    const device = slowDevice();
+    try {
+      for (let i = 0; i < 5; i++) log.append(record(i));
+      const order: string[] = [];
+      let fromContinuation: Promise<void> | undefined;
+      const first = log.commit().then(() => {
+        order.push('first');
+        log.append(record(10));
+        // An outbox's pump or sync run from here asks again while the queued commit is about to start.
+        fromContinuation = log.commit().then(() => void order.push('from continuation'));
+      });
+      await until(() => device.held > 0);
+      for (let i = 5; i < 10; i++) log.append(record(i));
+      const queued = [log.commit().then(() => void order.push('second')), log.commit().then(() => void order.push('third'))];
+      // One flush on the device at a time, whatever is asked meanwhile: a second one waiting beside
+      // it would be two commits writing one cursor.
+      let flushes = 0;
+      while (order.length < 4) {
+        await until(() => device.held > 0 || order.length === 4);
+        if (order.length === 4) break;
+        assert.equal(device.held, 1, `flush ${flushes + 1}: no other commit's flush beside it`);
+        device.release();
+        flushes++;
+        for (let i = 0; i < 3; i++) await turn();
+      }
+      await Promise.all([first, ...queued, fromContinuation]);
+      assert.deepEqual(order.slice(0, 1), ['first']);
+      assert.ok(flushes <= 3, `asked four times, flushed ${flushes} times: commits asked for while one runs share the next`);
+      assert.equal(log.durable, 11, 'the last commit covers every record');
+    } finally {
+      device.restore();
+    }
+    await log.close();
+  });
+
   it('segments rolled while a commit waits: what the commit calls durable is all in what it flushed (the file being written at its start included)', async () => {
     const dir = tempQueueDir();
     // About seven records a segment: appends during the held flush roll the file being written.
