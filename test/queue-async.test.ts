@@ -26,6 +26,13 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 2000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
 }
+/** An opened log in a directory of its own, its segments large enough that a test's records share one. */
+function openLog(): { dir: string; log: SegmentLog } {
+  const dir = tempQueueDir();
+  const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });
+  log.open();
+  return { dir, log };
+}
 const cursorOf = (dir: string): { next: number; meta: { head: number; clean?: boolean } } => JSON.parse(readFileSync(join(dir, 'cursor'), 'utf8')) as { next: number; meta: { head: number; clean?: boolean } };
 
 /** fdatasync that waits until the test releases it: a slow SD card's flush. */
@@ -53,9 +60,7 @@ function slowDevice(): { readonly held: number; release(): void; restore(): void
 
 describe('SegmentLog: commits off the event loop', () => {
   it('a tick\'s records go to the OS in one write; a failing write leaves the log as it was', async () => {
-    const dir = tempQueueDir();
-    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });
-    log.open();
+    const { dir, log } = openLog();
     const real = fs.writeSync;
     let writes = 0;
     let fail = false;
@@ -84,9 +89,7 @@ describe('SegmentLog: commits off the event loop', () => {
   });
 
   it('the loop goes on (appends, reads, turns) while a flush hangs; what the flush covered is durable when it returns', async () => {
-    const dir = tempQueueDir();
-    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });
-    log.open();
+    const { log } = openLog();
     const device = slowDevice();
     try {
       for (let i = 0; i < 5; i++) log.append(record(i));
@@ -113,9 +116,7 @@ describe('SegmentLog: commits off the event loop', () => {
   });
 
   it('commits never overlap: those asked for while one waits on the device, and one started from its continuation, run one after another', async () => {
-    const dir = tempQueueDir();
-    const log = new SegmentLog(dir, { segmentBytes: 1 << 20, maxBytes: 4 << 20 });
-    log.open();
+    const { log } = openLog();
     const device = slowDevice();
     try {
       for (let i = 0; i < 5; i++) log.append(record(i));

@@ -54,8 +54,8 @@ export function directTarget(url: string, env: NodeJS.ProcessEnv = process.env):
  * is unacknowledged. The broker acknowledges a QoS 0 write with a bare TCP ACK, which it delays (RFC
  * 1122 §4.2.3.2; Linux waits 40 ms), so a QoS 1 reading written just after a tick's QoS 0 ones sat
  * 40 ms in the board's kernel, and its PUBACK woke the agent once more every tick: seen with strace
- * on the Raspberry Pi config at 1 Hz, where turning Nagle off took the wake-ups from 4.2 to 3.3 a
- * second and the PUBACK from 40 ms to under one (docs/performance.md).
+ * on the Raspberry Pi config at 1 Hz, where turning Nagle off took the wake-ups from 4.2 to 3.3–3.5
+ * a second and the PUBACK from 40 ms to under one (docs/performance.md).
  */
 export function openStream(target: DirectTarget, options: IClientOptions, client: MqttClient): Duplex {
   if (!target.tls) return createConnection({ host: target.host, port: target.port }).setNoDelay(true);
